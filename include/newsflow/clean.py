@@ -1,0 +1,128 @@
+"""Text-level boilerplate removal with named, audited rules from rules/<language>.yaml."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from newsflow.schema import RemovedSpan
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+RULE_KINDS = ("line", "heading", "trailer")
+# A teaser heading takes at most this many un-bulleted headline-like lines with it.
+MAX_TEASER_ITEMS = 5
+# A trailer widget takes what follows only when that is short: a teaser strip, not the article.
+MAX_TRAILER_LINES = 10
+# Repeated lines are boilerplate only when long enough to be a title or caption, not "Oui." twice.
+MIN_REPEATED_WORDS = 3
+
+_BULLET = re.compile(r"^\s*[-–•▪◦·*►]\s*\S")
+_SENTENCE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    kind: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CleanResult:
+    text: str
+    removed: list[RemovedSpan]
+
+
+@cache
+def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
+    """All rules of every language file, in file order; rule names are prefixed by the language."""
+    rules = []
+    for path in sorted(rules_dir.glob("*.yaml")):
+        for spec in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
+            if spec["kind"] not in RULE_KINDS:
+                raise ValueError(f"{path.name}: rule {spec['name']!r} has unknown kind {spec['kind']!r}")
+            flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
+            rules.append(Rule(f"{path.stem}.{spec['name']}", spec["kind"], re.compile(spec["pattern"], flags)))
+    return tuple(rules)
+
+
+def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | None = None) -> CleanResult:
+    """Remove boilerplate lines; return the kept text and every removed span with its rule.
+
+    Lines are removed only when a rule names them (or they repeat the title or an earlier line),
+    never for being short alone, so bulleted lists and short quotes inside the article stay.
+    """
+    rules = load_rules() if rules is None else rules
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    removed: list[RemovedSpan] = []
+    kept: list[str] = []
+    title_key = _normalise(title) if title else None
+    seen = {title_key} if title_key else set()
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        rule = _first_match(rules, line) if line else None
+        if rule is None:
+            key = _normalise(line)
+            if line and len(line.split()) >= MIN_REPEATED_WORDS and key in seen:
+                removed.append(RemovedSpan("repeated_title" if key == title_key else "repeated_line", line))
+            else:
+                kept.append(lines[i])
+                seen.add(key)
+            i += 1
+            continue
+        end = i + 1
+        if rule.kind == "heading":
+            end = _teaser_list_end(lines, i + 1)
+        elif rule.kind == "trailer" and _only_headlines_follow(lines, i + 1):
+            end = len(lines)
+        block = "\n".join(part.strip() for part in lines[i:end] if part.strip())
+        removed.append(RemovedSpan(rule.name, block))
+        i = end
+    return CleanResult(_tidy("\n".join(kept)), removed)
+
+
+def _first_match(rules: tuple[Rule, ...], line: str) -> Rule | None:
+    return next((rule for rule in rules if rule.pattern.search(line)), None)
+
+
+def _is_headline(line: str) -> bool:
+    return not _SENTENCE_END.search(line)
+
+
+def _teaser_list_end(lines: list[str], start: int) -> int:
+    """Index just past the link list under a teaser heading."""
+    end, items = start, 0
+    for j in range(start, len(lines)):
+        line = lines[j].strip()
+        if not line:
+            continue
+        if _BULLET.match(line):
+            end = j + 1
+        elif _is_headline(line) and items < MAX_TEASER_ITEMS:
+            items += 1
+            end = j + 1
+        else:
+            break
+    return end
+
+
+def _only_headlines_follow(lines: list[str], start: int) -> bool:
+    rest = [line.strip() for line in lines[start:] if line.strip()]
+    return len(rest) <= MAX_TRAILER_LINES and all(_is_headline(line) or _BULLET.match(line) for line in rest)
+
+
+def _normalise(line: str) -> str:
+    """Case-, accent-, punctuation- and space-insensitive key for spotting repeated lines."""
+    folded = unicodedata.normalize("NFKD", line.casefold())
+    return " ".join("".join(ch for ch in folded if ch.isalnum() or ch.isspace()).split())
+
+
+def _tidy(text: str) -> str:
+    """Collapse the blank lines left behind by removals."""
+    return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text).strip()

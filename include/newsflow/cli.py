@@ -1,0 +1,171 @@
+"""The `newsflow` command: the same stage functions as the DAG, run in-process without Airflow."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from newsflow.settings import Settings
+
+app = typer.Typer(
+    help="newsflow: news articles -> clean text -> Parquet lake -> DuckDB mentions over time.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+LakeOption = Annotated[Path | None, typer.Option(help="Parquet lake folder [default: $NEWSFLOW_DATA_DIR/lake]")]
+WarehouseOption = Annotated[
+    Path | None, typer.Option(help="DuckDB file [default: $NEWSFLOW_DATA_DIR/warehouse.duckdb]")
+]
+
+
+@app.command()
+def ingest(
+    day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD: the lake partition key.")],
+    source: Annotated[Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files [default: seeds/]")] = None,
+    lake: LakeOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Ingest a folder for one day into the lake, then rebuild the warehouse.
+
+    Example: newsflow ingest --source seeds/ --date 2024-07-10
+    """
+    from newsflow import pipeline, warehouse as warehouse_module
+
+    settings = Settings.from_env(source_dir=source, lake_dir=lake, warehouse_path=warehouse)
+    ingest_date = _parse_date(day)
+    with console.status(f"ingesting {settings.source_dir} for {ingest_date}…"):
+        counts = pipeline.ingest_day(ingest_date, settings)
+        warehouse_module.build_warehouse(settings)
+    table = Table("read", "clean", "quarantined", "duplicates", "mentions", title=f"newsflow ingest {ingest_date}")
+    table.add_row(*(str(counts[key]) for key in ("read", "clean", "quarantined", "duplicates", "mentions")))
+    console.print(table)
+    console.print(f"lake: {settings.lake_dir}  warehouse: {settings.warehouse_path}")
+
+
+@app.command()
+def extract(
+    path: Annotated[str, typer.Argument(help="An HTML file (.html or .html.gz), or - for standard input.")],
+    url: Annotated[str | None, typer.Option(help="The page's URL, used for metadata.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole article record as JSON.")] = False,
+) -> None:
+    """Print the cleaned article text of one HTML page.
+
+    Example: newsflow extract page.html --url https://example.org/a --json
+    """
+    from newsflow import pipeline, sources
+    from newsflow.schema import RawDocument
+
+    if path == "-":
+        raw_text, _ = sources.decode_bytes(sys.stdin.buffer.read())
+        raw = RawDocument("stdin", None, url, "text/html", raw_text or "", None, 0, date.today())
+    else:
+        raw = dataclasses.replace(sources.read_file(Path(path), path, "cli", date.today()), url=url)
+        if raw.read_error:
+            raise click.ClickException(f"{path}: {raw.read_error}")
+    article = pipeline.build_article(raw)
+    if not as_json:
+        typer.echo(article.text)
+        return
+    record = dataclasses.asdict(pipeline.with_language(article))
+    typer.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command()
+def mentions(
+    entity: Annotated[str | None, typer.Option(help="Entity id, e.g. nato (see the entities table).")] = None,
+    by: Annotated[str, typer.Option(help="day or week")] = "day",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Show mentions over time, per entity.
+
+    Example: newsflow mentions --entity nato --by week
+    """
+    if by not in ("day", "week"):
+        raise click.BadParameter("--by must be day or week")
+    view, date_column = ("mentions_daily", "mention_date") if by == "day" else ("mentions_weekly", "week_start")
+    where = "where entity_id = $entity" if entity else ""
+    _print_query(
+        Settings.from_env(warehouse_path=warehouse),
+        f"select {date_column}, entity_id, label, n_articles, n_mentions from {view} {where} "
+        f"order by {date_column}, n_mentions desc, entity_id",
+        {"entity": entity} if entity else None,
+    )
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query against the warehouse (read-only).")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Run a read-only SQL query on the warehouse and print the result.
+
+    Example: newsflow sql "select * from mentions_weekly order by n_mentions desc limit 10"
+    """
+    _print_query(Settings.from_env(warehouse_path=warehouse), query)
+
+
+@app.command("build-warehouse")
+def build_warehouse(lake: LakeOption = None, warehouse: WarehouseOption = None) -> None:
+    """Rebuild the DuckDB warehouse from the whole lake.
+
+    Example: newsflow build-warehouse --lake data/lake
+    """
+    from newsflow import warehouse as warehouse_module
+
+    settings = Settings.from_env(lake_dir=lake, warehouse_path=warehouse)
+    console.print(f"built {warehouse_module.build_warehouse(settings)}")
+
+
+def _print_query(settings: Settings, query: str, parameters: dict[str, object] | None = None) -> None:
+    import duckdb
+
+    from newsflow import warehouse as warehouse_module
+
+    try:
+        columns, rows = warehouse_module.query(settings, query, parameters)
+    except duckdb.Error as exc:
+        raise click.ClickException(str(exc)) from None
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if value is None else str(value) for value in row))
+    console.print(table)
+    console.print(f"{len(rows)} rows")
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form", param_hint="--date") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `newsflow` console script; returns the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(args=argv, prog_name="newsflow", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The Parquet lake: hive-style day partitions, written atomically, replaced whole on re-runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+PART_FILE = "part-0.parquet"
+DATASETS = ("articles", "quarantine", "mentions")
+
+
+def partition_dir(lake_dir: Path, dataset: str, day: date) -> Path:
+    return lake_dir / dataset / f"ingest_date={day.isoformat()}"
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> Path:
+    """Write one Parquet file via a temporary name, so readers never see half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_partition(table: pa.Table, lake_dir: Path, dataset: str, day: date) -> Path:
+    """Replace the day's partition of `dataset` with `table` (an empty table still makes a partition).
+
+    The new partition is built in a hidden sibling folder and renamed into place, so a crash
+    leaves either the old partition or the new one, never a mix.
+    """
+    final = partition_dir(lake_dir, dataset, day)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    retired = final.with_name(f".{final.name}.{uuid.uuid4().hex}.old")
+    staging.mkdir()
+    try:
+        pq.write_table(table, staging / PART_FILE, compression="zstd")
+        if final.exists():
+            final.rename(retired)
+        staging.rename(final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+    return final
+
+
+def read_table(path: Path) -> pa.Table:
+    return pq.read_table(path)
+
+
+def count_rows(path: Path) -> int:
+    return pq.read_metadata(path).num_rows
+
+
+def read_partition(lake_dir: Path, dataset: str, day: date) -> pa.Table:
+    path = partition_dir(lake_dir, dataset, day) / PART_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no {dataset} partition for {day}: {path} is missing")
+    return pq.read_table(path)
+
+
+def partition_files(lake_dir: Path, dataset: str) -> list[Path]:
+    """The visible part files of a dataset, oldest day first (hidden in-flight folders excluded)."""
+    return sorted((lake_dir / dataset).glob(f"ingest_date=*/{PART_FILE}"))
+
+
+def read_before(lake_dir: Path, dataset: str, day: date, columns: list[str]) -> pa.Table | None:
+    """`columns` of every partition strictly before `day`; None when there is none.
+
+    Only earlier days count, so re-running a day never sees its own previous output.
+    """
+    files = [p for p in partition_files(lake_dir, dataset) if p.parent.name < f"ingest_date={day.isoformat()}"]
+    if not files:
+        return None
+    return pads.dataset([str(p) for p in files], format="parquet").to_table(columns=columns)

@@ -1,0 +1,192 @@
+"""The records newsflow moves between stages, each defined once: a dataclass and its Arrow schema."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedSpan:
+    """A piece of text the cleaner dropped, and the name of the rule that dropped it."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """One input file or fetched page, decoded to text but otherwise untouched."""
+
+    source: str
+    source_path: str | None
+    url: str | None
+    content_type: str  # "text/plain" or "text/html"
+    raw_text: str
+    encoding: str | None
+    raw_bytes: int
+    ingest_date: date
+    read_error: str | None = None  # set when the bytes are not text at all (binary, undecodable)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    article_id: str  # sha1 of the URL, or of source + relative path for files
+    source: str
+    url: str | None
+    source_path: str | None
+    ingest_date: date
+    title: str | None = None
+    author: str | None = None
+    sitename: str | None = None
+    published_date: date | None = None  # from the page; None for undated .txt
+    published_date_source: str = "none"  # "metadata" or "none"
+    fetched_at: datetime | None = None  # None for local files
+    language: str | None = None  # ISO 639-1, from langdetect on the clean text
+    language_prob: float | None = None
+    html_language: str | None = None  # <html lang> / meta language, when the page declares one
+    text: str = ""
+    raw_chars: int = 0
+    text_chars: int = 0
+    removed: list[RemovedSpan] = field(default_factory=list)
+    extraction_method: str = "none"  # "plain_text" or "trafilatura"
+    content_hash: str | None = None
+    duplicate_of: str | None = None  # article_id of the first copy with the same content_hash
+    story_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedArticle:
+    """An article that failed a stage, kept with the reasons so nothing is silently lost."""
+
+    article: Article
+    stage: str
+    failed_expectations: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One occurrence of a gazetteer entity in an article's title or text."""
+
+    article_id: str
+    entity_id: str
+    alias: str  # the alias as written in the gazetteer
+    matched_text: str  # the text as written in the article
+    sentence_index: int  # 0-based; the title is sentence -1
+    char_offset: int  # in the title when in_title, else in the text
+    in_title: bool
+    ingest_date: date
+
+
+_REMOVED_TYPE = pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))
+
+RAW_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("source_path", pa.string()),
+        ("url", pa.string()),
+        ("content_type", pa.string()),
+        ("raw_text", pa.large_string()),
+        ("encoding", pa.string()),
+        ("raw_bytes", pa.int64()),
+        ("ingest_date", pa.date32()),
+        ("read_error", pa.string()),
+    ]
+)
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("source", pa.string()),
+        ("url", pa.string()),
+        ("source_path", pa.string()),
+        ("ingest_date", pa.date32()),
+        ("title", pa.string()),
+        ("author", pa.string()),
+        ("sitename", pa.string()),
+        ("published_date", pa.date32()),
+        ("published_date_source", pa.string()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("language", pa.string()),
+        ("language_prob", pa.float64()),
+        ("html_language", pa.string()),
+        ("text", pa.large_string()),
+        ("raw_chars", pa.int64()),
+        ("text_chars", pa.int64()),
+        ("removed", _REMOVED_TYPE),
+        ("extraction_method", pa.string()),
+        ("content_hash", pa.string()),
+        ("duplicate_of", pa.string()),
+        ("story_id", pa.string()),
+    ]
+)
+
+QUARANTINE_SCHEMA = ARTICLE_SCHEMA.append(pa.field("stage", pa.string())).append(
+    pa.field("failed_expectations", pa.list_(pa.string()))
+)
+
+MENTION_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("entity_id", pa.string()),
+        ("alias", pa.string()),
+        ("matched_text", pa.string()),
+        ("sentence_index", pa.int32()),
+        ("char_offset", pa.int32()),
+        ("in_title", pa.bool_()),
+        ("ingest_date", pa.date32()),
+    ]
+)
+
+SCHEMAS: dict[type, pa.Schema] = {RawDocument: RAW_SCHEMA, Article: ARTICLE_SCHEMA, Mention: MENTION_SCHEMA}
+
+Record = TypeVar("Record", RawDocument, Article, Mention)
+
+
+def stable_id(*parts: str) -> str:
+    """Deterministic id from its parts, so re-running a date yields the same ids."""
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def to_table(records: list[Any], record_type: type) -> pa.Table:
+    """Records (all of `record_type`) to an Arrow table with that type's schema."""
+    rows = [dataclasses.asdict(record) for record in records]
+    return pa.Table.from_pylist(rows, schema=SCHEMAS[record_type])
+
+
+def from_table(table: pa.Table, record_type: type[Record]) -> list[Record]:
+    """An Arrow table back to records; the inverse of `to_table`."""
+    names = [f.name for f in dataclasses.fields(record_type)]
+    records = []
+    for row in table.select(names).to_pylist():
+        if "removed" in row:
+            row["removed"] = [RemovedSpan(**span) for span in row["removed"] or []]
+        records.append(record_type(**row))
+    return records
+
+
+def quarantine_table(rows: list[QuarantinedArticle]) -> pa.Table:
+    """Quarantined articles as one table: the article columns plus stage and reasons."""
+    dicts = [
+        dataclasses.asdict(row.article) | {"stage": row.stage, "failed_expectations": row.failed_expectations}
+        for row in rows
+    ]
+    return pa.Table.from_pylist(dicts, schema=QUARANTINE_SCHEMA)
+
+
+def quarantine_from_table(table: pa.Table) -> list[QuarantinedArticle]:
+    articles = from_table(table, Article)
+    return [
+        QuarantinedArticle(article, stage, list(reasons))
+        for article, stage, reasons in zip(
+            articles,
+            table.column("stage").to_pylist(),
+            table.column("failed_expectations").to_pylist(),
+            strict=True,
+        )
+    ]

@@ -1,0 +1,62 @@
+"""One frozen settings object shared by the DAGs, the CLI and the tests; NEWSFLOW_* env vars override."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = Path("data")
+    lake_dir: Path = None  # type: ignore[assignment]  # default: data_dir / "lake"
+    warehouse_path: Path = None  # type: ignore[assignment]  # default: data_dir / "warehouse.duckdb"
+    source_dir: Path = PROJECT_DIR / "seeds"
+    entities_path: Path = PACKAGE_DIR / "entities.yaml"
+    sql_dir: Path = PROJECT_DIR / "include" / "sql"
+    # Languages the warehouse is built for; anything else is quarantined by validation.
+    languages: tuple[str, ...] = ("fr", "en")
+    # Below ~200 characters a "news article" is a teaser, an error page or pure boilerplate.
+    min_text_chars: int = 200
+    # Far above the longest seed or eval article (~40k); longer texts are concatenated pages.
+    max_text_chars: int = 200_000
+
+    def __post_init__(self) -> None:
+        if self.lake_dir is None:
+            object.__setattr__(self, "lake_dir", self.data_dir / "lake")
+        if self.warehouse_path is None:
+            object.__setattr__(self, "warehouse_path", self.data_dir / "warehouse.duckdb")
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.data_dir / "staging"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
+        """Settings from NEWSFLOW_<FIELD> variables (e.g. NEWSFLOW_DATA_DIR=/tmp/nf), then `flags`.
+
+        Flags that are None (a CLI option left unset) do not override anything.
+        """
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = env.get(f"NEWSFLOW_{field.name.upper()}")
+            if raw is not None:
+                values[field.name] = _parse(field.default, raw)
+        values.update({name: value for name, value in flags.items() if value is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _parse(default: object, raw: str) -> object:
+    """Convert an environment string to the type of the field's default (None defaults are paths)."""
+    if default is None or isinstance(default, Path):
+        return Path(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw

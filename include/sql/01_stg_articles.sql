@@ -1,0 +1,34 @@
+-- stg_articles: one row per article_id, from its first ingest day; renames and derived dates only.
+-- materialized: table
+-- Built from: raw_articles (the lake). An article read again on a later day keeps its first copy.
+with raw as (select * from raw_articles),
+first_ingest as (
+    select *
+    from raw
+    qualify row_number() over (partition by article_id order by ingest_date) = 1
+)
+select
+    article_id,
+    source,
+    url,
+    source_path,
+    title,
+    author,
+    sitename,
+    language,
+    language_prob,
+    html_language,
+    text,
+    raw_chars,
+    text_chars,
+    len(removed) as n_removed_spans,
+    extraction_method,
+    content_hash,
+    duplicate_of,
+    duplicate_of is not null as is_duplicate,
+    story_id,
+    published_date,
+    ingest_date,
+    coalesce(published_date, ingest_date) as article_date,
+    case when published_date is null then 'ingest_date' else 'published_date' end as date_source
+from first_ingest

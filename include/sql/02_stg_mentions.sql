@@ -1,0 +1,20 @@
+-- stg_mentions: one row per mention occurrence in an article's first ingest, dated like its article.
+-- materialized: table
+-- Built from: raw_mentions, stg_articles.
+with mentions as (select * from raw_mentions),
+articles as (select article_id, ingest_date, article_date, date_source from stg_articles),
+dated as (
+    select
+        m.article_id,
+        m.entity_id,
+        m.alias,
+        m.matched_text,
+        m.sentence_index,
+        m.char_offset,
+        m.in_title,
+        a.article_date as mention_date,
+        a.date_source
+    from mentions as m
+    join articles as a on a.article_id = m.article_id and a.ingest_date = m.ingest_date
+)
+select * from dated

@@ -1,0 +1,18 @@
+-- mentions: one row per (article_id, entity_id, alias): how often the article uses that alias.
+-- materialized: table
+-- Built from: stg_mentions.
+with mentions as (select * from stg_mentions),
+per_alias as (
+    select
+        article_id,
+        entity_id,
+        alias,
+        count(*) as n_mentions,
+        bool_or(in_title) as is_in_title,
+        min(sentence_index) as first_sentence_index,
+        any_value(mention_date) as mention_date,
+        any_value(date_source) as date_source
+    from mentions
+    group by article_id, entity_id, alias
+)
+select * from per_alias
