@@ -22,7 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+# Piped output (make, CI logs) gets rich's 80-column default, which wraps every title; allow wider.
+console = Console(width=None if sys.stdout.isatty() else 140)
 
 LakeOption = Annotated[Path | None, typer.Option(help="Parquet lake folder [default: $NEWSFLOW_DATA_DIR/lake]")]
 WarehouseOption = Annotated[

@@ -1,0 +1,49 @@
+# newsflow: `make demo` runs the pipeline on seeds/ through Airflow; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DATE ?= 2024-07-10
+
+# A project-local Airflow: SQLite metadata DB in .airflow/, our dags/ only, no example DAGs.
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__PARALLELISM := 4
+export NEWSFLOW_DATA_DIR ?= $(CURDIR)/data
+export NEWSFLOW_SOURCE_DIR ?= $(CURDIR)/seeds
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install demo test airflow bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+
+demo: $(AIRFLOW_HOME)/airflow.db
+	$(BIN)/airflow dags test news_ingest $(DEMO_DATE) > $(AIRFLOW_HOME)/demo.log 2>&1 \
+		|| (tail -50 $(AIRFLOW_HOME)/demo.log; exit 1)
+	grep -q "state=success" $(AIRFLOW_HOME)/demo.log || (tail -50 $(AIRFLOW_HOME)/demo.log; exit 1)
+	@echo "news_ingest $(DEMO_DATE): success (log: $(AIRFLOW_HOME)/demo.log)"
+	$(BIN)/newsflow sql "select left(source_path, 12) as file, language, text_chars, n_removed_spans, left(title, 60) as title from articles order by file"
+	$(BIN)/newsflow mentions --by day
+
+test: $(VENV)/.installed
+	$(BIN)/pytest
+
+# The Airflow UI on http://localhost:8080 (user admin, password in .airflow/simple_auth_manager_passwords.json.generated).
+airflow: $(AIRFLOW_HOME)/airflow.db
+	$(BIN)/airflow standalone
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/ingest_speed.py
+
+clean:
+	rm -rf data $(AIRFLOW_HOME)

@@ -1,0 +1,126 @@
+"""Each cleaner rule on short real-looking snippets: what it removes, and what it must leave alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from newsflow.clean import Rule, clean_text, load_rules
+
+PROSE = "Le ministre a présenté son plan devant l'Assemblée nationale mardi, sans convaincre l'opposition."
+
+
+def rules_fired(text: str, title: str | None = None) -> list[str]:
+    return [span.rule for span in clean_text(text, title).removed]
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Lire aussi : Les menaces nucléaires russes", "fr.teaser_line"),
+        ("À lire aussi - Le sommet de Washington en cinq points", "fr.teaser_line"),
+        ("LIRE AUSSI Vladimir Solovyov appelle à la guerre totale", "fr.teaser_line"),
+        ("Read more: How the summit unfolded", "en.teaser_line"),
+        ("PREV Previews Les affaires de la jeune Miss Fisher 2", "fr.prev_next"),
+        ("NEXT Ravenne, le bilan des morts s'aggrave", "fr.prev_next"),
+        ("Article suivant : la réforme des retraites", "fr.prev_next"),
+        ("jens-stoltenberg-nato-commerce.jpg", "fr.image_file_name"),
+        ("IMG_2024.PNG", "fr.image_file_name"),
+        ("Le président au sommet de Washington. Photo : OTAN", "fr.photo_caption"),
+        ("© AFP", "fr.photo_caption"),
+        ("ALIMENTÉ PARUNCMS- UN PRODUIT DENEKO", "fr.cms_footer"),
+        ("Propulsé par WordPress", "fr.cms_footer"),
+        ("Amérique Russie DNUM_BBZAHZCACE 08:32", "fr.dateline"),
+        ("Europe ART_ABCD1234", "fr.dateline"),
+    ],
+)
+def test_line_rules_remove_their_line_and_keep_prose(line: str, rule: str) -> None:
+    result = clean_text(f"{PROSE}\n{line}\n{PROSE.replace('mardi', 'mercredi')}")
+    # en and fr rule files overlap on some widgets ("Photo :"); the kind of rule is what matters.
+    assert [span.rule.split(".")[1] for span in result.removed] == [rule.split(".")[1]]
+    assert result.removed[0].text == line
+    assert line not in result.text
+    assert result.text.count("Le ministre a présenté son plan") == 2
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A quote or a sentence that merely contains the marker words stays.
+        "« Il faut lire aussi ce rapport avant de juger », a-t-il dit.",
+        "Lire aussi les mémoires du général aide à comprendre la crise.",
+        "Suivant les recommandations du conseil, le gouvernement a reculé.",
+        "Il a pris une photo : celle du sommet restera dans les mémoires.",
+        "Le texte a été adopté par 300 voix contre 200 à 18:30.",
+        "x",
+        "Dernier",
+        "Oui.",
+    ],
+)
+def test_content_that_only_resembles_boilerplate_stays(line: str) -> None:
+    result = clean_text(f"{PROSE}\n{line}\n{PROSE}")
+    assert line in result.text.splitlines()
+    assert line not in [span.text for span in result.removed]
+
+
+def test_teaser_heading_takes_its_link_list_but_not_the_next_paragraph() -> None:
+    text = "\n".join(
+        [
+            PROSE,
+            "Sur le même sujet",
+            "- Le sommet de l'OTAN s'ouvre à Washington",
+            "- Kiev réclame plus de défense aérienne.",
+            "",
+            "La suite du débat a porté sur le budget, et elle a duré jusqu'au soir.",
+        ]
+    )
+    result = clean_text(text)
+    assert rules_fired(text) == ["fr.teaser_heading"]
+    assert "Washington" not in result.text and "Kiev" not in result.text
+    assert result.text.endswith("jusqu'au soir.")
+
+
+def test_bulleted_list_inside_the_article_stays() -> None:
+    closing = "Le gouvernement espère un vote avant l'été, selon son porte-parole."
+    text = "\n".join([PROSE, "Les trois mesures :", "- baisser les taxes", "- geler les loyers", "- aider les PME", closing])
+    assert clean_text(text).text == text
+    assert rules_fired(text) == []
+
+
+def test_trailer_widget_takes_the_headline_strip_after_it() -> None:
+    text = f"{PROSE}\nCopier le lien\nJournal en vedette\nDernier\nx\nPowered by Nothing"
+    result = clean_text(text)
+    assert result.text == PROSE
+    assert [span.rule for span in result.removed] == ["fr.share_widget"]
+
+
+def test_trailer_widget_leaves_prose_after_it() -> None:
+    text = f"{PROSE}\nRetrouvez-nous sur Facebook et Twitter\n{PROSE.replace('mardi', 'jeudi')}"
+    result = clean_text(text)
+    assert rules_fired(text) == ["fr.follow_us"]
+    assert "jeudi" in result.text
+
+
+def test_repeated_title_and_caption_lines_are_removed_but_short_repeats_stay() -> None:
+    title = "L'OTAN en pourparlers sur les armes nucléaires"
+    text = f"{title}\nJens Stoltenberg - OTAN\nJens Stoltenberg - OTAN\n{PROSE}\nNon.\nNon."
+    result = clean_text(text, title)
+    assert rules_fired(text, title) == ["repeated_title", "repeated_line"]
+    assert result.text.splitlines() == ["Jens Stoltenberg - OTAN", PROSE, "Non.", "Non."]
+
+
+def test_rule_files_load_named_rules_of_known_kinds(tmp_path: Path) -> None:
+    rules = load_rules()
+    assert {rule.name.split(".")[0] for rule in rules} == {"en", "fr"}
+    assert all(isinstance(rule, Rule) and rule.kind in ("line", "heading", "trailer") for rule in rules)
+    (tmp_path / "xx.yaml").write_text("rules:\n  - {name: bad, kind: paragraph, pattern: 'a'}\n")
+    with pytest.raises(ValueError, match="unknown kind 'paragraph'"):
+        load_rules(tmp_path)
+
+
+def test_windows_line_endings_and_blank_runs_are_normalised() -> None:
+    result = clean_text(f"{PROSE}\r\n\r\n\r\n\r\nLire aussi : autre chose\r\n{PROSE}")
+    assert not re.search(r"\n\s*\n\s*\n", result.text)
+    assert "\r" not in result.text

@@ -1,0 +1,62 @@
+"""The `newsflow` command: help on every subcommand, ingest, extract, mentions and sql."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsflow.cli import app, main
+
+from conftest import FIXTURES_DIR, SEEDS_DIR
+
+COMMANDS = ["ingest", "extract", "mentions", "sql", "build-warehouse"]
+
+
+def test_every_command_is_registered_with_help_and_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    assert sorted(c.name or c.callback.__name__ for c in app.registered_commands) == sorted(COMMANDS)
+    assert main(["--help"]) == 0
+    overview = capsys.readouterr().out
+    for command in COMMANDS:
+        assert command in overview
+        assert main([command, "--help"]) == 0
+        assert "Example: newsflow " + command in capsys.readouterr().out
+
+
+def test_ingest_then_query_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
+    warehouse = tmp_path / "w.duckdb"
+    assert main(["ingest", "--source", str(SEEDS_DIR), "--date", "2024-07-10", "--lake", str(tmp_path / "lake"),
+                 "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "quarantined" in out and (tmp_path / "lake" / "articles" / "ingest_date=2024-07-10").is_dir()
+    assert main(["mentions", "--entity", "belarus", "--by", "week", "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "2024-07-08" in out and "Belarus" in out and "1 rows" in out
+    assert main(["sql", "select count(*) as n from articles", "--warehouse", str(warehouse)]) == 0
+    assert "│ 5 │" in capsys.readouterr().out
+
+
+def test_cli_errors_are_exit_codes_not_tracebacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", "--date", "10/07/2024"]) == 2
+    assert main(["sql", "select 1", "--warehouse", str(tmp_path / "none.duckdb")]) == 1
+    assert "no warehouse" in capsys.readouterr().out
+    (tmp_path / "w.duckdb").touch()
+    assert main(["sql", "select * from nowhere", "--warehouse", str(tmp_path / "w.duckdb")]) == 1
+
+
+def test_extract_prints_clean_text_or_json_from_a_file_or_stdin() -> None:
+    page = FIXTURES_DIR / "html" / "article_with_inline_teaser.html"
+    command = [sys.executable, "-m", "newsflow.cli", "extract"]
+    text = subprocess.run([*command, str(page)], capture_output=True, text=True, check=True).stdout
+    assert text.startswith("Réunis à Washington") and "Lire aussi" not in text
+    record = json.loads(
+        subprocess.run([*command, "-", "--json", "--url", "https://x.example/a"], input=page.read_text(),
+                       capture_output=True, text=True, check=True).stdout
+    )
+    assert record["title"] == "Sommet de l'OTAN : Kiev obtient une mission d'assistance"
+    assert record["language"] == "fr" and record["html_language"] == "fr"
+    assert [span["rule"] for span in record["removed"]] == ["repeated_title", "fr.teaser_line"]

@@ -1,0 +1,129 @@
+"""The stages composed for one day, the lake they write and the DuckDB warehouse built from it."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from newsflow import lake, pipeline
+from newsflow.settings import Settings
+from newsflow.warehouse import build_warehouse, sql_models
+
+from conftest import SEEDS_DIR
+
+DAY = date(2024, 7, 10)
+
+
+def rows(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def run_day(settings: Settings, day: date = DAY) -> dict[str, int]:
+    counts = pipeline.ingest_day(day, settings)
+    build_warehouse(settings)
+    return counts
+
+
+def test_seeds_end_in_the_lake_and_warehouse_with_nothing_lost(settings: Settings) -> None:
+    counts = run_day(settings)
+    assert counts == {"read": 5, "clean": 5, "quarantined": 0, "duplicates": 0, "mentions": counts["mentions"]}
+    assert counts["mentions"] > 100
+    assert rows(settings, "select count(*), count(distinct article_id) from articles") == [(5, 5)]
+    assert rows(settings, "select distinct language, date_source, article_date from articles") == [
+        ("fr", "ingest_date", DAY)
+    ]
+    assert rows(settings, "select sum(n_mentions) from mentions") == [(counts["mentions"],)]
+    # Views agree with the mention rows they summarise.
+    assert rows(settings, "select sum(n_mentions) from mentions_daily") == rows(
+        settings, "select sum(n_mentions) from mentions_weekly"
+    )
+    assert rows(settings, "select n_articles from mentions_daily where entity_id = 'nato'") == [(5,)]
+
+
+def test_rerunning_a_day_is_idempotent(settings: Settings) -> None:
+    run_day(settings)
+    first_daily = rows(settings, "select * from mentions_daily order by all")
+    first_counts = {d: lake.read_partition(settings.lake_dir, d, DAY).num_rows for d in lake.DATASETS}
+    run_day(settings)
+    assert rows(settings, "select * from mentions_daily order by all") == first_daily
+    assert {d: lake.read_partition(settings.lake_dir, d, DAY).num_rows for d in lake.DATASETS} == first_counts
+    assert [p.parent.name for p in lake.partition_files(settings.lake_dir, "articles")] == ["ingest_date=2024-07-10"]
+
+
+def test_bad_inputs_end_clean_or_quarantined_and_the_rest_is_kept(tmp_path: Path) -> None:
+    source = tmp_path / "inbox"
+    shutil.copytree(SEEDS_DIR, source)
+    (source / "empty.txt").write_bytes(b"")
+    (source / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (source / "latin1.txt").write_bytes(
+        (
+            "Les ministres de la Défense réunis à Bruxelles\n\n"
+            "Les ministres de la Défense de l'OTAN se sont réunis jeudi à Bruxelles pour préparer le sommet "
+            "de juillet, où l'élargissement et l'aide à l'Ukraine seront au centre des débats, a indiqué "
+            "un diplomate à la sortie de la réunion. Les alliés ont promis de nouvelles livraisons d'armes."
+        ).encode("latin-1")
+    )
+    (source / "boilerplate.txt").write_text(
+        "Lire aussi\n- Un autre article\nCopier le lien\nPartager\nphoto-1.jpg\nALIMENTÉ PAR UNCMS\n", encoding="utf-8"
+    )
+    settings = Settings(data_dir=tmp_path / "data", source_dir=source)
+    counts = run_day(settings)
+
+    assert counts["read"] == 9
+    assert counts["clean"] + counts["quarantined"] == 9  # every file is accounted for
+    quarantine = dict(rows(settings, "select source_path, stage || ': ' || array_to_string(failed_expectations, ', ') from quarantine"))
+    assert quarantine == {
+        "binary.txt": "read: binary_content: not text in any known encoding",
+        "empty.txt": "validate: expect_column_value_lengths_to_be_between(text), expect_column_values_to_not_be_null(language), "
+        "expect_column_values_to_not_be_null(title)",
+        "boilerplate.txt": "validate: expect_column_value_lengths_to_be_between(text), "
+        "expect_column_values_to_not_be_null(language)",
+    }
+    assert rows(settings, "select language, title from articles where source_path = 'latin1.txt'") == [
+        ("fr", "Les ministres de la Défense réunis à Bruxelles")
+    ]
+    assert rows(settings, "select count(*) from articles") == [(6,)]
+
+
+def test_exact_copy_on_a_later_day_points_to_the_first(tmp_path: Path) -> None:
+    source = tmp_path / "inbox"
+    source.mkdir()
+    shutil.copy(next(SEEDS_DIR.glob("004_*.txt")), source / "monday.txt")
+    settings = Settings(data_dir=tmp_path / "data", source_dir=source)
+    run_day(settings, date(2024, 7, 8))
+    (source / "monday.txt").rename(source / "tuesday_reprint.txt")
+    counts = run_day(settings, date(2024, 7, 9))
+    assert counts["duplicates"] == 1
+    assert rows(settings, "select source_path, is_duplicate from articles order by ingest_date") == [
+        ("monday.txt", False), ("tuesday_reprint.txt", True)
+    ]
+    # Mentions are counted once per story text, not once per copy.
+    assert rows(settings, "select count(distinct article_id) from mentions") == [(1,)]
+
+
+def test_every_model_builds_on_an_empty_lake(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "empty")
+    build_warehouse(settings)
+    for name, _, _ in sql_models(settings.sql_dir):
+        assert rows(settings, f"select count(*) from {name}") == [(0,)] or name == "entities"
+    assert rows(settings, "select count(*) from entities")[0][0] >= 12
+
+
+def test_every_sql_model_states_its_grain_and_materialization() -> None:
+    models = sql_models(Settings().sql_dir)
+    assert [name for name, _, _ in models][:2] == ["stg_articles", "stg_mentions"]
+    for name, materialized, sql in models:
+        assert sql.startswith(f"-- {name}: one row per"), name
+        assert materialized in ("table", "view")
+
+
+def test_missing_step_date_fails_loudly(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="logical date"):
+        pipeline.run_step("collect", None, settings)
+    with pytest.raises(ValueError, match="unknown step"):
+        pipeline.run_step("nope", "2024-07-10", settings)

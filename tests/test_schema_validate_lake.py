@@ -1,0 +1,116 @@
+"""Record schema drift, the GX suite's split into valid/quarantine, and atomic lake partitions."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from newsflow import lake
+from newsflow.schema import (
+    ARTICLE_SCHEMA,
+    MENTION_SCHEMA,
+    QUARANTINE_SCHEMA,
+    RAW_SCHEMA,
+    Article,
+    Mention,
+    QuarantinedArticle,
+    RawDocument,
+    RemovedSpan,
+    from_table,
+    quarantine_from_table,
+    quarantine_table,
+    to_table,
+)
+from newsflow.settings import Settings
+from newsflow.validate import validate_articles
+
+DAY = date(2024, 7, 10)
+LONG_TEXT = "L'OTAN a tenu son sommet à Washington. " * 10
+
+
+@pytest.mark.parametrize(
+    ("record_type", "schema"), [(RawDocument, RAW_SCHEMA), (Article, ARTICLE_SCHEMA), (Mention, MENTION_SCHEMA)]
+)
+def test_dataclass_fields_and_arrow_schema_agree(record_type: type, schema: pa.Schema) -> None:
+    assert [f.name for f in dataclasses.fields(record_type)] == schema.names
+
+
+def test_quarantine_schema_is_article_plus_reasons() -> None:
+    assert QUARANTINE_SCHEMA.names == ARTICLE_SCHEMA.names + ["stage", "failed_expectations"]
+
+
+def article(article_id: str | None, text: str = LONG_TEXT, language: str | None = "fr", title: str | None = "Titre") -> Article:
+    return Article(article_id, "test", None, f"{article_id}.txt", DAY, title=title, language=language, text=text,
+                   removed=[RemovedSpan("fr.teaser_line", "Lire aussi : x")])
+
+
+def test_records_round_trip_through_arrow() -> None:
+    records = [article("a"), article("b", language=None)]
+    assert from_table(to_table(records, Article), Article) == records
+    rows = [QuarantinedArticle(article("c"), "validate", ["x(text)", "y(title)"])]
+    assert quarantine_from_table(quarantine_table(rows)) == rows
+
+
+def test_suite_quarantines_each_failing_row_with_every_reason() -> None:
+    settings = Settings(languages=("fr", "en"), min_text_chars=200)
+    batch = [
+        article("ok"),
+        article("short", text="Trop court."),
+        article("german", language="de"),
+        article("unknown", language=None, title=None),
+        article("twin"),
+        article("twin"),
+        article(None),
+        article("long", text="x " * 150_000),
+    ]
+    valid, quarantined = validate_articles(batch, settings)
+    assert [a.article_id for a in valid] == ["ok"]
+    reasons = {(q.article.article_id, q.article.language): q.failed_expectations for q in quarantined}
+    assert reasons == {
+        ("short", "fr"): ["expect_column_value_lengths_to_be_between(text)"],
+        ("german", "de"): ["expect_column_values_to_be_in_set(language)"],
+        ("unknown", None): ["expect_column_values_to_not_be_null(language)", "expect_column_values_to_not_be_null(title)"],
+        ("twin", "fr"): ["expect_column_values_to_be_unique(article_id)"],
+        (None, "fr"): ["expect_column_values_to_not_be_null(article_id)"],
+        ("long", "fr"): ["expect_column_value_lengths_to_be_between(text)"],
+    }
+    assert len(valid) + len(quarantined) == len(batch)  # nothing silently dropped
+    assert {q.stage for q in quarantined} == {"validate"}
+
+
+def test_partition_write_replaces_the_day_whole(tmp_path: Path) -> None:
+    first = to_table([article("a"), article("b")], Article)
+    path = lake.write_partition(first, tmp_path, "articles", DAY)
+    assert path == tmp_path / "articles" / "ingest_date=2024-07-10"
+    lake.write_partition(to_table([article("c")], Article), tmp_path, "articles", DAY)
+    assert lake.read_partition(tmp_path, "articles", DAY).column("article_id").to_pylist() == ["c"]
+    assert sorted(p.name for p in (tmp_path / "articles").iterdir()) == ["ingest_date=2024-07-10"]  # no temp left
+
+
+def test_failed_write_keeps_the_previous_partition(tmp_path: Path) -> None:
+    lake.write_partition(to_table([article("a")], Article), tmp_path, "articles", DAY)
+    with pytest.raises(AttributeError):  # fails inside the write, after the staging folder exists
+        lake.write_partition("not a table", tmp_path, "articles", DAY)  # type: ignore[arg-type]
+    assert lake.read_partition(tmp_path, "articles", DAY).column("article_id").to_pylist() == ["a"]
+    assert sorted(p.name for p in (tmp_path / "articles").iterdir()) == ["ingest_date=2024-07-10"]
+
+
+def test_read_before_sees_only_earlier_days(tmp_path: Path) -> None:
+    for day, ids in ((date(2024, 7, 8), ["a"]), (date(2024, 7, 9), ["b"]), (DAY, ["c"])):
+        lake.write_partition(to_table([article(i) for i in ids], Article), tmp_path, "articles", day)
+    earlier = lake.read_before(tmp_path, "articles", DAY, ["article_id"])
+    assert sorted(earlier.column("article_id").to_pylist()) == ["a", "b"]
+    assert lake.read_before(tmp_path, "articles", date(2024, 7, 8), ["article_id"]) is None
+
+
+def test_settings_from_env_and_flags() -> None:
+    env = {"NEWSFLOW_DATA_DIR": "/srv/nf", "NEWSFLOW_LANGUAGES": "fr, de", "NEWSFLOW_MIN_TEXT_CHARS": "50"}
+    settings = Settings.from_env(env, warehouse_path=Path("/tmp/w.duckdb"), source_dir=None)
+    assert settings.lake_dir == Path("/srv/nf/lake")
+    assert settings.warehouse_path == Path("/tmp/w.duckdb")
+    assert settings.languages == ("fr", "de") and settings.min_text_chars == 50
+    assert settings.source_dir == Settings().source_dir
