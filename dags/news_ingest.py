@@ -1,7 +1,9 @@
 """## news_ingest
-Nightly: read the source folder, extract and clean articles, detect language, mark duplicates,
-validate with Great Expectations (failures go to the quarantine partition with their reasons),
-publish the day's Parquet partition, extract entity mentions, then rebuild the DuckDB warehouse.
+Nightly: read the source folder, extract and clean articles, detect language, mark exact duplicates
+and near-duplicate stories, validate with Great Expectations (failures go to the quarantine
+partition with their reasons), publish the day's Parquet partition, extract gazetteer mentions and
+NER entity candidates, then load the new partitions into DuckDB and render the mentions chart
+(`data/reports/mentions.png`, `mentions.html`).
 
 Partition key: the run's logical date. Each task writes its own staging file or lake partition and
 hands on only its path, so any task can be retried alone and a re-run replaces the day.
@@ -11,10 +13,12 @@ Logic lives in the `newsflow` package (`include/newsflow`); this file only wires
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, chain, dag, task
 
 ARTICLES_ASSET = Asset("newsflow_articles")
-STEPS = ("collect", "extract", "detect_languages", "find_duplicates", "validate_batch", "publish", "extract_mentions")
+# newsflow.pipeline step names: a chain up to publish, then two independent readers of the partition.
+CHAIN_STEPS = ("collect", "extract", "detect_languages", "find_duplicates", "validate_batch", "publish")
+PARALLEL_STEPS = ("extract_mentions", "discover_candidates")
 
 
 @dag(
@@ -39,20 +43,29 @@ def news_ingest():
         return run_step(step, ds)
 
     @task
-    def build_warehouse() -> str:
+    def build_warehouse() -> list[str]:
         from newsflow.settings import Settings
         from newsflow.warehouse import build_warehouse
 
-        return str(build_warehouse(Settings.from_env()))
+        return build_warehouse(Settings.from_env()).loaded
 
-    previous = None
-    for step in STEPS:
+    @task
+    def render_report() -> str:
+        from newsflow.report import render_report
+        from newsflow.settings import Settings
+
+        return str(render_report(Settings.from_env())[0])
+
+    def step_task(step: str):
         outlets = [ARTICLES_ASSET] if step == "publish" else []
-        current = run_step.override(task_id=step, outlets=outlets)(step)
-        if previous is not None:
-            previous >> current
-        previous = current
-    previous >> build_warehouse()
+        return run_step.override(task_id=step, outlets=outlets)(step)
+
+    chain(
+        *(step_task(step) for step in CHAIN_STEPS),
+        [step_task(step) for step in PARALLEL_STEPS],
+        build_warehouse(),
+        render_report(),
+    )
 
 
 news_ingest()

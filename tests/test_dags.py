@@ -11,8 +11,8 @@ import pytest
 
 from conftest import PROJECT_DIR
 
-INGEST_STEPS = ["collect", "extract", "detect_languages", "find_duplicates", "validate_batch", "publish",
-                "extract_mentions", "build_warehouse"]
+CHAIN = ["collect", "extract", "detect_languages", "find_duplicates", "validate_batch", "publish"]
+AFTER_PUBLISH = {"extract_mentions", "discover_candidates"}
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +34,14 @@ def test_every_dag_file_imports_and_is_configured(dagbag) -> None:
             assert task.retries >= 2 and task.retry_exponential_backoff
 
 
-def test_news_ingest_is_one_chain_of_stage_tasks_with_the_lake_asset(dagbag) -> None:
+def test_news_ingest_wires_one_task_per_stage_and_the_lake_asset(dagbag) -> None:
     dag = dagbag.dags["news_ingest"]
-    assert [t.task_id for t in dag.topological_sort()] == INGEST_STEPS
-    for upstream, downstream in zip(INGEST_STEPS, INGEST_STEPS[1:]):
+    assert set(dag.task_ids) == {*CHAIN, *AFTER_PUBLISH, "build_warehouse", "render_report"}
+    for upstream, downstream in zip(CHAIN, CHAIN[1:]):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
+    assert dag.get_task("publish").downstream_task_ids == AFTER_PUBLISH
+    assert dag.get_task("build_warehouse").upstream_task_ids == AFTER_PUBLISH
+    assert dag.get_task("build_warehouse").downstream_task_ids == {"render_report"}
     assert [o.name for o in dag.get_task("publish").outlets] == ["newsflow_articles"]
 
 

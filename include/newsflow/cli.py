@@ -42,17 +42,19 @@ def ingest(
 
     Example: newsflow ingest --source seeds/ --date 2024-07-10
     """
-    from newsflow import pipeline, warehouse as warehouse_module
+    from newsflow import pipeline, report, warehouse as warehouse_module
 
     settings = Settings.from_env(source_dir=source, lake_dir=lake, warehouse_path=warehouse)
     ingest_date = _parse_date(day)
-    with console.status(f"ingesting {settings.source_dir} for {ingest_date}…"):
-        counts = pipeline.ingest_day(ingest_date, settings)
+    with console.status(f"ingesting {settings.source_dir} for {ingest_date}…") as status:
+        counts = pipeline.ingest_day(ingest_date, settings, on_step=lambda name: status.update(f"{ingest_date}: {name}…"))
+        status.update("building the warehouse…")
         warehouse_module.build_warehouse(settings)
-    table = Table("read", "clean", "quarantined", "duplicates", "mentions", title=f"newsflow ingest {ingest_date}")
-    table.add_row(*(str(counts[key]) for key in ("read", "clean", "quarantined", "duplicates", "mentions")))
+        chart, _ = report.render_report(settings)
+    table = Table(*counts, title=f"newsflow ingest {ingest_date}")
+    table.add_row(*(str(value) for value in counts.values()))
     console.print(table)
-    console.print(f"lake: {settings.lake_dir}  warehouse: {settings.warehouse_path}")
+    console.print(f"lake: {settings.lake_dir}  warehouse: {settings.warehouse_path}  chart: {chart}")
 
 
 @app.command()
@@ -117,16 +119,36 @@ def sql(
     _print_query(Settings.from_env(warehouse_path=warehouse), query)
 
 
-@app.command("build-warehouse")
-def build_warehouse(lake: LakeOption = None, warehouse: WarehouseOption = None) -> None:
-    """Rebuild the DuckDB warehouse from the whole lake.
+@app.command()
+def trending(warehouse: WarehouseOption = None) -> None:
+    """Entities whose last 7 days of mentions rise above their trailing 28-day mean.
 
-    Example: newsflow build-warehouse --lake data/lake
+    Example: newsflow trending
     """
-    from newsflow import warehouse as warehouse_module
+    _print_query(
+        Settings.from_env(warehouse_path=warehouse),
+        "select label, as_of_date, n_mentions_7d, mean_daily_7d, mean_daily_28d, ratio, z_score from trending "
+        "order by z_score desc nulls last, n_mentions_7d desc, label",
+    )
+
+
+@app.command("build-warehouse")
+def build_warehouse(
+    lake: LakeOption = None,
+    warehouse: WarehouseOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Rebuild from an empty file instead of loading new partitions.")] = False,
+) -> None:
+    """Load new lake partitions into the DuckDB warehouse, rebuild its models and the report.
+
+    Example: newsflow build-warehouse --lake data/lake --full
+    """
+    from newsflow import report, warehouse as warehouse_module
 
     settings = Settings.from_env(lake_dir=lake, warehouse_path=warehouse)
-    console.print(f"built {warehouse_module.build_warehouse(settings)}")
+    result = warehouse_module.build_warehouse(settings, full=full)
+    chart, page = report.render_report(settings)
+    console.print(f"built {result.path}: {len(result.loaded)} partitions loaded, {len(result.removed)} removed")
+    console.print(f"report: {chart} {page}")
 
 
 def _print_query(settings: Settings, query: str, parameters: dict[str, object] | None = None) -> None:
@@ -155,6 +177,7 @@ def _parse_date(value: str) -> date:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `newsflow` console script; returns the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     try:
         app(args=argv, prog_name="newsflow", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -13,7 +13,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 PART_FILE = "part-0.parquet"
-DATASETS = ("articles", "quarantine", "mentions")
+DATASETS = ("articles", "quarantine", "mentions", "candidates")
 
 
 def partition_dir(lake_dir: Path, dataset: str, day: date) -> Path:
@@ -74,12 +74,16 @@ def partition_files(lake_dir: Path, dataset: str) -> list[Path]:
     return sorted((lake_dir / dataset).glob(f"ingest_date=*/{PART_FILE}"))
 
 
-def read_before(lake_dir: Path, dataset: str, day: date, columns: list[str]) -> pa.Table | None:
-    """`columns` of every partition strictly before `day`; None when there is none.
+def read_before(
+    lake_dir: Path, dataset: str, day: date, columns: list[str], since: date | None = None
+) -> pa.Table | None:
+    """`columns` of every partition strictly before `day` (and from `since` on); None when there is none.
 
     Only earlier days count, so re-running a day never sees its own previous output.
     """
-    files = [p for p in partition_files(lake_dir, dataset) if p.parent.name < f"ingest_date={day.isoformat()}"]
+    first = f"ingest_date={since.isoformat()}" if since else ""
+    last = f"ingest_date={day.isoformat()}"
+    files = [p for p in partition_files(lake_dir, dataset) if first <= p.parent.name < last]
     if not files:
         return None
     return pads.dataset([str(p) for p in files], format="parquet").to_table(columns=columns)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
-from newsflow import dedup, entities, lake, validate
+from newsflow import candidates, dedup, entities, lake, validate
 from newsflow.clean import clean_text
 from newsflow.extract import extract_html, extract_plain_text
 from newsflow.language import detect_language
 from newsflow.schema import (
     Article,
+    Candidate,
     Mention,
     QuarantinedArticle,
     RawDocument,
@@ -104,7 +106,7 @@ def detect_languages(day: date, settings: Settings) -> Path:
 
 
 def find_duplicates(day: date, settings: Settings) -> Path:
-    """Mark exact duplicates within the day and against every earlier published day."""
+    """Mark exact duplicates (against every earlier day) and near-duplicate stories (within the window)."""
     earlier = lake.read_before(settings.lake_dir, "articles", day, ["content_hash", "article_id"])
     seen: dict[str, str] = {}
     if earlier is not None:
@@ -113,6 +115,12 @@ def find_duplicates(day: date, settings: Settings) -> Path:
             if digest is not None:
                 seen.setdefault(digest, article_id)
     articles = dedup.mark_exact_duplicates(_load_articles(settings, day, "languages"), seen)
+    window = lake.read_before(
+        settings.lake_dir, "articles", day, ["article_id", "story_id", "text"],
+        since=day - timedelta(days=settings.story_window_days),
+    )
+    refs = [dedup.StoryRef(**row) for row in window.to_pylist()] if window is not None else []
+    articles = dedup.assign_story_ids(articles, refs, settings)
     return _save_articles(articles, settings, day, "deduplicated")
 
 
@@ -136,18 +144,37 @@ def publish(day: date, settings: Settings) -> Path:
 def extract_mentions(day: date, settings: Settings) -> Path:
     """Gazetteer mentions of the day's published, non-duplicate articles."""
     gazetteer = entities.load_gazetteer(settings.entities_path)
-    articles = from_table(lake.read_partition(settings.lake_dir, "articles", day), Article)
-    mentions = [m for a in articles if a.duplicate_of is None for m in entities.find_mentions(a, gazetteer)]
+    mentions = [m for a in _published_originals(settings, day) for m in entities.find_mentions(a, gazetteer)]
     return lake.write_partition(to_table(mentions, Mention), settings.lake_dir, "mentions", day)
 
 
-STEPS = (collect, extract, detect_languages, find_duplicates, validate_batch, publish, extract_mentions)
+def discover_candidates(day: date, settings: Settings) -> Path:
+    """Names the NER model finds in the day's published articles that the gazetteer lacks."""
+    gazetteer = entities.load_gazetteer(settings.entities_path)
+    found = [c for a in _published_originals(settings, day) for c in candidates.find_candidates(a, gazetteer)]
+    return lake.write_partition(to_table(found, Candidate), settings.lake_dir, "candidates", day)
 
 
-def ingest_day(day: date, settings: Settings) -> dict[str, int]:
-    """Run every step for `day` in this process and return the counts the CLI prints."""
+def _published_originals(settings: Settings, day: date) -> list[Article]:
+    """The day's published articles, less exact duplicates (they would count a text twice)."""
+    articles = from_table(lake.read_partition(settings.lake_dir, "articles", day), Article)
+    return [a for a in articles if a.duplicate_of is None]
+
+
+STEPS = (
+    collect, extract, detect_languages, find_duplicates, validate_batch, publish, extract_mentions, discover_candidates
+)
+
+
+def ingest_day(day: date, settings: Settings, on_step: Callable[[str], object] | None = None) -> dict[str, int]:
+    """Run every step for `day` in this process and return the counts the CLI prints.
+
+    `on_step` is told each step's name before it runs (the CLI shows it as progress).
+    """
     for step in STEPS:
         LOGGER.info("step %s for %s", step.__name__, day)
+        if on_step is not None:
+            on_step(step.__name__)
         step(day, settings)
     return summarise_day(day, settings)
 
@@ -161,6 +188,7 @@ def summarise_day(day: date, settings: Settings) -> dict[str, int]:
         "quarantined": lake.read_partition(settings.lake_dir, "quarantine", day).num_rows,
         "duplicates": duplicates,
         "mentions": lake.read_partition(settings.lake_dir, "mentions", day).num_rows,
+        "candidates": lake.read_partition(settings.lake_dir, "candidates", day).num_rows,
     }
 
 

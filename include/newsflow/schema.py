@@ -83,6 +83,19 @@ class Mention:
     ingest_date: date
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A name found by NER that no gazetteer alias covers: material for growing the gazetteer."""
+
+    article_id: str
+    name: str  # as written, without leading articles ("la Chine" -> "Chine")
+    name_key: str  # lower-case, accent-free: what candidates are grouped by
+    ner_label: str  # PER, ORG or LOC
+    char_offset: int
+    context: str  # the text around the name, for an analyst deciding whether to promote it
+    ingest_date: date
+
+
 _REMOVED_TYPE = pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))
 
 RAW_SCHEMA = pa.schema(
@@ -143,9 +156,26 @@ MENTION_SCHEMA = pa.schema(
     ]
 )
 
-SCHEMAS: dict[type, pa.Schema] = {RawDocument: RAW_SCHEMA, Article: ARTICLE_SCHEMA, Mention: MENTION_SCHEMA}
+CANDIDATE_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("name", pa.string()),
+        ("name_key", pa.string()),
+        ("ner_label", pa.string()),
+        ("char_offset", pa.int32()),
+        ("context", pa.string()),
+        ("ingest_date", pa.date32()),
+    ]
+)
 
-Record = TypeVar("Record", RawDocument, Article, Mention)
+SCHEMAS: dict[type, pa.Schema] = {
+    RawDocument: RAW_SCHEMA,
+    Article: ARTICLE_SCHEMA,
+    Mention: MENTION_SCHEMA,
+    Candidate: CANDIDATE_SCHEMA,
+}
+
+Record = TypeVar("Record", RawDocument, Article, Mention, Candidate)
 
 
 def stable_id(*parts: str) -> str:

@@ -1,10 +1,10 @@
 -- stg_articles: one row per article_id, from its first ingest day; renames and derived dates only.
 -- materialized: table
--- Built from: raw_articles (the lake). An article read again on a later day keeps its first copy.
-with raw as (select * from raw_articles),
+-- Built from: lake_articles. An article read again on a later day keeps its first copy.
+with lake as (select * from lake_articles),
 first_ingest as (
     select *
-    from raw
+    from lake
     qualify row_number() over (partition by article_id order by ingest_date) = 1
 )
 select
@@ -26,7 +26,7 @@ select
     content_hash,
     duplicate_of,
     duplicate_of is not null as is_duplicate,
-    story_id,
+    coalesce(story_id, article_id) as story_id,
     published_date,
     ingest_date,
     coalesce(published_date, ingest_date) as article_date,

@@ -1,8 +1,9 @@
--- stg_mentions: one row per mention occurrence in an article's first ingest, dated like its article.
+-- stg_mentions: one row per mention occurrence in an article's first ingest, with the article's date,
+-- story and source.
 -- materialized: table
--- Built from: raw_mentions, stg_articles.
-with mentions as (select * from raw_mentions),
-articles as (select article_id, ingest_date, article_date, date_source from stg_articles),
+-- Built from: lake_mentions, stg_articles.
+with mentions as (select * from lake_mentions),
+articles as (select article_id, ingest_date, article_date, date_source, story_id, source from stg_articles),
 dated as (
     select
         m.article_id,
@@ -12,6 +13,8 @@ dated as (
         m.sentence_index,
         m.char_offset,
         m.in_title,
+        a.story_id,
+        a.source,
         a.article_date as mention_date,
         a.date_source
     from mentions as m

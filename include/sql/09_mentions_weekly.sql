@@ -7,14 +7,18 @@ weekly as (
     select
         cast(date_trunc('week', mention_date) as date) as week_start,
         entity_id,
-        count(distinct article_id) as n_articles,
         sum(n_mentions) as n_mentions,
+        count(distinct article_id) as n_articles,
+        count(distinct story_id) as n_stories,
+        count(distinct source) as n_sources,
         count(distinct article_id) filter (where date_source = 'ingest_date') as n_articles_ingest_dated
     from mentions
     group by week_start, entity_id
 ),
 labelled as (
-    select w.week_start, w.entity_id, e.label, w.n_articles, w.n_mentions, w.n_articles_ingest_dated
+    select
+        w.week_start, w.entity_id, e.label, w.n_mentions, w.n_articles, w.n_stories, w.n_sources,
+        w.n_articles_ingest_dated
     from weekly as w
     join entities as e using (entity_id)
 )

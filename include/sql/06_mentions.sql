@@ -10,6 +10,8 @@ per_alias as (
         count(*) as n_mentions,
         bool_or(in_title) as is_in_title,
         min(sentence_index) as first_sentence_index,
+        any_value(story_id) as story_id,
+        any_value(source) as source,
         any_value(mention_date) as mention_date,
         any_value(date_source) as date_source
     from mentions

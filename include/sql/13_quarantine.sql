@@ -1,7 +1,7 @@
 -- quarantine: one row per rejected document per ingest day, with the stage and every failed check.
 -- materialized: table
--- Built from: raw_quarantine.
-with quarantine as (select * from raw_quarantine)
+-- Built from: lake_quarantine.
+with quarantine as (select * from lake_quarantine)
 select
     ingest_date, article_id, source, source_path, url, stage, failed_expectations,
     title, language, text_chars, raw_chars, text

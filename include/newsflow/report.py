@@ -1,0 +1,95 @@
+"""The mentions-over-time chart (PNG) and a self-contained HTML report, rendered from the warehouse."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import uuid
+from pathlib import Path
+
+from newsflow.settings import Settings
+from newsflow.warehouse import query
+
+TOP_ENTITIES = 8  # more lines than this make the chart unreadable
+
+
+def render_report(settings: Settings) -> tuple[Path, Path]:
+    """Write data/reports/mentions.png and mentions.html; return their paths."""
+    columns, rows = query(
+        settings,
+        "with top as (select entity_id from mentions_daily group by entity_id "
+        "order by sum(n_mentions) desc, entity_id limit $top) "
+        "select mention_date, label, n_mentions, n_stories from mentions_daily join top using (entity_id) "
+        "order by mention_date, label",
+        {"top": TOP_ENTITIES},
+    )
+    png = _chart_png([dict(zip(columns, row)) for row in rows])
+    report_dir = settings.data_dir / "reports"
+    png_path = _write_atomic(report_dir / "mentions.png", png)
+    trending_columns, trending = query(
+        settings, "select label, n_mentions_7d, mean_daily_7d, mean_daily_28d, ratio, z_score from trending "
+        "order by z_score desc nulls last, n_mentions_7d desc"
+    )
+    page = _html_page(png, rows, trending_columns, trending)
+    html_path = _write_atomic(report_dir / "mentions.html", page.encode("utf-8"))
+    return png_path, html_path
+
+
+def _chart_png(points: list[dict[str, object]]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(9, 4.5), dpi=110)
+    labels = sorted({str(p["label"]) for p in points})
+    for label in labels:
+        series = [p for p in points if p["label"] == label]
+        axis.plot([p["mention_date"] for p in series], [p["n_mentions"] for p in series], marker="o", label=label)
+    if not points:
+        axis.text(0.5, 0.5, "no mentions yet", ha="center", va="center", transform=axis.transAxes)
+    axis.set_title("Mentions per day, most mentioned entities")
+    axis.set_ylabel("mentions")
+    axis.grid(alpha=0.3)
+    if labels:
+        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _html_page(png: bytes, daily: list[tuple[object, ...]], columns: list[str], trending: list[tuple[object, ...]]) -> str:
+    def table(headers: list[str], rows: list[tuple[object, ...]]) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+            for row in rows
+        )
+        return f"<table><tr>{head}</tr>{body}</table>"
+
+    image = base64.b64encode(png).decode("ascii")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>newsflow mentions</title>"
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style></head><body>"
+        "<h1>newsflow: mentions over time</h1>"
+        f"<img alt='mentions per day' src='data:image/png;base64,{image}'>"
+        "<h2>Trending (last 7 days vs the 28 before)</h2>"
+        f"{table(columns, trending)}"
+        "<h2>Daily mentions of the most mentioned entities</h2>"
+        f"{table(['mention_date', 'label', 'n_mentions', 'n_stories'], daily)}"
+        "</body></html>"
+    )
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path

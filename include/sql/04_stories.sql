@@ -1,0 +1,17 @@
+-- stories: one row per story_id, a cluster of near-duplicate articles (syndicated copies of one story).
+-- materialized: table
+-- Built from: stg_articles. The story's title is its first article's.
+with articles as (select * from stg_articles),
+stories as (
+    select
+        story_id,
+        count(*) as n_articles,
+        count(distinct source) as n_sources,
+        min(article_date) as first_date,
+        max(article_date) as last_date,
+        arg_min(title, (ingest_date, article_id <> story_id)) as title,
+        list(article_id order by ingest_date, article_id) as article_ids
+    from articles
+    group by story_id
+)
+select * from stories

@@ -1,0 +1,22 @@
+-- cooccurrence_weekly: one row per (week_start, entity_a, entity_b) with entity_a < entity_b: how many
+-- articles (and distinct stories) mention both entities that week.
+-- materialized: table
+-- Built from: mentions.
+with article_entities as (
+    select distinct
+        cast(date_trunc('week', mention_date) as date) as week_start, article_id, story_id, entity_id
+    from mentions
+),
+pairs as (
+    select
+        a.week_start,
+        a.entity_id as entity_a,
+        b.entity_id as entity_b,
+        count(*) as n_articles,
+        count(distinct a.story_id) as n_stories
+    from article_entities as a
+    join article_entities as b
+        on a.article_id = b.article_id and a.entity_id < b.entity_id
+    group by a.week_start, entity_a, entity_b
+)
+select * from pairs
