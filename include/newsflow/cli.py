@@ -101,7 +101,7 @@ def mentions(
     where = "where entity_id = $entity" if entity else ""
     _print_query(
         Settings.from_env(warehouse_path=warehouse),
-        f"select {date_column}, entity_id, label, n_articles, n_mentions from {view} {where} "
+        f"select {date_column}, entity_id, label, n_mentions, n_articles, n_stories, n_sources from {view} {where} "
         f"order by {date_column}, n_mentions desc, entity_id",
         {"entity": entity} if entity else None,
     )

@@ -7,6 +7,7 @@ import html
 import io
 import os
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from newsflow.settings import Settings
@@ -38,24 +39,37 @@ def render_report(settings: Settings) -> tuple[Path, Path]:
 
 
 def _chart_png(points: list[dict[str, object]]) -> bytes:
+    """Lines of daily mentions per entity; bars of mentions and stories when there is one day only."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(9, 4.5), dpi=110)
-    labels = sorted({str(p["label"]) for p in points})
-    for label in labels:
-        series = [p for p in points if p["label"] == label]
-        axis.plot([p["mention_date"] for p in series], [p["n_mentions"] for p in series], marker="o", label=label)
+    days = sorted({p["mention_date"] for p in points})
     if not points:
         axis.text(0.5, 0.5, "no mentions yet", ha="center", va="center", transform=axis.transAxes)
-    axis.set_title("Mentions per day, most mentioned entities")
-    axis.set_ylabel("mentions")
-    axis.grid(alpha=0.3)
-    if labels:
+    elif len(days) == 1:
+        ranked = sorted(points, key=lambda p: (p["n_mentions"], p["label"]))
+        positions = range(len(ranked))
+        axis.barh([y + 0.2 for y in positions], [p["n_mentions"] for p in ranked], height=0.4, label="mentions")
+        axis.barh([y - 0.2 for y in positions], [p["n_stories"] for p in ranked], height=0.4, label="stories")
+        axis.set_yticks(list(positions), [str(p["label"]) for p in ranked])
+        axis.set_xlabel("count")
+        axis.set_title(f"Mentions of the most mentioned entities on {days[0]}")
+        axis.legend(loc="lower right")
+    else:
+        first, last = days[0], days[-1]
+        calendar = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        for label in sorted({str(p["label"]) for p in points}):
+            counts = {p["mention_date"]: p["n_mentions"] for p in points if p["label"] == label}
+            axis.plot(calendar, [counts.get(day, 0) for day in calendar], marker=".", label=label)  # no row = 0
+        axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axis.xaxis.get_major_locator()))
+        axis.set_ylabel("mentions per day")
+        axis.set_title("Mentions per day, most mentioned entities")
         axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
-    figure.autofmt_xdate()
+    axis.grid(alpha=0.3)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

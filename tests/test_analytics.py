@@ -1,0 +1,167 @@
+"""Issue 6 analytics on real lake data: stories, candidates, daily/weekly counts, trending,
+incremental loading vs full rebuild, and the chart."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from newsflow import lake, pipeline
+from newsflow.report import render_report
+from newsflow.schema import Article, Mention, to_table
+from newsflow.settings import Settings
+from newsflow.warehouse import build_warehouse, sql_models
+
+from conftest import SEEDS_DIR
+
+DAY = date(2024, 7, 10)
+
+
+def rows(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("seeded"), source_dir=SEEDS_DIR)
+    pipeline.ingest_day(DAY, settings)
+    build_warehouse(settings)
+    return settings
+
+
+def test_syndicated_seeds_share_a_story_and_the_others_do_not(seeded: Settings) -> None:
+    story = dict(rows(seeded, "select left(source_path, 3), story_id from articles"))
+    assert story["000"] == story["004"]
+    assert len({story[p] for p in ("000", "001", "002", "003")}) == 4
+    assert rows(seeded, "select n_articles from stories order by n_articles desc") == [(2,), (1,), (1,), (1,)]
+
+
+def test_daily_counts_equal_hand_counts(seeded: Settings) -> None:
+    daily = {r[0]: r[1:] for r in rows(seeded, "select entity_id, n_mentions, n_articles, n_stories, n_sources "
+                                                "from mentions_daily where mention_date = '2024-07-10'")}
+    # belarus: "Belarus" once in 001, "Biélorussie" three times in 003.
+    assert daily["belarus"] == (4, 2, 2, 1)
+    # north_korea: "Corée du Nord" once each in 000, 003 and 004; 000 and 004 are one story.
+    assert daily["north_korea"] == (3, 3, 2, 1)
+    # joe_biden: only 000's first paragraph; 002's "selon Joe Biden" sits in a removed LIRE AUSSI line.
+    assert daily["joe_biden"] == (1, 1, 1, 1)
+    assert daily["iran"] == (1, 1, 1, 1)  # "l’Iran" in 003
+
+
+def test_syndication_does_not_inflate_story_counts(seeded: Settings) -> None:
+    for n_articles, n_stories in rows(seeded, "select n_articles, n_stories from mentions_weekly"):
+        assert n_stories <= n_articles
+    assert rows(seeded, "select n_articles, n_stories from mentions_weekly where entity_id = 'nato'") == [(5, 4)]
+    assert rows(seeded, "select n_articles, n_stories from cooccurrence_weekly "
+                        "where entity_a = 'jens_stoltenberg' and entity_b = 'nato'") == [(5, 4)]
+
+
+def test_mention_occurrences_carry_prominence(seeded: Settings) -> None:
+    in_title = rows(seeded, "select count(*) from mention_occurrences o join articles a using (article_id) "
+                            "where a.source_path like '004%' and o.in_title and o.entity_id = 'nato'")
+    assert in_title == [(1,)]  # "L'OTAN en pourparlers…" is the title
+    first = rows(seeded, "select min(sentence_index), min(char_offset) from mention_occurrences o "
+                         "join articles a using (article_id) where a.source_path like '004%' and not o.in_title")
+    assert first == [(0, 0)]  # the caption "Jens Stoltenberg - OTAN" opens the text
+
+
+def test_entity_candidates_are_new_names_with_context(seeded: Settings) -> None:
+    found = {name: (label, contexts) for name, label, contexts in
+             rows(seeded, "select name, ner_label, example_contexts from entity_candidates")}
+    assert found["Alexei Reznikov"][0] == "PER"
+    assert "ministre de la Défense de ce pays, Alexei Reznikov" in found["Alexei Reznikov"][1][0]
+    assert found["Wiesbaden"][0] == "LOC"
+    # Names the gazetteer covers are never candidates, even inside longer NER spans.
+    for name in found:
+        assert not any(known in name for known in ("OTAN", "Stoltenberg", "Russie", "Chine", "Ukraine"))
+
+
+def test_english_articles_get_no_candidates(tmp_path: Path) -> None:
+    source = tmp_path / "en"
+    source.mkdir()
+    (source / "a.txt").write_text(
+        "Allies meet in Brussels\n\nDefence ministers met in Brussels on Thursday, where Alexei Reznikov "
+        "asked for more air defence systems before the winter, officials from several countries said. "
+        "The talks in Brussels focused on ammunition stocks and on how quickly factories could deliver them.",
+        encoding="utf-8",
+    )
+    settings = Settings(data_dir=tmp_path / "data", source_dir=source)
+    counts = pipeline.ingest_day(DAY, settings)
+    assert counts["clean"] == 1 and counts["candidates"] == 0
+
+
+def test_incremental_build_after_a_second_day_equals_a_full_rebuild(tmp_path: Path) -> None:
+    day1, day2 = tmp_path / "day1", tmp_path / "day2"
+    shutil.copytree(SEEDS_DIR, day1)
+    day2.mkdir()
+    seed_000 = next(SEEDS_DIR.glob("000_*.txt")).read_text(encoding="utf-8")
+    (day2 / "reprint_000.txt").write_text(seed_000.replace("Washington", "Washington D.C."), encoding="utf-8")
+    shutil.copy(next(SEEDS_DIR.glob("003_*.txt")), day2 / "copy_003.txt")
+    incremental = Settings(data_dir=tmp_path / "data", source_dir=day1)
+    pipeline.ingest_day(DAY, incremental)
+    assert len(build_warehouse(incremental).loaded) == 4
+    day2_settings = Settings(data_dir=tmp_path / "data", source_dir=day2)
+    pipeline.ingest_day(DAY + timedelta(days=1), day2_settings)
+    second = build_warehouse(day2_settings)
+    assert sorted(second.loaded) == [f"{d}/ingest_date=2024-07-11" for d in sorted(lake.DATASETS)]
+    assert build_warehouse(day2_settings).loaded == []  # nothing new: nothing read
+
+    full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")
+    build_warehouse(full, full=True)
+    for name, _, _ in sql_models(full.sql_dir):
+        query = f"select * from {name} order by all"
+        assert rows(day2_settings, query) == rows(full, query), name
+
+    # The near-copy of 000 joins its story across days; the exact copy of 003 points at the original.
+    stories = rows(full, "select source_path, story_id = (select story_id from articles where source_path like '000%'),"
+                         " duplicate_of is not null from articles where ingest_date = '2024-07-11' order by 1")
+    assert stories == [("copy_003.txt", False, True), ("reprint_000.txt", True, False)]
+
+
+def test_trending_compares_the_last_week_with_the_four_before(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    start = date(2024, 6, 1)
+    for offset in range(35):
+        day = start + timedelta(days=offset)
+        last_week = offset >= 28
+        per_entity = {
+            "nato": 5 if last_week else 1,  # steady, then 5x: ratio 5, no variance so no z-score
+            "russia": 2,  # flat: not trending
+            "iran": 1 if last_week else 0,  # new: no trailing mean, no ratio
+            "china": 3 if last_week else offset % 2 * 2,  # 0,2,0,2… (mean 1, sd 1) then 3: z = 2
+        }
+        article = Article(f"a{offset}", "synthetic", None, None, day, title="t", text="x", story_id=f"a{offset}")
+        mentions = [
+            Mention(article.article_id, entity, entity, entity, 0, i, False, day)
+            for entity, n in per_entity.items() for i in range(n)
+        ]
+        lake.write_partition(to_table([article], Article), settings.lake_dir, "articles", day)
+        lake.write_partition(to_table(mentions, Mention), settings.lake_dir, "mentions", day)
+    build_warehouse(settings)
+    trending = {r[0]: r[1:] for r in rows(settings, "select entity_id, as_of_date, n_mentions_7d, ratio, z_score from trending")}
+    assert trending == {
+        "nato": (date(2024, 7, 5), 35, 5.0, None),
+        "iran": (date(2024, 7, 5), 7, None, None),
+        "china": (date(2024, 7, 5), 21, 3.0, 2.0),
+    }
+    png, page = render_report(settings)  # many days: a line chart, and the trending table in the page
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<td>NATO</td><td>35</td>" in page.read_text(encoding="utf-8")
+
+
+def test_chart_and_report_are_written(seeded: Settings) -> None:
+    png, page = render_report(seeded)
+    assert png == seeded.data_dir / "reports" / "mentions.png"
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib.image
+
+    height, width, _ = matplotlib.image.imread(png).shape
+    assert width > 600 and height > 300
+    text = page.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in text and "Jens Stoltenberg" in text and "<table>" in text
