@@ -59,4 +59,6 @@ def test_extract_prints_clean_text_or_json_from_a_file_or_stdin() -> None:
     )
     assert record["title"] == "Sommet de l'OTAN : Kiev obtient une mission d'assistance"
     assert record["language"] == "fr" and record["html_language"] == "fr"
-    assert [span["rule"] for span in record["removed"]] == ["repeated_title", "fr.teaser_line"]
+    assert [span["rule"] for span in record["removed"]] == ["dom.teaser_block", "repeated_title"]
+    assert record["removed"][0]["text"] == "Lire aussi : L'OTAN fête ses 75 ans dans un climat tendu"
+    assert record["published_date"] == "2024-07-11" and record["published_date_source"] == "metadata"

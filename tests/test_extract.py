@@ -23,7 +23,8 @@ def test_html_article_body_and_metadata() -> None:
     assert extracted.url == "https://quotidien.example/monde/sommet-otan-kiev"
     assert extracted.published_date == date(2024, 7, 11)
     assert extracted.html_language == "fr"
-    assert extracted.method == "trafilatura"
+    assert extracted.method == "trafilatura_precision"
+    assert extracted.published_date_source == "metadata"
     assert "Wiesbaden" in extracted.text
     assert "Accueil" not in extracted.text and "Mentions légales" not in extracted.text
 

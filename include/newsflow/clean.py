@@ -18,7 +18,8 @@ RULE_KINDS = ("line", "heading", "trailer")
 MAX_TEASER_ITEMS = 5
 # A trailer widget takes what follows only when that is short: a teaser strip, not the article.
 MAX_TRAILER_LINES = 10
-# Repeated lines are boilerplate only when long enough to be a title or caption, not "Oui." twice.
+# A line repeated right after itself is boilerplate (caption + alt text) only when long enough to
+# be a title or caption, not "Oui." twice.
 MIN_REPEATED_WORDS = 3
 
 _BULLET = re.compile(r"^\s*[-–•▪◦·*►]\s*\S")
@@ -54,26 +55,29 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
 def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | None = None) -> CleanResult:
     """Remove boilerplate lines; return the kept text and every removed span with its rule.
 
-    Lines are removed only when a rule names them (or they repeat the title or an earlier line),
-    never for being short alone, so bulleted lists and short quotes inside the article stay.
+    Lines are removed only when a rule names them, or when they repeat the title or the line just
+    before them; never for being short alone, so bulleted lists and short quotes inside the article
+    stay. Lines repeated further apart stay too: recipes and listicles repeat lines on purpose.
     """
     rules = load_rules() if rules is None else rules
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     removed: list[RemovedSpan] = []
     kept: list[str] = []
     title_key = _normalise(title) if title else None
-    seen = {title_key} if title_key else set()
+    previous_key = None  # the last kept non-blank line
     i = 0
     while i < len(lines):
         line = lines[i].strip()
         rule = _first_match(rules, line) if line else None
         if rule is None:
             key = _normalise(line)
-            if line and len(line.split()) >= MIN_REPEATED_WORDS and key in seen:
-                removed.append(RemovedSpan("repeated_title" if key == title_key else "repeated_line", line))
+            if line and key == title_key:
+                removed.append(RemovedSpan("repeated_title", line))
+            elif line and len(line.split()) >= MIN_REPEATED_WORDS and key == previous_key:
+                removed.append(RemovedSpan("repeated_line", line))
             else:
                 kept.append(lines[i])
-                seen.add(key)
+                previous_key = key if line else previous_key
             i += 1
             continue
         end = i + 1

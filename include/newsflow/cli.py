@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -72,7 +72,7 @@ def extract(
 
     if path == "-":
         raw_text, _ = sources.decode_bytes(sys.stdin.buffer.read())
-        raw = RawDocument("stdin", None, url, "text/html", raw_text or "", None, 0, date.today())
+        raw = RawDocument("stdin", None, url, "text/html", raw_text or "", None, 0, date.today(), datetime.now(UTC))
     else:
         raw = dataclasses.replace(sources.read_file(Path(path), path, "cli", date.today()), url=url)
         if raw.read_error:

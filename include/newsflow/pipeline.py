@@ -37,7 +37,8 @@ LOGGER = logging.getLogger(__name__)
 def build_article(raw: RawDocument) -> Article:
     """Extract, clean and measure one decoded document."""
     if raw.content_type == "text/html":
-        extracted = extract_html(raw.raw_text, raw.url)
+        fetched_on = raw.fetched_at.date() if raw.fetched_at else None
+        extracted = extract_html(raw.raw_text, raw.url, max_date=fetched_on)
     else:
         extracted = extract_plain_text(raw.raw_text)
     cleaned = clean_text(extracted.text, extracted.title)
@@ -51,7 +52,8 @@ def build_article(raw: RawDocument) -> Article:
         author=extracted.author,
         sitename=extracted.sitename,
         published_date=extracted.published_date,
-        published_date_source="metadata" if extracted.published_date else "none",
+        published_date_source=extracted.published_date_source,
+        fetched_at=raw.fetched_at,
         html_language=extracted.html_language,
         text=cleaned.text,
         raw_chars=len(raw.raw_text),
@@ -89,7 +91,10 @@ def extract(day: date, settings: Settings) -> Path:
     articles = [build_article(raw) for raw in raws if raw.read_error is None]
     rejected = [
         QuarantinedArticle(
-            Article(article_id_of(raw), raw.source, raw.url, raw.source_path, raw.ingest_date, raw_chars=raw.raw_bytes),
+            Article(
+                article_id_of(raw), raw.source, raw.url, raw.source_path, raw.ingest_date,
+                fetched_at=raw.fetched_at, raw_chars=raw.raw_bytes,
+            ),
             "read",
             [raw.read_error],
         )

@@ -31,6 +31,7 @@ class RawDocument:
     encoding: str | None
     raw_bytes: int
     ingest_date: date
+    fetched_at: datetime | None = None  # when the bytes were read or downloaded (UTC)
     read_error: str | None = None  # set when the bytes are not text at all (binary, undecodable)
 
 
@@ -45,8 +46,8 @@ class Article:
     author: str | None = None
     sitename: str | None = None
     published_date: date | None = None  # from the page; None for undated .txt
-    published_date_source: str = "none"  # "metadata" or "none"
-    fetched_at: datetime | None = None  # None for local files
+    published_date_source: str = "none"  # metadata, url, text or none (htmldate; none for .txt)
+    fetched_at: datetime | None = None  # when the source bytes were read or downloaded (UTC)
     language: str | None = None  # ISO 639-1, from langdetect on the clean text
     language_prob: float | None = None
     html_language: str | None = None  # <html lang> / meta language, when the page declares one
@@ -54,7 +55,7 @@ class Article:
     raw_chars: int = 0
     text_chars: int = 0
     removed: list[RemovedSpan] = field(default_factory=list)
-    extraction_method: str = "none"  # "plain_text" or "trafilatura"
+    extraction_method: str = "none"  # plain_text, trafilatura_precision, trafilatura, trafilatura_recall, baseline, failed
     content_hash: str | None = None
     duplicate_of: str | None = None  # article_id of the first copy with the same content_hash
     story_id: str | None = None
@@ -108,6 +109,7 @@ RAW_SCHEMA = pa.schema(
         ("encoding", pa.string()),
         ("raw_bytes", pa.int64()),
         ("ingest_date", pa.date32()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
         ("read_error", pa.string()),
     ]
 )

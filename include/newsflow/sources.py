@@ -7,7 +7,7 @@ import gzip
 import logging
 import re
 import zlib
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -40,8 +40,10 @@ def read_file(path: Path, relative_path: str, source: str, day: date) -> RawDocu
         suffix = Path(path.stem).suffix.lower()
     content_type = CONTENT_TYPES.get(suffix, "application/octet-stream")
 
+    fetched_at = datetime.now(UTC)
+
     def document(text: str = "", encoding: str | None = None, error: str | None = None) -> RawDocument:
-        return RawDocument(source, relative_path, None, content_type, text, encoding, len(data), day, error)
+        return RawDocument(source, relative_path, None, content_type, text, encoding, len(data), day, fetched_at, error)
 
     if content_type == "application/octet-stream":
         return document(error=f"unsupported_file_type: {path.name}")

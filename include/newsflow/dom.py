@@ -1,0 +1,103 @@
+"""DOM work before extraction: pruning teaser/related blocks, and finding the standfirst under the headline."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+# Teaser/related-content labels in French, English, German, Spanish and Italian, at the start of a block.
+TEASER_LABEL = re.compile(
+    r"^\W*(?:"
+    r"(?:[àa]\s+)?lire\s+(?:aussi|également|la\s+suite)|voir\s+aussi|sur\s+le\s+même\s+(?:sujet|thème)"
+    r"|(?:les\s+)?plus\s+lus|articles?\s+(?:similaires|associés|liés)|[àa]\s+découvrir|dans\s+la\s+même\s+rubrique"
+    r"|read\s+(?:more|also|next)|see\s+also|related(?:\s+(?:articles?|stories|content|coverage|posts?|news))?"
+    r"|more\s+on\s+this(?:\s+story)?|most\s+(?:popular|read|viewed)|recommended(?:\s+for\s+you)?"
+    r"|you\s+(?:may|might)\s+also\s+like"
+    r"|lesen\s+sie\s+auch|mehr\s+zum\s+thema|weitere\s+artikel|meistgelesen|das\s+könnte\s+sie\s+auch\s+interessieren"
+    r"|lee\s+también|te\s+puede\s+interesar|noticias\s+relacionadas|más\s+leídas|relacionad[oa]s"
+    r"|leggi\s+anche|potrebbe\s+interessarti|articoli\s+correlati|i\s+più\s+letti"
+    r")(?!\w)",
+    re.IGNORECASE,
+)
+# Elements that can hold a teaser block; inline elements are judged through their block.
+TEASER_BLOCK_TAGS = ("p", "div", "q", "blockquote", "section", "aside", "li", "ul", "h2", "h3", "h4", "h5", "h6")
+# A teaser block is a label and a few links: longer blocks that start with a label are prose.
+MAX_TEASER_BLOCK_CHARS = 500
+# A container whose text is mostly link text, under its label, is a link list.
+MIN_LINK_DENSITY = 0.5
+# A standfirst (lead under the headline) is a sentence or more, not a date line or a byline.
+MIN_STANDFIRST_CHARS = 80
+
+_SENTENCE_END = re.compile(r"[.!?…]\s*$")
+
+
+def prune_teasers(tree: HtmlElement) -> list[str]:
+    """Remove "Lire aussi" / "Related" / "Most read" blocks from the DOM; return their texts.
+
+    Decided by text and links, never by a site's class names: a short block that starts with a
+    teaser label and holds a link goes; a bare label goes alone, or with its container when that is
+    mostly links. Blocks after a bare label stay: on review pages ("A lire aussi :" then books
+    with summaries) they are content, and the text cleaner still sees them.
+    """
+    removed = []
+    for element in list(tree.iter(*TEASER_BLOCK_TAGS)):
+        if not _attached(element, tree):
+            continue
+        text = _text(element)
+        if len(text) > MAX_TEASER_BLOCK_CHARS or not TEASER_LABEL.match(text):
+            continue
+        target = element if element.xpath(".//a[@href]") else _link_list_container(element, tree)
+        removed.append(_text(target))
+        target.drop_tree()
+    return removed
+
+
+def find_standfirst(tree: HtmlElement, title: str | None) -> str | None:
+    """The lead paragraph printed under the headline, which extractors often skip as page header.
+
+    It is the first prose block (ends a sentence, mostly not links) after the <h1> that carries
+    the title, inside the headline's own container.
+    """
+    if not title:
+        return None
+    wanted = " ".join(title.split())
+    heading = next((h for h in tree.iter("h1") if _text(h) == wanted), None)
+    if heading is None:
+        return None
+    for sibling in heading.itersiblings():
+        for block in sibling.iter("p", "div"):
+            if block.find(".//p") is not None or block.find(".//div") is not None:
+                continue  # judge the innermost blocks only
+            text = _text(block)
+            if len(text) >= MIN_STANDFIRST_CHARS and _SENTENCE_END.search(text) and link_density(block) < MIN_LINK_DENSITY:
+                return text
+    return None
+
+
+def link_density(block: HtmlElement) -> float:
+    """Share of the block's text that sits inside links."""
+    text = _text(block)
+    link_chars = sum(len(_text(a)) for a in block.xpath(".//a[@href]"))
+    return link_chars / len(text) if text else 0.0
+
+
+def _link_list_container(label: HtmlElement, tree: HtmlElement) -> HtmlElement:
+    """The label's parent when it is a small, link-dense block (a titled link list), else the label."""
+    parent = label.getparent()
+    if parent is None or parent is tree:
+        return label
+    if len(_text(parent)) <= 4 * MAX_TEASER_BLOCK_CHARS and link_density(parent) >= MIN_LINK_DENSITY:
+        return parent
+    return label
+
+
+def _attached(element: HtmlElement, root: HtmlElement) -> bool:
+    """False once an ancestor was dropped from the tree."""
+    while element is not None and element is not root:
+        element = element.getparent()
+    return element is root
+
+
+def _text(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())
