@@ -16,33 +16,58 @@ def rules_fired(text: str, title: str | None = None) -> list[str]:
     return [span.rule for span in clean_text(text, title).removed]
 
 
-@pytest.mark.parametrize(
-    ("line", "rule"),
-    [
-        ("Lire aussi : Les menaces nucléaires russes", "fr.teaser_line"),
-        ("À lire aussi - Le sommet de Washington en cinq points", "fr.teaser_line"),
-        ("LIRE AUSSI Vladimir Solovyov appelle à la guerre totale", "fr.teaser_line"),
-        ("Read more: How the summit unfolded", "en.teaser_line"),
-        ("PREV Previews Les affaires de la jeune Miss Fisher 2", "fr.prev_next"),
-        ("NEXT Ravenne, le bilan des morts s'aggrave", "fr.prev_next"),
-        ("Article suivant : la réforme des retraites", "fr.prev_next"),
-        ("jens-stoltenberg-nato-commerce.jpg", "fr.image_file_name"),
-        ("IMG_2024.PNG", "fr.image_file_name"),
-        ("Le président au sommet de Washington. Photo : OTAN", "fr.photo_caption"),
-        ("© AFP", "fr.photo_caption"),
-        ("ALIMENTÉ PARUNCMS- UN PRODUIT DENEKO", "fr.cms_footer"),
-        ("Propulsé par WordPress", "fr.cms_footer"),
-        ("Amérique Russie DNUM_BBZAHZCACE 08:32", "fr.dateline"),
-        ("Europe ART_ABCD1234", "fr.dateline"),
-    ],
-)
+# One or more real-looking lines per rule; test_every_rule_has_an_example keeps this list complete.
+LINE_EXAMPLES = [
+    ("Lire aussi : Les menaces nucléaires russes", "fr.teaser_line"),
+    ("À lire aussi » Ballonnements, lourdeurs : quel est votre profil ?", "fr.teaser_line"),
+    ("LIRE AUSSI Vladimir Solovyov appelle à la guerre totale", "fr.teaser_line"),
+    ("Lire aussi Martine Bulard & Sung Il-kwon", "fr.teaser_line"),
+    ("Read more: How the summit unfolded", "en.teaser_line"),
+    ("PREV Previews Les affaires de la jeune Miss Fisher 2", "fr.prev_next"),
+    ("NEXT Ravenne, le bilan des morts s'aggrave", "fr.prev_next"),
+    ("Article suivant : la réforme des retraites", "fr.prev_next"),
+    ("jens-stoltenberg-nato-commerce.jpg", "fr.image_file_name"),
+    ("IMG_2024.PNG", "fr.image_file_name"),
+    ("Crédit photo : Reuters", "fr.photo_caption"),
+    ("© AFP", "fr.photo_caption"),
+    ("The minister in Brussels. Image: Reuters", "en.photo_caption"),
+    ("ALIMENTÉ PARUNCMS- UN PRODUIT DENEKO", "fr.cms_footer"),
+    ("Propulsé par WordPress", "fr.cms_footer"),
+    ("Powered by WordPress", "en.cms_footer"),
+    ("Amérique Russie DNUM_BBZAHZCACE 08:32", "fr.dateline"),
+    ("Europe ART_ABCD1234", "fr.dateline"),
+]
+# Rules of the heading and trailer kinds, each with the block it removes (heading or widget first).
+BLOCK_EXAMPLES = [
+    (["Lire aussi", "PREV Une autre histoire"], "fr.teaser_heading"),
+    (["Articles similaires", "- OTAN : des conséquences sans précédent"], "fr.teaser_heading"),
+    (["Sur le même sujet :", "Le sommet de Washington en cinq points"], "fr.teaser_heading"),
+    (["Related stories", "- NATO turns 75"], "en.teaser_heading"),
+    (["Retrouvez News365 sur Facebook sur Twitter et sur Linkedin", "Le bilan des morts s'alourdit"], "fr.follow_us"),
+    (["Follow us on Twitter", "Most read this week"], "en.follow_us"),
+    (["Copier le lien", "Journal Nghe An en vedette", "Dernier", "x"], "fr.share_widget"),
+    (["Share this article", "Newsletter sign-up"], "en.share_widget"),
+]
+
+
+def test_every_rule_has_an_example() -> None:
+    exercised = {rule for _, rule in LINE_EXAMPLES} | {rule for _, rule in BLOCK_EXAMPLES}
+    assert {rule.name for rule in load_rules()} == exercised
+
+
+@pytest.mark.parametrize(("line", "rule"), LINE_EXAMPLES)
 def test_line_rules_remove_their_line_and_keep_prose(line: str, rule: str) -> None:
     result = clean_text(f"{PROSE}\n{line}\n{PROSE.replace('mardi', 'mercredi')}")
-    # en and fr rule files overlap on some widgets ("Photo :"); the kind of rule is what matters.
-    assert [span.rule.split(".")[1] for span in result.removed] == [rule.split(".")[1]]
-    assert result.removed[0].text == line
+    assert [(span.rule, span.text) for span in result.removed] == [(rule, line)]
     assert line not in result.text
     assert result.text.count("Le ministre a présenté son plan") == 2
+
+
+@pytest.mark.parametrize(("block", "rule"), BLOCK_EXAMPLES)
+def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: str) -> None:
+    result = clean_text("\n".join([PROSE, *block]))
+    assert [(span.rule, span.text) for span in result.removed] == [(rule, "\n".join(block))]
+    assert result.text == PROSE
 
 
 @pytest.mark.parametrize(

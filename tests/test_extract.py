@@ -6,7 +6,10 @@ from datetime import date
 
 import pytest
 
-from newsflow.extract import extract_html, extract_plain_text, extract_text, parse_published_date
+from lxml.html import fromstring
+
+from newsflow.dom import find_standfirst, prune_teasers
+from newsflow.extract import extract_html, extract_plain_text, extract_text, find_published_date, parse_published_date
 
 from conftest import FIXTURES_DIR
 
@@ -64,3 +67,72 @@ def test_plain_text_without_title_line_uses_the_first_sentence_and_keeps_it() ->
 )
 def test_published_date_parsing_rejects_junk_and_pre_web_dates(value: str | None, expected: date | None) -> None:
     assert parse_published_date(value) == expected
+
+
+def test_related_aside_and_titled_link_lists_are_pruned_but_prose_stays() -> None:
+    extracted = extract_html(fixture("related_aside_and_link_list.html"))
+    text = clean_text_of(extracted)
+    for teaser in ("NATO turns 75", "What the summit means", "Five charts", "Patriot", "Kiev réclame", "Read more"):
+        assert teaser not in text
+    for prose in ("agreed on Wednesday to send five more air defence systems",
+                  "Related questions about ammunition stocks remain open",  # starts like a label, is a sentence
+                  "training for Ukrainian crews", "Russia called the decision a provocation"):
+        assert prose in text
+    pruned = [span.text for span in extracted.removed if span.rule == "dom.teaser_block"]
+    assert pruned == [
+        "Related NATO turns 75 in a tense climate What the summit means for Kyiv Five charts on defence spending",
+        "Sur le même sujet L'Allemagne livre un système Patriot Kiev réclame plus de missiles",
+        "Read more: How Patriot batteries work",
+    ]
+
+
+def clean_text_of(extracted) -> str:  # type: ignore[no-untyped-def]
+    from newsflow.clean import clean_text
+
+    return clean_text(extracted.text, extracted.title).text
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("body_inside_nav.html", "trafilatura"),  # precision mode drops <nav>: the default pass finds it
+        ("body_inside_footer.html", "trafilatura_recall"),  # only recall mode reads a <footer>
+    ],
+)
+def test_a_pass_that_finds_too_little_falls_back_to_the_next(name: str, method: str) -> None:
+    extracted = extract_html(fixture(name))
+    assert extracted.method == method
+    assert extracted.text.startswith("Le conseil municipal a voté hier soir")
+    assert extracted.html_language == "fr"
+
+
+def test_standfirst_under_the_headline_is_recovered() -> None:
+    tree = fromstring(
+        "<html><body><div><h1>Turpitude et architecture</h1><div class='chapo'><p>L'un des écrivains les plus "
+        "célèbres du pays est un homme heureux, et il prépare pour l'an prochain un train de la paix.</p></div>"
+        "</div><article><p>Corps de l'article.</p></article></body></html>"
+    )
+    assert find_standfirst(tree, "Turpitude et architecture").startswith("L'un des écrivains")
+    assert find_standfirst(tree, "Un autre titre") is None
+
+
+def test_prune_teasers_keeps_long_blocks_and_label_words_in_sentences() -> None:
+    long_block = "<p><a href='/x'>Lire aussi</a> " + "une très longue phrase d'article " * 20 + "</p>"
+    tree = fromstring(f"<html><body><div>{long_block}<p>Voir aussi la décision du juge, rendue hier.</p></div></body></html>")
+    assert prune_teasers(tree) == []
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "expected"),
+    [
+        ('<html><head><meta property="article:published_time" content="2023-11-02T10:00:00"></head>'
+         "<body><p>Texte.</p></body></html>", None, (date(2023, 11, 2), "metadata")),
+        ("<html><body><p>Texte sans date.</p></body></html>", "https://x.example/2021/03/04/titre", (date(2021, 3, 4), "url")),
+        ("<html><body><p>Publié le 12 mars 2020 à Paris.</p></body></html>", None, (date(2020, 3, 12), "text")),
+        ('<html><head><meta property="article:published_time" content="2031-01-01"></head><body><p>x</p></body></html>',
+         None, (None, "none")),  # after the fetch time
+        ("<html><body><p>Fondé en 1890.</p></body></html>", None, (None, "none")),  # before 1995
+    ],
+)
+def test_published_date_and_its_source(html: str, url: str | None, expected: tuple[date | None, str]) -> None:
+    assert find_published_date(fromstring(html), url, max_date=date(2024, 7, 10)) == expected

@@ -30,24 +30,33 @@ MIN_LINK_DENSITY = 0.5
 MIN_STANDFIRST_CHARS = 80
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
+_LABEL_PUNCTUATION = " :»>|-–—.…"
 
 
 def prune_teasers(tree: HtmlElement) -> list[str]:
     """Remove "Lire aussi" / "Related" / "Most read" blocks from the DOM; return their texts.
 
     Decided by text and links, never by a site's class names: a short block that starts with a
-    teaser label and holds a link goes; a bare label goes alone, or with its container when that is
-    mostly links. Blocks after a bare label stay: on review pages ("A lire aussi :" then books
-    with summaries) they are content, and the text cleaner still sees them.
+    teaser label and holds a link goes; a block that is only a label goes alone, or with its
+    container when that is mostly links. Blocks after a bare label stay: on review pages ("A lire
+    aussi :" then books with summaries) they are content, and the text cleaner still sees them.
+    A sentence that merely starts with a label word ("Related questions remain…") has no link and
+    more than the label, so it stays.
     """
     removed = []
     for element in list(tree.iter(*TEASER_BLOCK_TAGS)):
         if not _attached(element, tree):
             continue
         text = _text(element)
-        if len(text) > MAX_TEASER_BLOCK_CHARS or not TEASER_LABEL.match(text):
+        label = TEASER_LABEL.match(text)
+        if label is None or len(text) > MAX_TEASER_BLOCK_CHARS:
             continue
-        target = element if element.xpath(".//a[@href]") else _link_list_container(element, tree)
+        if element.xpath(".//a[@href]"):
+            target = element
+        elif not text[label.end() :].strip(_LABEL_PUNCTUATION):
+            target = _link_list_container(element, tree)
+        else:
+            continue
         removed.append(_text(target))
         target.drop_tree()
     return removed
