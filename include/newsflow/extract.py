@@ -56,6 +56,7 @@ class Extracted:
     title: str | None = None
     author: str | None = None
     sitename: str | None = None
+    description: str | None = None
     url: str | None = None
     published_date: date | None = None
     published_date_source: str = "none"  # metadata, url, text or none
@@ -101,6 +102,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         title=title,
         author=(document.author or None) if document else None,
         sitename=(document.sitename or None) if document else None,
+        description=(document.description or None) if document else None,
         url=(document.url or url) if document else url,
         published_date=published_date,
         published_date_source=date_source,

@@ -51,6 +51,7 @@ def build_article(raw: RawDocument) -> Article:
         title=extracted.title,
         author=extracted.author,
         sitename=extracted.sitename,
+        description=extracted.description,
         published_date=extracted.published_date,
         published_date_source=extracted.published_date_source,
         fetched_at=raw.fetched_at,
@@ -156,7 +157,7 @@ def extract_mentions(day: date, settings: Settings) -> Path:
 def discover_candidates(day: date, settings: Settings) -> Path:
     """Names the NER model finds in the day's published articles that the gazetteer lacks."""
     gazetteer = entities.load_gazetteer(settings.entities_path)
-    found = [c for a in _published_originals(settings, day) for c in candidates.find_candidates(a, gazetteer)]
+    found = candidates.find_candidates(_published_originals(settings, day), gazetteer)
     return lake.write_partition(to_table(found, Candidate), settings.lake_dir, "candidates", day)
 
 

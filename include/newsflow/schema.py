@@ -45,6 +45,7 @@ class Article:
     title: str | None = None
     author: str | None = None
     sitename: str | None = None
+    description: str | None = None  # the page's own summary (meta description), when it has one
     published_date: date | None = None  # from the page; None for undated .txt
     published_date_source: str = "none"  # metadata, url, text or none (htmldate; none for .txt)
     fetched_at: datetime | None = None  # when the source bytes were read or downloaded (UTC)
@@ -124,6 +125,7 @@ ARTICLE_SCHEMA = pa.schema(
         ("title", pa.string()),
         ("author", pa.string()),
         ("sitename", pa.string()),
+        ("description", pa.string()),
         ("published_date", pa.date32()),
         ("published_date_source", pa.string()),
         ("fetched_at", pa.timestamp("us", tz="UTC")),

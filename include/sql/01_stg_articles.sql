@@ -15,6 +15,7 @@ select
     title,
     author,
     sitename,
+    description,
     language,
     language_prob,
     html_language,
