@@ -13,7 +13,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 PART_FILE = "part-0.parquet"
-DATASETS = ("articles", "quarantine", "mentions", "candidates")
+DATASETS = ("articles", "quarantine", "mentions", "candidates", "fetch_log")
 
 
 def partition_dir(lake_dir: Path, dataset: str, day: date) -> Path:

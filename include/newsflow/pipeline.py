@@ -13,15 +13,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from newsflow import candidates, dedup, entities, lake, validate
+from newsflow.collect import collect_source, fetch_failure_share
 from newsflow.clean import clean_text
 from newsflow.extract import extract_html, extract_plain_text
 from newsflow.language import detect_language
 from newsflow.schema import (
     Article,
     Candidate,
+    FetchLogEntry,
     Mention,
     QuarantinedArticle,
     RawDocument,
+    Record,
     from_table,
     quarantine_from_table,
     quarantine_table,
@@ -29,7 +32,7 @@ from newsflow.schema import (
     to_table,
 )
 from newsflow.settings import Settings
-from newsflow.sources import read_folder
+from newsflow.sources import load_sources
 
 LOGGER = logging.getLogger(__name__)
 
@@ -80,28 +83,42 @@ def staging_path(settings: Settings, day: date, name: str) -> Path:
     return settings.staging_dir / f"ingest_date={day.isoformat()}" / f"{name}.parquet"
 
 
-def collect(day: date, settings: Settings) -> Path:
-    """Read the source folder into decoded raw documents."""
-    documents = read_folder(settings.source_dir, day)
-    return lake.write_table_atomic(to_table(documents, RawDocument), staging_path(settings, day, "raw"))
+def collect_one(source_name: str, day: date, settings: Settings, offline: bool = False) -> Path:
+    """Collect one configured source (the DAG maps this over the sources) into staging."""
+    by_name = {source.name: source for source in load_sources(settings)}
+    if source_name not in by_name:
+        raise ValueError(f"no source named {source_name!r} in the configuration; known: {', '.join(by_name)}")
+    collected = collect_source(by_name[source_name], day, settings, offline=offline)
+    lake.write_table_atomic(to_table(collected.log, FetchLogEntry), staging_path(settings, day, f"fetch_log_{source_name}"))
+    return lake.write_table_atomic(to_table(collected.documents, RawDocument), staging_path(settings, day, f"raw_{source_name}"))
+
+
+def collect(day: date, settings: Settings, offline: bool = False) -> Path:
+    """Collect every configured source, one after the other (the CLI's path)."""
+    for source in load_sources(settings):
+        collect_one(source.name, day, settings, offline=offline)
+    return staging_path(settings, day, "raw").parent
 
 
 def extract(day: date, settings: Settings) -> Path:
-    """Raw documents → cleaned articles; documents that are not text go straight to quarantine."""
-    raws = from_table(lake.read_table(staging_path(settings, day, "raw")), RawDocument)
-    articles = [build_article(raw) for raw in raws if raw.read_error is None]
-    rejected = [
-        QuarantinedArticle(
-            Article(
-                article_id_of(raw), raw.source, raw.url, raw.source_path, raw.ingest_date,
-                fetched_at=raw.fetched_at, raw_chars=raw.raw_bytes,
-            ),
-            "read",
-            [raw.read_error],
-        )
-        for raw in raws
-        if raw.read_error is not None
-    ]
+    """Raw documents → cleaned articles; documents that are not text, or a URL a second source also
+    gave, go straight to quarantine."""
+    raws = _read_staged(settings, day, "raw", RawDocument)
+    first_source: dict[str, str] = {}
+    rejected = []
+    articles = []
+    for raw in raws:
+        article_id = article_id_of(raw)
+        reason = raw.read_error
+        if reason is None and article_id in first_source:
+            reason = f"duplicate_url: also collected from source {first_source[article_id]}"
+        first_source.setdefault(article_id, raw.source)
+        if reason is None:
+            articles.append(build_article(raw))
+            continue
+        stub = Article(article_id, raw.source, raw.url, raw.source_path, raw.ingest_date,
+                       fetched_at=raw.fetched_at, raw_chars=raw.raw_bytes)
+        rejected.append(QuarantinedArticle(stub, "read" if raw.read_error else "collect", [reason]))
     lake.write_table_atomic(quarantine_table(rejected), staging_path(settings, day, "rejected"))
     return _save_articles(articles, settings, day, "extracted")
 
@@ -139,12 +156,31 @@ def validate_batch(day: date, settings: Settings) -> Path:
 
 
 def publish(day: date, settings: Settings) -> Path:
-    """Replace the day's articles and quarantine partitions in the lake."""
+    """Replace the day's fetch log, quarantine and articles partitions in the lake."""
+    fetch_log = to_table(_read_staged(settings, day, "fetch_log", FetchLogEntry), FetchLogEntry)
+    lake.write_partition(fetch_log, settings.lake_dir, "fetch_log", day)
     for dataset, name in (("quarantine", "quarantine"), ("articles", "valid")):
         table = lake.read_table(staging_path(settings, day, name))
         path = lake.write_partition(table, settings.lake_dir, dataset, day)
         LOGGER.info("published %d %s rows to %s", table.num_rows, dataset, path)
     return lake.partition_dir(settings.lake_dir, "articles", day)
+
+
+class FetchHealthError(RuntimeError):
+    """Too many article URLs failed to fetch: the run published what it had, then fails."""
+
+
+def check_fetch_health(day: date, settings: Settings) -> float:
+    """The day's share of failed article fetches; FetchHealthError above `max_fetch_failure_share`."""
+    log = from_table(lake.read_partition(settings.lake_dir, "fetch_log", day), FetchLogEntry)
+    share = fetch_failure_share(log)
+    if share > settings.max_fetch_failure_share:
+        failed = sorted({f"{row.source}: {row.error_class}" for row in log if row.role == "article" and row.error_class})
+        raise FetchHealthError(
+            f"{share:.0%} of article fetches failed on {day} (limit {settings.max_fetch_failure_share:.0%}): "
+            + "; ".join(failed)
+        )
+    return share
 
 
 def extract_mentions(day: date, settings: Settings) -> Path:
@@ -172,30 +208,46 @@ STEPS = (
 )
 
 
-def ingest_day(day: date, settings: Settings, on_step: Callable[[str], object] | None = None) -> dict[str, int]:
+def ingest_day(
+    day: date, settings: Settings, on_step: Callable[[str], object] | None = None, offline: bool = False
+) -> dict[str, int]:
     """Run every step for `day` in this process and return the counts the CLI prints.
 
-    `on_step` is told each step's name before it runs (the CLI shows it as progress).
+    `on_step` is told each step's name before it runs (the CLI shows it as progress); `offline`
+    replays archived web sources only (`newsflow reextract`).
     """
     for step in STEPS:
         LOGGER.info("step %s for %s", step.__name__, day)
         if on_step is not None:
             on_step(step.__name__)
-        step(day, settings)
+        if step is collect:
+            collect(day, settings, offline=offline)
+        else:
+            step(day, settings)
     return summarise_day(day, settings)
 
 
 def summarise_day(day: date, settings: Settings) -> dict[str, int]:
     articles = lake.read_partition(settings.lake_dir, "articles", day)
     duplicates = sum(1 for value in articles.column("duplicate_of").to_pylist() if value is not None)
+    fetch_log = lake.read_partition(settings.lake_dir, "fetch_log", day)
     return {
-        "read": lake.count_rows(staging_path(settings, day, "raw")),
+        "read": len(_read_staged(settings, day, "raw", RawDocument)),
+        "fetch_errors": sum(1 for e in fetch_log.column("error_class").to_pylist() if e is not None),
         "clean": articles.num_rows,
         "quarantined": lake.read_partition(settings.lake_dir, "quarantine", day).num_rows,
         "duplicates": duplicates,
         "mentions": lake.read_partition(settings.lake_dir, "mentions", day).num_rows,
         "candidates": lake.read_partition(settings.lake_dir, "candidates", day).num_rows,
     }
+
+
+def _read_staged(settings: Settings, day: date, prefix: str, record_type: type[Record]) -> list[Record]:
+    """Records of every configured source's `<prefix>_<source>` staging file, in source order."""
+    records: list[Record] = []
+    for source in load_sources(settings):
+        records += from_table(lake.read_table(staging_path(settings, day, f"{prefix}_{source.name}")), record_type)
+    return records
 
 
 def _load_articles(settings: Settings, day: date, name: str) -> list[Article]:
@@ -207,14 +259,21 @@ def _save_articles(articles: list[Article], settings: Settings, day: date, name:
 
 
 def run_step(step_name: str, ds: str | None, settings: Settings | None = None) -> str:
-    """Run one named step for the run's logical date; the DAG's tasks are exactly this call.
-
-    Raises ValueError when `ds` is missing (a run triggered without a logical date): falling back
-    to today would silently write the wrong partition.
-    """
-    if not ds:
-        raise ValueError(f"step {step_name} needs the run's logical date (ds); trigger the run with one")
-    steps = {step.__name__: step for step in STEPS}
+    """Run one named step for the run's logical date; the DAG's tasks are exactly this call."""
+    steps = {step.__name__: step for step in (*STEPS, check_fetch_health)}
     if step_name not in steps:
         raise ValueError(f"unknown step {step_name!r}; known: {', '.join(steps)}")
-    return str(steps[step_name](date.fromisoformat(ds), settings or Settings.from_env()))
+    return str(steps[step_name](_day_of(ds, step_name), settings or Settings.from_env()))
+
+
+def run_collect_one(source_name: str, ds: str | None, settings: Settings | None = None) -> str:
+    """The DAG's mapped collect task: one source for the run's logical date."""
+    return str(collect_one(source_name, _day_of(ds, f"collect {source_name}"), settings or Settings.from_env()))
+
+
+def _day_of(ds: str | None, what: str) -> date:
+    """The partition date. A run triggered without a logical date has no `ds`: falling back to
+    today would silently write the wrong partition, so it is an error."""
+    if not ds:
+        raise ValueError(f"{what} needs the run's logical date (ds); trigger the run with one")
+    return date.fromisoformat(ds)

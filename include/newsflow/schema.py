@@ -86,6 +86,22 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchLogEntry:
+    """One URL newsflow tried to fetch (or decided not to), with the outcome."""
+
+    url: str
+    source: str
+    role: str  # article, feed, sitemap or robots
+    status: int | None  # HTTP status; None when no response came back
+    bytes: int
+    elapsed_ms: int
+    error_class: str | None  # None when the response was used; else e.g. timeout, http_404, robots_disallowed
+    message: str
+    fetched_at: datetime
+    ingest_date: date
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A name found by NER that no gazetteer alias covers: material for growing the gazetteer."""
 
@@ -172,14 +188,30 @@ CANDIDATE_SCHEMA = pa.schema(
     ]
 )
 
+FETCH_LOG_SCHEMA = pa.schema(
+    [
+        ("url", pa.string()),
+        ("source", pa.string()),
+        ("role", pa.string()),
+        ("status", pa.int32()),
+        ("bytes", pa.int64()),
+        ("elapsed_ms", pa.int64()),
+        ("error_class", pa.string()),
+        ("message", pa.string()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("ingest_date", pa.date32()),
+    ]
+)
+
 SCHEMAS: dict[type, pa.Schema] = {
     RawDocument: RAW_SCHEMA,
     Article: ARTICLE_SCHEMA,
     Mention: MENTION_SCHEMA,
     Candidate: CANDIDATE_SCHEMA,
+    FetchLogEntry: FETCH_LOG_SCHEMA,
 }
 
-Record = TypeVar("Record", RawDocument, Article, Mention, Candidate)
+Record = TypeVar("Record", RawDocument, Article, Mention, Candidate, FetchLogEntry)
 
 
 def stable_id(*parts: str) -> str:

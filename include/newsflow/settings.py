@@ -17,6 +17,8 @@ class Settings:
     lake_dir: Path = None  # type: ignore[assignment]  # default: data_dir / "lake"
     warehouse_path: Path = None  # type: ignore[assignment]  # default: data_dir / "warehouse.duckdb"
     source_dir: Path = PROJECT_DIR / "seeds"
+    # sources.yaml (folder, urls, rss, sitemap sources); unset means the one folder source_dir.
+    sources_path: Path | None = None
     entities_path: Path = PACKAGE_DIR / "entities.yaml"
     sql_dir: Path = PROJECT_DIR / "include" / "sql"
     # Languages the warehouse is built for; anything else is quarantined by validation.
@@ -35,6 +37,18 @@ class Settings:
     story_lsh_bands: int = 32
     # Syndicated copies appear within days; older stories are not reopened.
     story_window_days: int = 30
+    # HTTP fetching (fetch.py). Say who we are; sites block anonymous bots.
+    user_agent: str = "newsflow/0.1 (+https://github.com/newsflow; news research crawler)"
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 15.0
+    # Retries after the first attempt, for timeouts, connection errors, 429 and 5xx only.
+    fetch_retries: int = 3
+    fetch_backoff_s: float = 1.0  # doubles on each retry
+    max_retry_after_s: float = 60.0  # a longer Retry-After gives up on the URL instead of stalling the run
+    max_body_bytes: int = 5_000_000  # news pages are ~0.2 MB; anything bigger is not an article
+    host_delay_s: float = 1.0  # between two requests to the same host
+    # The run fails (after publishing) when more than this share of attempted article URLs failed.
+    max_fetch_failure_share: float = 0.5
 
     def __post_init__(self) -> None:
         if self.lake_dir is None:

@@ -1,4 +1,4 @@
-"""Reading local source folders (.txt, .html, .html.gz) into decoded RawDocuments."""
+"""The sources config (sources.yaml), and reading local folders (.txt, .html, .html.gz) into RawDocuments."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import gzip
 import logging
 import re
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import yaml
 from charset_normalizer import from_bytes
 
 from newsflow.schema import RawDocument
+from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
@@ -20,6 +23,66 @@ CONTENT_TYPES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html"
 # Share of control characters (other than whitespace) above which bytes are not text in any encoding.
 MAX_CONTROL_CHAR_SHARE = 0.01
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
+
+
+SOURCE_KINDS = ("folder", "urls", "rss", "sitemap")
+_SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """One entry of sources.yaml."""
+
+    name: str  # lower-case letters, digits, - and _: it names lake and archive folders
+    kind: str  # folder, urls, rss or sitemap
+    location: str  # folder path, file of URLs (one a line), or feed / sitemap URL
+    language: str | None = None  # hint only; langdetect decides
+    max_items: int | None = None  # newest-first cap on articles fetched per run
+    urls: tuple[str, ...] = ()  # for kind urls: inline list instead of (or beside) a file
+
+
+def load_sources(settings: Settings) -> list[SourceSpec]:
+    """The configured sources; without a sources file, the one folder `settings.source_dir`."""
+    if settings.sources_path is None:
+        return [SourceSpec(name=_folder_source_name(settings.source_dir), kind="folder", location=str(settings.source_dir))]
+    path = settings.sources_path
+    if not path.is_file():
+        raise FileNotFoundError(f"sources file {path} does not exist")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = spec.get("sources") if isinstance(spec, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path}: expected a top-level 'sources:' list with at least one source")
+    sources = [_parse_source(entry, path) for entry in entries]
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: source names must be unique, got {names}")
+    return sources
+
+
+def _parse_source(entry: object, path: Path) -> SourceSpec:
+    if not isinstance(entry, dict):
+        raise ValueError(f"{path}: each source is a mapping with name, kind and location, got {entry!r}")
+    unknown = set(entry) - {"name", "kind", "location", "language", "max_items", "urls"}
+    if unknown:
+        raise ValueError(f"{path}: source {entry.get('name')!r} has unknown keys {sorted(unknown)}")
+    name, kind = str(entry.get("name", "")), entry.get("kind")
+    if not _SOURCE_NAME.match(name):
+        raise ValueError(f"{path}: source name {name!r} must match {_SOURCE_NAME.pattern}")
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"{path}: source {name!r} has kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
+    urls = tuple(entry.get("urls") or ())
+    location = str(entry.get("location") or "")
+    if not location and not (kind == "urls" and urls):
+        raise ValueError(f"{path}: source {name!r} needs a location")
+    is_local = kind == "folder" or (kind == "urls" and location and "://" not in location)
+    if is_local and not Path(location).is_absolute():
+        location = str((path.parent / location).resolve())  # relative to the sources file
+    max_items = entry.get("max_items")
+    return SourceSpec(name, kind, location, entry.get("language"), int(max_items) if max_items else None, urls)
+
+
+def _folder_source_name(folder: Path) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", folder.name.lower()).strip("-") or "folder"
 
 
 def read_folder(folder: Path, day: date, source: str | None = None) -> list[RawDocument]:

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from newsflow import entities, lake
-from newsflow.schema import ARTICLE_SCHEMA, CANDIDATE_SCHEMA, MENTION_SCHEMA, QUARANTINE_SCHEMA
+from newsflow.schema import ARTICLE_SCHEMA, CANDIDATE_SCHEMA, FETCH_LOG_SCHEMA, MENTION_SCHEMA, QUARANTINE_SCHEMA
 from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ LAKE_INPUTS = {
     "quarantine": QUARANTINE_SCHEMA,
     "mentions": MENTION_SCHEMA,
     "candidates": CANDIDATE_SCHEMA,
+    "fetch_log": FETCH_LOG_SCHEMA,
 }
 LOADED_TABLE = "lake_partitions_loaded"
 _MATERIALIZED = re.compile(r"^--\s*materialized:\s*(table|view)\s*$", re.MULTILINE)

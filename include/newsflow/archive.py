@@ -1,0 +1,132 @@
+"""What fetching leaves behind: the raw WARC archive of every response, and the state of seen URLs."""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsflow.fetch import FetchResult
+
+WARC_FILE = "responses.warc.gz"
+ROLE_HEADER = "WARC-Newsflow-Role"  # article, feed, sitemap or robots: what the response was fetched as
+REQUESTED_URL_HEADER = "WARC-Newsflow-Requested-URI"  # before redirects; the id of the article
+
+
+def archive_dir(data_dir: Path, source: str, day: date) -> Path:
+    return data_dir / "raw" / f"source={source}" / f"ingest_date={day.isoformat()}"
+
+
+def write_warc(path: Path, results: list[FetchResult]) -> Path:
+    """Every response that came back (any status) as a gzipped WARC response record, written atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            writer = WARCWriter(handle, gzip=True)
+            for result in results:
+                if result.status is None:
+                    continue
+                http_headers = StatusAndHeaders(
+                    str(result.status), list(result.headers.items()), protocol="HTTP/1.1", is_http_request=False
+                )
+                record = writer.create_warc_record(
+                    result.final_url or result.url,
+                    "response",
+                    payload=io.BytesIO(result.body),
+                    http_headers=http_headers,
+                    warc_headers_dict={
+                        "WARC-Date": result.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        ROLE_HEADER: result.role,
+                        REQUESTED_URL_HEADER: result.url,
+                    },
+                )
+                writer.write_record(record)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_warc(path: Path) -> list[FetchResult]:
+    """The responses of a WARC written by `write_warc`, as FetchResults (errors are not archived)."""
+    results = []
+    with path.open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            if record.rec_type != "response":
+                continue
+            headers = record.rec_headers
+            http = record.http_headers
+            fetched_at = datetime.fromisoformat(headers.get_header("WARC-Date").replace("Z", "+00:00"))
+            # warcio decodes chunked/gzip transfer encodings; the stored headers may still name them.
+            response_headers = {k.lower(): v for k, v in http.headers if k.lower() not in ("content-encoding", "transfer-encoding")}
+            results.append(
+                FetchResult(
+                    url=headers.get_header(REQUESTED_URL_HEADER) or headers.get_header("WARC-Target-URI"),
+                    role=headers.get_header(ROLE_HEADER) or "article",
+                    fetched_at=fetched_at,
+                    status=int(http.get_statuscode()),
+                    final_url=headers.get_header("WARC-Target-URI"),
+                    headers=response_headers,
+                    body=record.content_stream().read(),
+                )
+            )
+    return results
+
+
+class SeenUrls:
+    """SQLite table of every URL fetched: first/last day seen, content hash and HTTP validators.
+
+    A URL is new for a day when it was never seen, or first seen that very day (a re-run).
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        with self._connect() as con:
+            con.execute(
+                "create table if not exists seen_urls (url text primary key, source text, first_seen text, "
+                "last_seen text, content_hash text, etag text, last_modified text)"
+            )
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self._path, timeout=60)  # mapped fetch tasks may write at the same time
+        try:
+            with con:
+                yield con
+        finally:
+            con.close()
+
+    def is_new(self, url: str, day: date) -> bool:
+        with self._connect() as con:
+            row = con.execute("select first_seen from seen_urls where url = ?", [url]).fetchone()
+        return row is None or row[0] == day.isoformat()
+
+    def validators(self, url: str) -> dict[str, str]:
+        """The ETag / Last-Modified of the URL's last 200 response, for a conditional GET."""
+        with self._connect() as con:
+            row = con.execute("select etag, last_modified from seen_urls where url = ?", [url]).fetchone()
+        if row is None:
+            return {}
+        return {key: value for key, value in zip(("etag", "last_modified"), row, strict=True) if value}
+
+    def record(self, url: str, source: str, day: date, content_hash: str | None, headers: dict[str, str]) -> None:
+        with self._connect() as con:
+            con.execute(
+                "insert into seen_urls values (?, ?, ?, ?, ?, ?, ?) on conflict (url) do update set "
+                "first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen), "
+                "content_hash = coalesce(excluded.content_hash, content_hash), "
+                "etag = coalesce(excluded.etag, etag), last_modified = coalesce(excluded.last_modified, last_modified)",
+                [url, source, day.isoformat(), day.isoformat(), content_hash, headers.get("etag"),
+                 headers.get("last-modified")],
+            )

@@ -1,0 +1,172 @@
+"""Collecting one source for one day: read a folder, or discover, fetch, archive and log its URLs.
+
+A web source's day is archived once (WARC + fetch log) and replayed from the archive on re-runs,
+so re-running a date is idempotent and needs no network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+
+from newsflow import lake
+from newsflow.archive import WARC_FILE, SeenUrls, archive_dir, read_warc, write_warc
+from newsflow.feeds import FeedError, Link, parse_feed, parse_sitemap
+from newsflow.fetch import Fetcher, FetchResult, normalise_url
+from newsflow.schema import FetchLogEntry, RawDocument, from_table, to_table
+from newsflow.settings import Settings
+from newsflow.sources import SourceSpec, decode_bytes, declared_charset, read_folder
+
+LOGGER = logging.getLogger(__name__)
+
+FETCH_LOG_FILE = "fetch_log.parquet"
+# A sitemap index may point at sitemaps, which may not point further.
+MAX_SITEMAP_DEPTH = 2
+# URLs skipped by policy, not failed: they do not count towards the run's failure share.
+POLICY_SKIPS = {"already_seen", "duplicate_url", "robots_disallowed"}
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    documents: list[RawDocument]
+    log: list[FetchLogEntry]
+    replayed: bool = False
+
+
+def collect_source(
+    source: SourceSpec, day: date, settings: Settings, offline: bool = False,
+    transport: httpx.BaseTransport | None = None,
+) -> Collected:
+    """The day's documents of one source, and a log row for every URL tried or skipped.
+
+    `offline` replays archived days only: a web source without an archive for `day` yields nothing.
+    """
+    if source.kind == "folder":
+        return Collected(read_folder(Path(source.location), day, source.name), [])
+    archive = archive_dir(settings.data_dir, source.name, day)
+    if (archive / WARC_FILE).exists() and (archive / FETCH_LOG_FILE).exists():
+        LOGGER.info("replaying %s for %s from %s", source.name, day, archive)
+        return _replay(source, day, archive)
+    if offline:
+        LOGGER.warning("no archive of %s for %s: nothing to re-extract", source.name, day)
+        return Collected([], [], replayed=True)
+    return _fetch_live(source, day, settings, archive, transport)
+
+
+def fetch_failure_share(log: list[FetchLogEntry]) -> float:
+    """Share of attempted article URLs that failed (skips by policy are not attempts)."""
+    attempted = [row for row in log if row.role == "article" and row.error_class not in POLICY_SKIPS]
+    failed = [row for row in attempted if row.error_class is not None]
+    return len(failed) / len(attempted) if attempted else 0.0
+
+
+def _fetch_live(
+    source: SourceSpec, day: date, settings: Settings, archive: Path, transport: httpx.BaseTransport | None
+) -> Collected:
+    state = SeenUrls(settings.data_dir / "state" / "seen_urls.sqlite")
+    fetched: list[FetchResult] = []
+    skipped: list[FetchLogEntry] = []
+    with Fetcher(settings, transport=transport) as fetcher:
+        links = _discover(source, fetcher, state, fetched)
+        unique: dict[str, Link] = {}
+        for link in links:
+            url = normalise_url(link.url)
+            if url in unique:
+                skipped.append(_skip(url, source, day, "duplicate_url", f"same as {unique[url].url} after normalisation"))
+            else:
+                unique[url] = link
+        for url in list(unique)[: source.max_items]:
+            if not state.is_new(url, day):
+                skipped.append(_skip(url, source, day, "already_seen", "fetched on an earlier day"))
+                continue
+            fetched.append(fetcher.get(url, "article"))
+        fetched.extend(fetcher.robots_log)
+    log = [_log_row(result, source, day) for result in fetched] + skipped
+    write_warc(archive / WARC_FILE, fetched)
+    lake.write_table_atomic(to_table(log, FetchLogEntry), archive / FETCH_LOG_FILE)
+    for result in fetched:  # only once the archive is safe, so a crash never marks unarchived URLs seen
+        if result.ok and result.status == 200 and result.role != "robots":
+            body_hash = hashlib.sha256(result.body).hexdigest() if result.role == "article" else None
+            state.record(result.url, source.name, day, body_hash, result.headers)
+    documents = [_document(result, source, day) for result in fetched if _is_article(result)]
+    LOGGER.info("%s: %d articles fetched, %d log rows", source.name, len(documents), len(log))
+    return Collected(documents, log)
+
+
+def _replay(source: SourceSpec, day: date, archive: Path) -> Collected:
+    log = from_table(lake.read_table(archive / FETCH_LOG_FILE), FetchLogEntry)
+    documents = [_document(result, source, day) for result in read_warc(archive / WARC_FILE) if _is_article(result)]
+    return Collected(documents, log, replayed=True)
+
+
+def _discover(source: SourceSpec, fetcher: Fetcher, state: SeenUrls, fetched: list[FetchResult]) -> list[Link]:
+    """Article links of the source, in source order; feed and sitemap responses go to `fetched`."""
+    if source.kind == "urls":
+        lines = list(source.urls)
+        if source.location:
+            lines += Path(source.location).read_text(encoding="utf-8").splitlines()
+        return [Link(line.strip()) for line in lines if line.strip() and not line.strip().startswith("#")]
+    if source.kind == "rss":
+        result = _fetch_listing(fetcher, state, source.location, "feed", fetched)
+        return _parse_listing(result, parse_feed, fetched) if result else []
+    links: list[Link] = []
+    queue = [(source.location, 1)]
+    while queue:
+        url, depth = queue.pop(0)
+        result = _fetch_listing(fetcher, state, url, "sitemap", fetched)
+        if result is None:
+            continue
+        parsed = _parse_listing(result, parse_sitemap, fetched)
+        page_links, children = parsed if parsed else ([], [])
+        links += page_links
+        queue += [(child, depth + 1) for child in children if depth < MAX_SITEMAP_DEPTH]
+    return links
+
+
+def _fetch_listing(fetcher: Fetcher, state: SeenUrls, url: str, role: str, fetched: list[FetchResult]) -> FetchResult | None:
+    """A feed or sitemap with a conditional GET; None when it failed or has not changed (304)."""
+    result = fetcher.get(url, role, state.validators(url))
+    fetched.append(result)
+    if not result.ok or result.status == 304:
+        return None
+    return result
+
+
+def _parse_listing(result: FetchResult, parse, fetched: list[FetchResult]):  # type: ignore[no-untyped-def]
+    """Parse a listing body; a malformed one turns its fetch result into a logged error."""
+    try:
+        return parse(result.body)
+    except FeedError as exc:
+        index = fetched.index(result)
+        fetched[index] = FetchResult(result.url, result.role, result.fetched_at, result.status, result.final_url,
+                                     result.headers, result.body, result.elapsed_ms, "malformed_" + result.role, str(exc))
+        return None
+
+
+def _is_article(result: FetchResult) -> bool:
+    return result.role == "article" and result.ok and result.status == 200
+
+
+def _document(result: FetchResult, source: SourceSpec, day: date) -> RawDocument:
+    declared = result.charset or declared_charset(result.body)
+    text, encoding = decode_bytes(result.body, declared)
+    error = None if text is not None else "binary_content: not text in any known encoding"
+    return RawDocument(source.name, None, result.url, "text/html", text or "", encoding, len(result.body), day,
+                       result.fetched_at, error)
+
+
+def _log_row(result: FetchResult, source: SourceSpec, day: date) -> FetchLogEntry:
+    message = result.message or ("not modified" if result.status == 304 else "")
+    if result.final_url and result.final_url != result.url and not message:
+        message = f"redirected to {result.final_url}"
+    return FetchLogEntry(result.url, source.name, result.role, result.status, len(result.body), result.elapsed_ms,
+                         result.error_class, message, result.fetched_at, day)
+
+
+def _skip(url: str, source: SourceSpec, day: date, reason: str, message: str) -> FetchLogEntry:
+    return FetchLogEntry(url, source.name, "article", None, 0, 0, reason, message, datetime.now(UTC), day)

@@ -1,0 +1,221 @@
+"""Polite HTTP fetching with httpx: robots.txt, per-host delay, retries with backoff, size and type limits."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+from courlan import normalize_url
+
+from newsflow.settings import Settings
+
+LOGGER = logging.getLogger(__name__)
+
+ARTICLE_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+FEED_CONTENT_TYPES = ("xml", "rss", "atom", "text/plain", "application/octet-stream", "gzip")
+MAX_REDIRECTS = 5
+RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+ROBOTS_ROLE = "robots"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one URL gave: a response (status, headers, body) or the error that stopped it."""
+
+    url: str
+    role: str
+    fetched_at: datetime
+    status: int | None = None
+    final_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    elapsed_ms: int = 0
+    error_class: str | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error_class is None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"'")
+        return None
+
+
+def normalise_url(url: str) -> str:
+    """Canonical form used for dedup and ids: tracking parameters (utm_*…) and fragments removed."""
+    try:
+        return normalize_url(url.strip(), strict=True)
+    except ValueError:
+        return url.strip()
+
+
+class Fetcher:
+    """One HTTP client for a run: keeps connections, robots.txt answers and per-host timing.
+
+    `sleep` and `clock` are injectable so tests can count waits instead of spending them.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._clock = clock
+        self._last_request: dict[str, float] = {}
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self.robots_log: list[FetchResult] = []  # robots.txt fetches, for the fetch log
+        self._client = httpx.Client(
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            transport=transport,
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._client.close()
+
+    def get(self, url: str, role: str, validators: dict[str, str] | None = None) -> FetchResult:
+        """GET `url` politely, retrying transient failures; never raises for a bad URL or server.
+
+        `validators` (etag, last_modified) make the request conditional: a 304 comes back as an
+        ok result with no body. Articles must be HTML; feeds and sitemaps XML-ish.
+        """
+        started_at = datetime.now(UTC)
+        if not self.allowed_by_robots(url):
+            return FetchResult(url, role, started_at, error_class="robots_disallowed", message="robots.txt disallows this URL")
+        headers = {}
+        if validators and validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators and validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
+        attempt = 0
+        while True:
+            result, retry_after = self._attempt(url, role, headers)
+            if result.error_class is None or retry_after is None or attempt >= self.settings.fetch_retries:
+                return self._check_type(result)
+            wait = retry_after if retry_after > 0 else self.settings.fetch_backoff_s * 2**attempt
+            if wait > self.settings.max_retry_after_s:
+                return _replace_error(result, result.error_class, f"{result.message}; Retry-After {wait:.0f}s is too long")
+            LOGGER.info("retrying %s in %.1fs after %s", url, wait, result.error_class)
+            self._sleep(wait)
+            attempt += 1
+
+    def allowed_by_robots(self, url: str) -> bool:
+        """robots.txt says yes (or has nothing to say): 4xx = allow all; no answer or 5xx = allow none."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            result, _ = self._attempt(f"{origin}/robots.txt", ROBOTS_ROLE, {})
+            self.robots_log.append(result)
+            if result.status is not None and 400 <= result.status < 500:
+                parser = RobotFileParser()
+                parser.parse([])
+            elif result.status == 200:
+                parser = RobotFileParser()
+                parser.parse(result.body.decode("utf-8", errors="replace").splitlines())
+            else:
+                parser = None
+            self._robots[origin] = parser
+        parser = self._robots[origin]
+        return parser is not None and parser.can_fetch(self.settings.user_agent, url)
+
+    def _attempt(self, url: str, role: str, headers: dict[str, str]) -> tuple[FetchResult, float | None]:
+        """One request. The float is None when retrying is pointless, else the Retry-After (0 = use backoff)."""
+        self._wait_for_host(url)
+        started_at, start = datetime.now(UTC), self._clock()
+
+        def failed(error_class: str, message: str, status: int | None = None, **extra: object) -> FetchResult:
+            elapsed = int((self._clock() - start) * 1000)
+            return FetchResult(url, role, started_at, status=status, elapsed_ms=elapsed, error_class=error_class,
+                               message=message, **extra)  # type: ignore[arg-type]
+
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+                declared = int(response_headers.get("content-length") or 0)
+                if declared > self.settings.max_body_bytes:
+                    return failed("body_too_large", f"Content-Length {declared} > {self.settings.max_body_bytes}",
+                                  response.status_code, headers=response_headers), None
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > self.settings.max_body_bytes:
+                        return failed("body_too_large", f"body over {self.settings.max_body_bytes} bytes",
+                                      response.status_code, headers=response_headers), None
+                status = response.status_code
+                final_url = str(response.url)
+        except httpx.TooManyRedirects as exc:
+            return failed("too_many_redirects", str(exc)), None
+        except httpx.TimeoutException as exc:
+            return failed("timeout", f"{type(exc).__name__}: {exc}"), 0.0
+        except httpx.TransportError as exc:
+            return failed("connection_error", f"{type(exc).__name__}: {exc}"), 0.0
+        except httpx.InvalidURL as exc:
+            return failed("invalid_url", str(exc)), None
+        elapsed = int((self._clock() - start) * 1000)
+        result = FetchResult(url, role, started_at, status, final_url, response_headers, bytes(body), elapsed)
+        if status == 304 or 200 <= status < 300:
+            return result, None
+        retry_after = _retry_after_s(response_headers.get("retry-after")) if status in RETRYABLE_STATUSES else None
+        return _replace_error(result, f"http_{status}", f"HTTP {status}"), retry_after
+
+    def _wait_for_host(self, url: str) -> None:
+        host = urlsplit(url).netloc
+        last = self._last_request.get(host)
+        if last is not None:
+            remaining = self.settings.host_delay_s - (self._clock() - last)
+            if remaining > 0:
+                self._sleep(remaining)
+        self._last_request[host] = self._clock()
+
+    def _check_type(self, result: FetchResult) -> FetchResult:
+        if not result.ok or result.status == 304:
+            return result
+        content_type = result.content_type
+        if result.role == "article" and content_type not in ARTICLE_CONTENT_TYPES:
+            return _replace_error(result, "unsupported_content_type", f"{content_type or 'no content type'} is not HTML")
+        if result.role in ("feed", "sitemap") and not any(kind in content_type for kind in FEED_CONTENT_TYPES):
+            return _replace_error(result, "unsupported_content_type", f"{content_type or 'no content type'} is not XML")
+        return result
+
+
+def _replace_error(result: FetchResult, error_class: str, message: str) -> FetchResult:
+    return FetchResult(result.url, result.role, result.fetched_at, result.status, result.final_url, result.headers,
+                       result.body, result.elapsed_ms, error_class, message)
+
+
+def _retry_after_s(value: str | None) -> float:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); 0 when absent or unreadable."""
+    if not value:
+        return 0.0
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
