@@ -26,6 +26,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+	$(BIN)/airflow pools set newsflow_http 4 "newsflow HTTP fetching" >> $(AIRFLOW_HOME)/migrate.log 2>&1
 
 demo: $(AIRFLOW_HOME)/airflow.db
 	$(BIN)/airflow dags test news_ingest $(DEMO_DATE) > $(AIRFLOW_HOME)/demo.log 2>&1 \

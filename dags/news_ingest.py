@@ -1,23 +1,29 @@
 """## news_ingest
-Nightly: read the source folder, extract and clean articles, detect language, mark exact duplicates
-and near-duplicate stories, validate with Great Expectations (failures go to the quarantine
-partition with their reasons), publish the day's Parquet partition, extract gazetteer mentions and
-NER entity candidates, then load the new partitions into DuckDB and render the mentions chart
-(`data/reports/mentions.png`, `mentions.html`).
+Nightly: collect every configured source (one mapped task per source: read a folder, or fetch URL
+lists, RSS/Atom feeds and sitemaps politely, archiving every response as WARC), extract and clean
+articles, detect language, mark exact duplicates and near-duplicate stories, validate with Great
+Expectations (failures go to the quarantine partition with their reasons), publish the day's
+Parquet partitions, extract gazetteer mentions and NER entity candidates, load the new partitions
+into DuckDB and render the mentions chart (`data/reports/mentions.png`, `mentions.html`).
+`check_fetch_health` fails the run, after publishing, when too many article fetches failed.
 
 Partition key: the run's logical date. Each task writes its own staging file or lake partition and
-hands on only its path, so any task can be retried alone and a re-run replaces the day.
-Logic lives in the `newsflow` package (`include/newsflow`); this file only wires it.
+hands on only its path, so any task can be retried alone and a re-run replaces the day (web
+sources are replayed from the day's archive). Logic lives in the `newsflow` package
+(`include/newsflow`); this file only wires it.
 """
 
 from datetime import timedelta
 
 import pendulum
+from airflow.exceptions import AirflowFailException
 from airflow.sdk import Asset, chain, dag, task
 
 ARTICLES_ASSET = Asset("newsflow_articles")
-# newsflow.pipeline step names: a chain up to publish, then two independent readers of the partition.
-CHAIN_STEPS = ("collect", "extract", "detect_languages", "find_duplicates", "validate_batch", "publish")
+# Bounds concurrent HTTP fetching across runs and sources; created by `make demo` / `make airflow`.
+HTTP_POOL = "newsflow_http"
+# newsflow.pipeline step names: a chain up to publish, then independent readers of the partition.
+CHAIN_STEPS = ("extract", "detect_languages", "find_duplicates", "validate_batch", "publish")
 PARALLEL_STEPS = ("extract_mentions", "discover_candidates")
 
 
@@ -36,6 +42,25 @@ PARALLEL_STEPS = ("extract_mentions", "discover_candidates")
     },
 )
 def news_ingest():
+    @task
+    def list_sources() -> list[str]:
+        from newsflow.settings import Settings
+        from newsflow.sources import load_sources
+
+        return [source.name for source in load_sources(Settings.from_env())]
+
+    @task(pool=HTTP_POOL, retries=3, map_index_template="{{ source_name }}")
+    def collect(source: str, ds: str | None = None) -> str:
+        from airflow.sdk import get_current_context
+
+        from newsflow.pipeline import run_collect_one
+
+        get_current_context()["source_name"] = source  # names the mapped task instance in the UI
+        try:
+            return run_collect_one(source, ds)
+        except (ValueError, FileNotFoundError) as exc:  # configuration errors: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+
     @task
     def run_step(step: str, ds: str | None = None) -> str:
         from newsflow.pipeline import run_step  # heavy imports stay out of DAG parsing
@@ -56,16 +81,28 @@ def news_ingest():
 
         return str(render_report(Settings.from_env())[0])
 
+    @task(retries=0)
+    def check_fetch_health(ds: str | None = None) -> str:
+        from newsflow.pipeline import FetchHealthError, run_step
+
+        try:
+            return run_step("check_fetch_health", ds)
+        except FetchHealthError as exc:  # the same log gives the same share: no retry
+            raise AirflowFailException(str(exc)) from exc
+
     def step_task(step: str):
         outlets = [ARTICLES_ASSET] if step == "publish" else []
         return run_step.override(task_id=step, outlets=outlets)(step)
 
+    chain_tasks = [step_task(step) for step in CHAIN_STEPS]
     chain(
-        *(step_task(step) for step in CHAIN_STEPS),
+        collect.expand(source=list_sources()),
+        *chain_tasks,
         [step_task(step) for step in PARALLEL_STEPS],
         build_warehouse(),
         render_report(),
     )
+    chain_tasks[-1] >> check_fetch_health()
 
 
 news_ingest()

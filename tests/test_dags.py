@@ -11,7 +11,7 @@ import pytest
 
 from conftest import PROJECT_DIR
 
-CHAIN = ["collect", "extract", "detect_languages", "find_duplicates", "validate_batch", "publish"]
+CHAIN = ["list_sources", "collect", "extract", "detect_languages", "find_duplicates", "validate_batch", "publish"]
 AFTER_PUBLISH = {"extract_mentions", "discover_candidates"}
 
 
@@ -31,15 +31,18 @@ def test_every_dag_file_imports_and_is_configured(dagbag) -> None:
         assert dag.schedule == "@daily" and dag.timetable.expression == "0 0 * * *"
         for task in dag.tasks:
             assert task.owner == "newsflow"
-            assert task.retries >= 2 and task.retry_exponential_backoff
+            # The health check is deterministic (same log, same share): retrying it cannot help.
+            assert (task.retries >= 2 or task.task_id == "check_fetch_health") and task.retry_exponential_backoff
 
 
 def test_news_ingest_wires_one_task_per_stage_and_the_lake_asset(dagbag) -> None:
     dag = dagbag.dags["news_ingest"]
-    assert set(dag.task_ids) == {*CHAIN, *AFTER_PUBLISH, "build_warehouse", "render_report"}
+    assert set(dag.task_ids) == {*CHAIN, *AFTER_PUBLISH, "build_warehouse", "render_report", "check_fetch_health"}
     for upstream, downstream in zip(CHAIN, CHAIN[1:]):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
-    assert dag.get_task("publish").downstream_task_ids == AFTER_PUBLISH
+    assert dag.get_task("publish").downstream_task_ids == AFTER_PUBLISH | {"check_fetch_health"}
+    collect = dag.get_task("collect")
+    assert collect.pool == "newsflow_http" and collect.retries == 3
     assert dag.get_task("build_warehouse").upstream_task_ids == AFTER_PUBLISH
     assert dag.get_task("build_warehouse").downstream_task_ids == {"render_report"}
     assert [o.name for o in dag.get_task("publish").outlets] == ["newsflow_articles"]

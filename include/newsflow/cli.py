@@ -35,26 +35,50 @@ WarehouseOption = Annotated[
 def ingest(
     day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD: the lake partition key.")],
     source: Annotated[Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files [default: seeds/]")] = None,
+    sources: Annotated[Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")] = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Ingest a folder for one day into the lake, then rebuild the warehouse.
+    """Ingest one day of a folder (or of every source in a sources file) into the lake, then
+    update the warehouse and the chart. Exits 1 when too many article fetches failed.
 
     Example: newsflow ingest --source seeds/ --date 2024-07-10
     """
+    settings = Settings.from_env(source_dir=source, sources_path=sources, lake_dir=lake, warehouse_path=warehouse)
+    _run_day(settings, _parse_date(day), offline=False)
+
+
+@app.command()
+def reextract(
+    day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD, whose archive to re-read.")],
+    sources: Annotated[Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")] = None,
+    lake: LakeOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Re-run extraction for a day from the raw WARC archive, without fetching anything.
+
+    Example: newsflow reextract --sources sources.yaml --date 2024-07-10
+    """
+    settings = Settings.from_env(sources_path=sources, lake_dir=lake, warehouse_path=warehouse)
+    _run_day(settings, _parse_date(day), offline=True)
+
+
+def _run_day(settings: Settings, day: date, offline: bool) -> None:
     from newsflow import pipeline, report, warehouse as warehouse_module
 
-    settings = Settings.from_env(source_dir=source, lake_dir=lake, warehouse_path=warehouse)
-    ingest_date = _parse_date(day)
-    with console.status(f"ingesting {settings.source_dir} for {ingest_date}…") as status:
-        counts = pipeline.ingest_day(ingest_date, settings, on_step=lambda name: status.update(f"{ingest_date}: {name}…"))
+    with console.status(f"ingesting {day}…") as status:
+        counts = pipeline.ingest_day(day, settings, on_step=lambda name: status.update(f"{day}: {name}…"), offline=offline)
         status.update("building the warehouse…")
         warehouse_module.build_warehouse(settings)
         chart, _ = report.render_report(settings)
-    table = Table(*counts, title=f"newsflow ingest {ingest_date}")
+    table = Table(*counts, title=f"newsflow {'reextract' if offline else 'ingest'} {day}")
     table.add_row(*(str(value) for value in counts.values()))
     console.print(table)
     console.print(f"lake: {settings.lake_dir}  warehouse: {settings.warehouse_path}  chart: {chart}")
+    try:
+        pipeline.check_fetch_health(day, settings)
+    except pipeline.FetchHealthError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @app.command()

@@ -113,7 +113,7 @@ def _discover(source: SourceSpec, fetcher: Fetcher, state: SeenUrls, fetched: li
         return [Link(line.strip()) for line in lines if line.strip() and not line.strip().startswith("#")]
     if source.kind == "rss":
         result = _fetch_listing(fetcher, state, source.location, "feed", fetched)
-        return _parse_listing(result, parse_feed, fetched) if result else []
+        return (_parse_listing(result, parse_feed, fetched) if result else None) or []
     links: list[Link] = []
     queue = [(source.location, 1)]
     while queue:

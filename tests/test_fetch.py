@@ -1,0 +1,256 @@
+"""Fetching from a real HTTP server on 127.0.0.1: every URL ends as an article or a fetch_log row
+with a clear reason; feeds, sitemaps, robots.txt, retries, limits, archive replay, conditional GET."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pendulum
+import pytest
+
+import webserver
+from newsflow import pipeline
+from newsflow.archive import WARC_FILE, archive_dir, read_warc
+from newsflow.collect import collect_source, fetch_failure_share
+from newsflow.fetch import normalise_url
+from newsflow.settings import Settings
+from newsflow.sources import SourceSpec, load_sources
+from webserver import article_page, fail_then, html, slow, with_etag
+
+from conftest import SEEDS_DIR
+
+DAY = date(2024, 7, 10)
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Le Quotidien</title>
+<item><title>A</title><link>{base}/news/a.html?utm_source=rss&amp;utm_medium=feed</link>
+<pubDate>Wed, 10 Jul 2024 08:00:00 GMT</pubDate></item>
+<item><title>A again</title><link>{base}/news/a.html#comments</link></item>
+<item><title>B</title><link>{base}/news/b.html</link></item>
+<item><title>Secret</title><link>{base}/private/secret.html</link></item>
+<item><title>Gone</title><link>{base}/news/gone.html</link></item>
+</channel></rss>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Atom</title>
+<entry><title>C</title><link href="{base}/news/c.html"/><updated>2024-07-09T10:00:00Z</updated></entry></feed>"""
+SITEMAP_INDEX = """<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>{base}/sitemap_news.xml</loc></sitemap></sitemapindex>"""
+NEWS_SITEMAP = """<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+ xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>{base}/news/d.html</loc><news:news><news:publication_date>2024-07-10</news:publication_date>
+<news:title>D</news:title></news:news></url></urlset>"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = webserver.start()
+    base = server.base
+    page = html(article_page("Les ministres de la Défense réunis à Bruxelles"))
+    server.routes.update(
+        {
+            "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n"),
+            "/news/a.html": html(article_page("Sommet de l'OTAN : premier article")),
+            "/news/b.html": html(article_page("Sommet de l'OTAN : deuxième article", "Kiev attend des réponses.")),
+            "/news/c.html": html(article_page("Sommet de l'OTAN : troisième article", "Moscou proteste.")),
+            "/news/d.html": html(article_page("Sommet de l'OTAN : quatrième article", "Pékin appelle au calme.")),
+            "/news/latin1.html": html(article_page("Défense européenne à Bruxelles", charset="iso-8859-1"), "text/html"),
+            "/private/secret.html": page,
+            "/flaky.html": fail_then([500], page),
+            "/busy.html": fail_then([429], page, {"Retry-After": "1"}),
+            "/slow.html": slow(2.0, page),
+            "/loop1": (302, {"Location": "/loop2"}, b""),
+            "/loop2": (302, {"Location": "/loop1"}, b""),
+            "/news/report.html": html(b"%PDF-1.4 not a page", "application/pdf"),
+            "/news/photo.html": html(b"\xff\xd8\xff\xe0 jpeg", "image/jpeg"),
+            "/huge.html": html(b"<html><body><p>" + b"x" * 60_000 + b"</p></body></html>"),
+            "/feed.rss": with_etag('"v1"', html(RSS.format(base=base).encode(), "application/rss+xml")),
+            "/atom.xml": html(ATOM.format(base=base).encode(), "application/atom+xml"),
+            "/broken.rss": html(b"this is <<< not a feed", "application/rss+xml"),
+            "/sitemap_index.xml": html(SITEMAP_INDEX.format(base=base).encode(), "application/xml"),
+            "/sitemap_news.xml": html(NEWS_SITEMAP.format(base=base).encode(), "application/xml"),
+        }
+    )
+    yield server
+    server.shutdown()
+
+
+def fast_settings(tmp_path: Path, **changes: object) -> Settings:
+    """Real limits, scaled down so the failure cases take a second, not a minute."""
+    values = {"data_dir": tmp_path / "data", "fetch_retries": 2, "fetch_backoff_s": 0.05, "host_delay_s": 0.0,
+              "connect_timeout_s": 1.0, "read_timeout_s": 0.5, "max_body_bytes": 20_000, "max_retry_after_s": 5.0}
+    return Settings(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def outcomes(collected) -> dict[str, tuple[int | None, str | None]]:  # type: ignore[no-untyped-def]
+    return {row.url.rsplit("/", 1)[-1]: (row.status, row.error_class) for row in collected.log if row.role == "article"}
+
+
+def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> None:
+    paths = ["/news/a.html", "/missing.html", "/flaky.html", "/busy.html", "/slow.html", "/loop1",
+             "/news/report.html", "/news/photo.html", "/huge.html", "/news/latin1.html", "/private/secret.html"]
+    source = SourceSpec("web", "urls", "", urls=tuple(server.url(p) for p in paths))
+    started = time.monotonic()
+    collected = collect_source(source, DAY, fast_settings(tmp_path))
+    assert outcomes(collected) == {
+        "a.html": (200, None),
+        "missing.html": (404, "http_404"),
+        "flaky.html": (200, None),  # 500, then retried
+        "busy.html": (200, None),  # 429 with Retry-After: 1, then retried
+        "slow.html": (None, "timeout"),
+        "loop1": (None, "too_many_redirects"),
+        "report.html": (200, "unsupported_content_type"),
+        "photo.html": (200, "unsupported_content_type"),
+        "huge.html": (200, "body_too_large"),
+        "latin1.html": (200, None),
+        "secret.html": (None, "robots_disallowed"),
+    }
+    assert server.hits["/flaky.html"] == 2 and server.hits["/busy.html"] == 2
+    assert server.hits["/slow.html"] == 3  # the first try and two retries
+    assert server.hits["/private/secret.html"] == 0
+    assert time.monotonic() - started >= 1.0  # Retry-After was honoured
+    by_path = {d.url.rsplit("/", 1)[-1]: d for d in collected.documents}
+    assert sorted(by_path) == ["a.html", "busy.html", "flaky.html", "latin1.html"]
+    assert by_path["latin1.html"].encoding == "iso8859-1"
+    assert "réunis jeudi à Bruxelles" in by_path["latin1.html"].raw_text
+    assert server.headers_of("/news/a.html")[0]["User-Agent"] == Settings().user_agent
+    # 6 of the 10 attempted article URLs failed (robots is a decision, not an attempt).
+    assert fetch_failure_share(collected.log) == pytest.approx(6 / 10)
+
+
+def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) -> None:
+    settings = fast_settings(tmp_path)
+    rss = collect_source(SourceSpec("quotidien", "rss", server.url("/feed.rss")), DAY, settings)
+    rows = [(row.url.replace(server.base, ""), row.status, row.error_class) for row in rss.log if row.role == "article"]
+    assert sorted(rows, key=str) == sorted(
+        [
+            ("/news/a.html", 200, None),  # fetched once, under its normalised URL
+            ("/news/a.html", None, "duplicate_url"),  # the #comments copy; the utm_* one was the first
+            ("/news/b.html", 200, None),
+            ("/private/secret.html", None, "robots_disallowed"),
+            ("/news/gone.html", 404, "http_404"),
+        ],
+        key=str,
+    )
+    assert [d.url for d in rss.documents] == [server.url("/news/a.html"), server.url("/news/b.html")]
+
+    atom = collect_source(SourceSpec("atom", "rss", server.url("/atom.xml")), DAY, settings)
+    assert [d.url for d in atom.documents] == [server.url("/news/c.html")]
+    sitemap = collect_source(SourceSpec("sitemaps", "sitemap", server.url("/sitemap_index.xml")), DAY, settings)
+    assert [d.url for d in sitemap.documents] == [server.url("/news/d.html")]
+    assert {row.role for row in sitemap.log} == {"sitemap", "article", "robots"}
+
+    # Every response is in the WARC archive, feed included, and can be read back.
+    archived = read_warc(archive_dir(settings.data_dir, "quotidien", DAY) / WARC_FILE)
+    assert {(r.role, r.status) for r in archived} >= {("feed", 200), ("article", 200), ("article", 404), ("robots", 200)}
+    assert next(r for r in archived if r.url == server.url("/news/b.html")).body == article_page(
+        "Sommet de l'OTAN : deuxième article", "Kiev attend des réponses.")
+
+
+def test_malformed_feed_is_a_logged_error(server, tmp_path: Path) -> None:
+    collected = collect_source(SourceSpec("broken", "rss", server.url("/broken.rss")), DAY, fast_settings(tmp_path))
+    assert collected.documents == []
+    (feed_row,) = [row for row in collected.log if row.role == "feed"]
+    assert (feed_row.status, feed_row.error_class) == (200, "malformed_feed")
+
+
+def test_rerun_replays_the_archive_and_the_next_day_is_incremental(server, tmp_path: Path) -> None:
+    settings = fast_settings(tmp_path)
+    source = SourceSpec("quotidien", "rss", server.url("/feed.rss"))
+    first = collect_source(source, DAY, settings)
+    hits_after_first = sum(server.hits.values())
+
+    again = collect_source(source, DAY, settings)  # same day: replay, no network
+    assert again.replayed and sum(server.hits.values()) == hits_after_first
+    assert [(d.url, d.raw_text) for d in again.documents] == [(d.url, d.raw_text) for d in first.documents]
+    assert again.log == first.log
+
+    next_day = collect_source(source, date(2024, 7, 11), settings)
+    assert server.headers_of("/feed.rss")[-1].get("If-None-Match") == '"v1"'
+    (feed_row,) = [row for row in next_day.log if row.role == "feed"]
+    assert (feed_row.status, feed_row.error_class, feed_row.message) == (304, None, "not modified")
+    assert next_day.documents == []
+
+
+def test_seen_urls_are_skipped_on_a_later_day(server, tmp_path: Path) -> None:
+    settings = fast_settings(tmp_path)
+    source = SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/b.html")))
+    collect_source(source, DAY, settings)
+    later = collect_source(SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/c.html"))),
+                           date(2024, 7, 11), settings)
+    assert outcomes(later) == {"a.html": (None, "already_seen"), "c.html": (200, None)}
+
+
+def test_offline_reextract_without_an_archive_fetches_nothing(server, tmp_path: Path) -> None:
+    before = sum(server.hits.values())
+    collected = collect_source(SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"),)), DAY,
+                               fast_settings(tmp_path), offline=True)
+    assert collected.documents == [] and sum(server.hits.values()) == before
+
+
+def test_url_normalisation_drops_tracking_and_fragments() -> None:
+    assert normalise_url("https://Example.org/a?utm_source=x&id=3&utm_medium=y#top") == "https://example.org/a?id=3"
+
+
+def test_sources_file_is_validated(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - {name: Bad Name, kind: rss, location: x}\n")
+    with pytest.raises(ValueError, match="must match"):
+        load_sources(Settings(sources_path=path))
+    path.write_text("sources:\n  - {name: a, kind: ftp, location: x}\n")
+    with pytest.raises(ValueError, match="expected one of folder, urls, rss, sitemap"):
+        load_sources(Settings(sources_path=path))
+    path.write_text("sources:\n  - {name: local, kind: folder, location: ../seeds}\n  - {name: list, kind: urls, location: urls.txt}\n")
+    folder, urls = load_sources(Settings(sources_path=path))
+    assert folder.location == str((tmp_path.parent / "seeds").resolve())
+    assert urls.location == str(tmp_path / "urls.txt")
+
+
+def test_a_run_with_too_many_failed_fetches_publishes_then_fails(server, tmp_path: Path, capsys,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsflow.cli import main
+
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(server.url(p) for p in ("/news/a.html", "/missing.html", "/loop1", "/news/report.html")))
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: web, kind: urls, location: urls.txt}\n")
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSFLOW_HOST_DELAY_S", "0")
+    assert main(["ingest", "--sources", str(sources), "--date", "2024-07-10"]) == 1
+    assert "75% of article fetches failed on 2024-07-10 (limit 50%)" in capsys.readouterr().err
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from articles").fetchone() == (1,)  # published all the same
+        assert con.execute("select count(*) from fetch_log where is_failure").fetchone() == (3,)
+    # Re-extracting the archived day needs no network and gives the same articles.
+    before = sum(server.hits.values())
+    assert main(["reextract", "--sources", str(sources), "--date", "2024-07-10"]) == 1
+    assert sum(server.hits.values()) == before
+
+
+def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(server, airflow_db, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.models import DagBag
+    from airflow.utils.state import DagRunState
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n"
+        f"  - {{name: seeds, kind: folder, location: {SEEDS_DIR}}}\n"
+        f"  - {{name: quotidien, kind: rss, location: '{server.url('/feed.rss')}', language: fr}}\n"
+        f"  - {{name: news-sitemap, kind: sitemap, location: '{server.url('/sitemap_index.xml')}'}}\n"
+    )
+    for key, value in {"DATA_DIR": tmp_path / "data", "SOURCES_PATH": sources, "HOST_DELAY_S": 0, "FETCH_RETRIES": 1,
+                       "FETCH_BACKOFF_S": 0.05}.items():
+        monkeypatch.setenv(f"NEWSFLOW_{key}", str(value))
+    dag = DagBag(dag_folder=str(Path(__file__).resolve().parent.parent / "dags")).dags["news_ingest"]
+    run = dag.test(logical_date=pendulum.datetime(2024, 7, 12, tz="UTC"))
+    assert run.state == DagRunState.SUCCESS
+
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select source, count(*) from articles group by all order by all").fetchall() == [
+            ("news-sitemap", 1), ("quotidien", 2), ("seeds", 5)
+        ]
+        failures = con.execute("select error_class, count(*) from fetch_log where is_failure group by all").fetchall()
+        assert failures == [("http_404", 1)]
+        assert con.execute("select count(*) from fetch_log where error_class = 'robots_disallowed'").fetchone() == (1,)
+    assert pipeline.check_fetch_health(date(2024, 7, 12), Settings.from_env()) == pytest.approx(1 / 4)
