@@ -20,7 +20,7 @@ from newsflow.settings import Settings
 from newsflow.sources import SourceSpec, load_sources
 from webserver import article_page, fail_then, html, slow, with_etag
 
-from conftest import SEEDS_DIR
+from conftest import PROJECT_DIR, SEEDS_DIR
 
 DAY = date(2024, 7, 10)
 
@@ -204,6 +204,11 @@ def test_sources_file_is_validated(tmp_path: Path) -> None:
     folder, urls = load_sources(Settings(sources_path=path))
     assert folder.location == str((tmp_path.parent / "seeds").resolve())
     assert urls.location == str(tmp_path / "urls.txt")
+    example = load_sources(Settings(sources_path=PROJECT_DIR / "sources.example.yaml"))
+    assert [(s.name, s.kind) for s in example] == [
+        ("seeds", "folder"), ("example-feed", "rss"), ("example-sitemap", "sitemap"), ("hand-picked", "urls")
+    ]
+    assert example[0].location == str(SEEDS_DIR)
 
 
 def test_a_run_with_too_many_failed_fetches_publishes_then_fails(server, tmp_path: Path, capsys,
@@ -235,7 +240,7 @@ def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(server, airflow_db,
     sources = tmp_path / "sources.yaml"
     sources.write_text(
         f"sources:\n"
-        f"  - {{name: seeds, kind: folder, location: {SEEDS_DIR}}}\n"
+        f"  - {{name: seeds, kind: folder, location: {SEEDS_DIR}, language: fr}}\n"
         f"  - {{name: quotidien, kind: rss, location: '{server.url('/feed.rss')}', language: fr}}\n"
         f"  - {{name: news-sitemap, kind: sitemap, location: '{server.url('/sitemap_index.xml')}'}}\n"
     )
@@ -253,4 +258,6 @@ def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(server, airflow_db,
         failures = con.execute("select error_class, count(*) from fetch_log where is_failure group by all").fetchall()
         assert failures == [("http_404", 1)]
         assert con.execute("select count(*) from fetch_log where error_class = 'robots_disallowed'").fetchone() == (1,)
+        # .txt files declare no language: the folder source's configured `language: fr` stands in.
+        assert con.execute("select distinct html_language from articles where source = 'seeds'").fetchall() == [("fr",)]
     assert pipeline.check_fetch_health(date(2024, 7, 12), Settings.from_env()) == pytest.approx(1 / 4)

@@ -6,6 +6,7 @@ so re-running a date is idempotent and needs no network.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -47,7 +48,8 @@ def collect_source(
     `offline` replays archived days only: a web source without an archive for `day` yields nothing.
     """
     if source.kind == "folder":
-        return Collected(read_folder(Path(source.location), day, source.name), [])
+        documents = read_folder(Path(source.location), day, source.name)
+        return Collected([dataclasses.replace(d, language_hint=source.language) for d in documents], [])
     archive = archive_dir(settings.data_dir, source.name, day)
     if (archive / WARC_FILE).exists() and (archive / FETCH_LOG_FILE).exists():
         LOGGER.info("replaying %s for %s from %s", source.name, day, archive)
@@ -157,7 +159,7 @@ def _document(result: FetchResult, source: SourceSpec, day: date) -> RawDocument
     text, encoding = decode_bytes(result.body, declared)
     error = None if text is not None else "binary_content: not text in any known encoding"
     return RawDocument(source.name, None, result.url, "text/html", text or "", encoding, len(result.body), day,
-                       result.fetched_at, error)
+                       result.fetched_at, error, source.language)
 
 
 def _log_row(result: FetchResult, source: SourceSpec, day: date) -> FetchLogEntry:

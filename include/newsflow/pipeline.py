@@ -58,7 +58,7 @@ def build_article(raw: RawDocument) -> Article:
         published_date=extracted.published_date,
         published_date_source=extracted.published_date_source,
         fetched_at=raw.fetched_at,
-        html_language=extracted.html_language,
+        html_language=extracted.html_language or raw.language_hint,
         text=cleaned.text,
         raw_chars=len(raw.raw_text),
         text_chars=len(cleaned.text),

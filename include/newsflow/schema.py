@@ -33,6 +33,7 @@ class RawDocument:
     ingest_date: date
     fetched_at: datetime | None = None  # when the bytes were read or downloaded (UTC)
     read_error: str | None = None  # set when the bytes are not text at all (binary, undecodable)
+    language_hint: str | None = None  # the source's configured language, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class Article:
     fetched_at: datetime | None = None  # when the source bytes were read or downloaded (UTC)
     language: str | None = None  # ISO 639-1, from langdetect on the clean text
     language_prob: float | None = None
-    html_language: str | None = None  # <html lang> / meta language, when the page declares one
+    html_language: str | None = None  # declared: <html lang> / meta language, else the source's configured hint
     text: str = ""
     raw_chars: int = 0
     text_chars: int = 0
@@ -128,6 +129,7 @@ RAW_SCHEMA = pa.schema(
         ("ingest_date", pa.date32()),
         ("fetched_at", pa.timestamp("us", tz="UTC")),
         ("read_error", pa.string()),
+        ("language_hint", pa.string()),
     ]
 )
 
