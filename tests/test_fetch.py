@@ -15,7 +15,7 @@ import webserver
 from newsflow import pipeline
 from newsflow.archive import WARC_FILE, archive_dir, read_warc
 from newsflow.collect import collect_source, fetch_failure_share
-from newsflow.fetch import normalise_url
+from newsflow.fetch import Fetcher, normalise_url
 from newsflow.settings import Settings
 from newsflow.sources import SourceSpec, load_sources
 from webserver import article_page, fail_then, html, slow, with_etag
@@ -64,6 +64,8 @@ def server():
             "/news/report.html": html(b"%PDF-1.4 not a page", "application/pdf"),
             "/news/photo.html": html(b"\xff\xd8\xff\xe0 jpeg", "image/jpeg"),
             "/huge.html": html(b"<html><body><p>" + b"x" * 60_000 + b"</p></body></html>"),
+            "/huge-unannounced.html": (200, {"Content-Type": "text/html", "Content-Length": None},
+                                       b"<html><body><p>" + b"y" * 60_000 + b"</p></body></html>"),
             "/feed.rss": with_etag('"v1"', html(RSS.format(base=base).encode(), "application/rss+xml")),
             "/atom.xml": html(ATOM.format(base=base).encode(), "application/atom+xml"),
             "/broken.rss": html(b"this is <<< not a feed", "application/rss+xml"),
@@ -88,7 +90,8 @@ def outcomes(collected) -> dict[str, tuple[int | None, str | None]]:  # type: ig
 
 def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> None:
     paths = ["/news/a.html", "/missing.html", "/flaky.html", "/busy.html", "/slow.html", "/loop1",
-             "/news/report.html", "/news/photo.html", "/huge.html", "/news/latin1.html", "/private/secret.html"]
+             "/news/report.html", "/news/photo.html", "/huge.html", "/huge-unannounced.html", "/news/latin1.html",
+             "/private/secret.html"]
     source = SourceSpec("web", "urls", "", urls=tuple(server.url(p) for p in paths))
     started = time.monotonic()
     collected = collect_source(source, DAY, fast_settings(tmp_path))
@@ -101,7 +104,8 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
         "loop1": (None, "too_many_redirects"),
         "report.html": (200, "unsupported_content_type"),
         "photo.html": (200, "unsupported_content_type"),
-        "huge.html": (200, "body_too_large"),
+        "huge.html": (200, "body_too_large"),  # refused on its Content-Length
+        "huge-unannounced.html": (200, "body_too_large"),  # cut off while streaming
         "latin1.html": (200, None),
         "secret.html": (None, "robots_disallowed"),
     }
@@ -114,8 +118,16 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
     assert by_path["latin1.html"].encoding == "iso8859-1"
     assert "réunis jeudi à Bruxelles" in by_path["latin1.html"].raw_text
     assert server.headers_of("/news/a.html")[0]["User-Agent"] == Settings().user_agent
-    # 6 of the 10 attempted article URLs failed (robots is a decision, not an attempt).
-    assert fetch_failure_share(collected.log) == pytest.approx(6 / 10)
+    # 7 of the 11 attempted article URLs failed (robots is a decision, not an attempt).
+    assert fetch_failure_share(collected.log) == pytest.approx(7 / 11)
+
+
+def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path: Path) -> None:
+    waits: list[float] = []
+    with Fetcher(fast_settings(tmp_path, host_delay_s=0.3), sleep=waits.append) as fetcher:
+        fetcher.get(server.url("/news/a.html"), "article")  # robots.txt first, then the page
+        fetcher.get(server.url("/news/b.html"), "article")
+    assert len(waits) == 2 and all(0.2 < wait <= 0.3 for wait in waits)
 
 
 def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # (status, headers, body) or a callable computing it from the request handler.
-Response = tuple[int, dict[str, str], bytes]
+Response = tuple[int, dict[str, str | None], bytes]
 Route = Response | Callable[["Handler"], Response]
 
 FRENCH_BODY = (
@@ -42,7 +42,8 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, body = route(self) if callable(route) else route
         self.send_response(status)
         for key, value in headers.items():
-            self.send_header(key, value)
+            if value is not None:  # None: leave the header out (e.g. no Content-Length)
+                self.send_header(key, value)
         if "Content-Length" not in headers:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
