@@ -19,8 +19,13 @@ Result = TypeVar("Result")
 def eval_dir_from_args(description: str) -> Path:
     """The evaluation folder given on the command line (default ../shared/eval), checked to exist."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("eval_dir", nargs="?", type=Path, default=DEFAULT_EVAL_DIR,
-                        help=f"folder of evaluation pages (default: {DEFAULT_EVAL_DIR})")
+    parser.add_argument(
+        "eval_dir",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_EVAL_DIR,
+        help=f"folder of evaluation pages (default: {DEFAULT_EVAL_DIR})",
+    )
     eval_dir = parser.parse_args().eval_dir
     if not eval_dir.is_dir():
         parser.error(f"{eval_dir} is not a folder; pass the path of shared/eval")

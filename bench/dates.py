@@ -15,7 +15,7 @@ from collections import Counter
 from htmldate import find_date
 
 from newsflow.extract import extract_html
-from newsflow.sources import decode_bytes, declared_charset
+from newsflow.sources import declared_charset, decode_bytes
 
 from common import eval_dir_from_args, run_timed
 
@@ -32,17 +32,23 @@ def main() -> None:
     htmldate_found, htmldate_speed = run_timed(lambda page: find_date(page[0], url=page[1]), pages)
     newsflow_found, newsflow_speed = run_timed(lambda page: extract_html(page[0], page[1]), pages)
     truth = [expected[name]["date"] for name in names]
-    htmldate_right = sum(found == want for found, want in zip(htmldate_found, truth))
-    newsflow_right = sum(str(e.published_date) == want for e, want in zip(newsflow_found, truth))
+    htmldate_right = sum(found == want for found, want in zip(htmldate_found, truth, strict=True))
+    newsflow_right = sum(str(e.published_date) == want for e, want in zip(newsflow_found, truth, strict=True))
     print(f"{'method':<24} {'correct':>8} {'accuracy':>9} {'docs/s':>7}")
-    print(f"{'htmldate default':<24} {htmldate_right:>5}/{len(truth):<2} {htmldate_right / len(truth):9.2f} {htmldate_speed:7.1f}")
-    print(f"{'newsflow':<24} {newsflow_right:>5}/{len(truth):<2} {newsflow_right / len(truth):9.2f} {newsflow_speed:7.1f}"
-          "  (full extraction, not dates alone)")
+    print(
+        f"{'htmldate default':<24} {htmldate_right:>5}/{len(truth):<2} {htmldate_right / len(truth):9.2f} {htmldate_speed:7.1f}"
+    )
+    print(
+        f"{'newsflow':<24} {newsflow_right:>5}/{len(truth):<2} {newsflow_right / len(truth):9.2f} {newsflow_speed:7.1f}"
+        "  (full extraction, not dates alone)"
+    )
     print("newsflow date sources:", dict(Counter(e.published_date_source for e in newsflow_found)))
-    for name, want, old, new in zip(names, truth, htmldate_found, newsflow_found):
+    for name, want, old, new in zip(names, truth, htmldate_found, newsflow_found, strict=True):
         if str(new.published_date) != want:
-            print(f"    miss: {name}: expected {want}, newsflow {new.published_date} ({new.published_date_source}),"
-                  f" htmldate {old}")
+            print(
+                f"    miss: {name}: expected {want}, newsflow {new.published_date} ({new.published_date_source}),"
+                f" htmldate {old}"
+            )
 
 
 if __name__ == "__main__":

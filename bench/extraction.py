@@ -28,8 +28,11 @@ SHINGLE_TOKENS = 4
 
 def shingles(text: str) -> Counter[tuple[str, ...]]:
     tokens = _TOKEN.findall(text or "")
-    return Counter(tuple(tokens[i : i + SHINGLE_TOKENS]) for i in range(max(1, len(tokens) - SHINGLE_TOKENS + 1))
-                   if tokens[i : i + SHINGLE_TOKENS])
+    return Counter(
+        tuple(tokens[i : i + SHINGLE_TOKENS])
+        for i in range(max(1, len(tokens) - SHINGLE_TOKENS + 1))
+        if tokens[i : i + SHINGLE_TOKENS]
+    )
 
 
 def page_scores(gold: str, predicted: str) -> tuple[float, float, float]:
@@ -44,6 +47,7 @@ def page_scores(gold: str, predicted: str) -> tuple[float, float, float]:
 
 def summarise(scores: list[tuple[float, float, float]]) -> tuple[float, float, float]:
     """(precision, recall, F1) as the benchmark computes them."""
+
     def share(tp: float, wrong: float, other_wrong: float) -> float:
         if wrong == other_wrong == 0:  # a perfect page
             return 1.0
@@ -56,7 +60,9 @@ def summarise(scores: list[tuple[float, float, float]]) -> tuple[float, float, f
 
 METHODS = {
     "trafilatura default": lambda page: trafilatura.extract(page[0], url=page[1]) or "",
-    "trafilatura favor_precision": lambda page: trafilatura.extract(page[0], url=page[1], favor_precision=True) or "",
+    "trafilatura favor_precision": lambda page: (
+        trafilatura.extract(page[0], url=page[1], favor_precision=True) or ""
+    ),
     "newsflow": lambda page: extract_text(page[0], page[1]),
 }
 
@@ -65,12 +71,15 @@ def main() -> None:
     zyte = eval_dir_from_args(__doc__.splitlines()[0]) / "zyte"
     gold = json.loads((zyte / "gold.json").read_text(encoding="utf-8"))
     ids = sorted(gold)
-    pages = [(gzip.decompress((zyte / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"), gold[i]["url"]) for i in ids]
+    pages = [
+        (gzip.decompress((zyte / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"), gold[i]["url"])
+        for i in ids
+    ]
     print(f"{len(pages)} pages from {zyte}")
     print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7} {'empty':>6}")
     for name, method in METHODS.items():
         predictions, speed = run_timed(method, pages)
-        scores = [page_scores(gold[i]["text"], p) for i, p in zip(ids, predictions)]
+        scores = [page_scores(gold[i]["text"], p) for i, p in zip(ids, predictions, strict=True)]
         precision, recall, f1 = summarise(scores)
         empty = sum(1 for p in predictions if not p.strip())
         print(f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f} {empty:6d}")

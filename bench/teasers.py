@@ -34,7 +34,10 @@ def main() -> None:
     fr = eval_dir_from_args(__doc__.splitlines()[0]) / "fr"
     manifest = json.loads((fr / "manifest.json").read_text(encoding="utf-8"))
     names = sorted(manifest)
-    pages = [((fr / name).read_text(encoding="utf-8", errors="replace"), manifest[name].get("url")) for name in names]
+    pages = [
+        ((fr / name).read_text(encoding="utf-8", errors="replace"), manifest[name].get("url"))
+        for name in names
+    ]
     n_with = sum(len(manifest[n].get("gold_snippets", {}).get("with", [])) for n in names)
     n_without = sum(len(manifest[n].get("gold_snippets", {}).get("without", [])) for n in names)
     print(f"{len(pages)} pages from {fr}; {n_with} 'with' and {n_without} 'without' snippets")
@@ -42,13 +45,15 @@ def main() -> None:
     for method_name, method in METHODS.items():
         outputs, speed = run_timed(method, pages)
         leaks, kept, leaked = [], 0, 0
-        for name, text in zip(names, outputs):
+        for name, text in zip(names, outputs, strict=True):
             snippets = manifest[name].get("gold_snippets", {})
             if TEASER_MARKER.search(text):
                 leaks.append(f"{name}: {TEASER_MARKER.search(text).group(0)!r}")
             kept += sum(1 for s in snippets.get("with", []) if s in text)
             leaked += sum(1 for s in snippets.get("without", []) if s in text)
-        print(f"{method_name:<22} {len(leaks):>12} {kept:>6}/{n_with:<3} {leaked:>11}/{n_without:<3} {speed:7.1f}")
+        print(
+            f"{method_name:<22} {len(leaks):>12} {kept:>6}/{n_with:<3} {leaked:>11}/{n_without:<3} {speed:7.1f}"
+        )
         for leak in leaks:
             print(f"    leak: {leak}")
 

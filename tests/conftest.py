@@ -34,8 +34,12 @@ def airflow_db() -> Path:
     """A migrated SQLite metadata DB in the temporary AIRFLOW_HOME (once per test session)."""
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
-    subprocess.run([str(airflow), "pools", "set", "newsflow_http", "2", "newsflow HTTP fetching"],
-                   check=True, capture_output=True, env=os.environ.copy())
+    subprocess.run(
+        [str(airflow), "pools", "set", "newsflow_http", "2", "newsflow HTTP fetching"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
     return _AIRFLOW_HOME
 
 

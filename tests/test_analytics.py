@@ -42,8 +42,14 @@ def test_syndicated_seeds_share_a_story_and_the_others_do_not(seeded: Settings) 
 
 
 def test_daily_counts_equal_hand_counts(seeded: Settings) -> None:
-    daily = {r[0]: r[1:] for r in rows(seeded, "select entity_id, n_mentions, n_articles, n_stories, n_sources "
-                                                "from mentions_daily where mention_date = '2024-07-10'")}
+    daily = {
+        r[0]: r[1:]
+        for r in rows(
+            seeded,
+            "select entity_id, n_mentions, n_articles, n_stories, n_sources "
+            "from mentions_daily where mention_date = '2024-07-10'",
+        )
+    }
     # belarus: "Belarus" once in 001, "Biélorussie" three times in 003.
     assert daily["belarus"] == (4, 2, 2, 1)
     # north_korea: "Corée du Nord" once each in 000, 003 and 004; 000 and 004 are one story.
@@ -56,23 +62,38 @@ def test_daily_counts_equal_hand_counts(seeded: Settings) -> None:
 def test_syndication_does_not_inflate_story_counts(seeded: Settings) -> None:
     for n_articles, n_stories in rows(seeded, "select n_articles, n_stories from mentions_weekly"):
         assert n_stories <= n_articles
-    assert rows(seeded, "select n_articles, n_stories from mentions_weekly where entity_id = 'nato'") == [(5, 4)]
-    assert rows(seeded, "select n_articles, n_stories from cooccurrence_weekly "
-                        "where entity_a = 'jens_stoltenberg' and entity_b = 'nato'") == [(5, 4)]
+    assert rows(seeded, "select n_articles, n_stories from mentions_weekly where entity_id = 'nato'") == [
+        (5, 4)
+    ]
+    assert rows(
+        seeded,
+        "select n_articles, n_stories from cooccurrence_weekly "
+        "where entity_a = 'jens_stoltenberg' and entity_b = 'nato'",
+    ) == [(5, 4)]
 
 
 def test_mention_occurrences_carry_prominence(seeded: Settings) -> None:
-    in_title = rows(seeded, "select count(*) from mention_occurrences o join articles a using (article_id) "
-                            "where a.source_path like '004%' and o.in_title and o.entity_id = 'nato'")
+    in_title = rows(
+        seeded,
+        "select count(*) from mention_occurrences o join articles a using (article_id) "
+        "where a.source_path like '004%' and o.in_title and o.entity_id = 'nato'",
+    )
     assert in_title == [(1,)]  # "L'OTAN en pourparlers…" is the title
-    first = rows(seeded, "select min(sentence_index), min(char_offset) from mention_occurrences o "
-                         "join articles a using (article_id) where a.source_path like '004%' and not o.in_title")
+    first = rows(
+        seeded,
+        "select min(sentence_index), min(char_offset) from mention_occurrences o "
+        "join articles a using (article_id) where a.source_path like '004%' and not o.in_title",
+    )
     assert first == [(0, 0)]  # the caption "Jens Stoltenberg - OTAN" opens the text
 
 
 def test_entity_candidates_are_new_names_with_context(seeded: Settings) -> None:
-    found = {name: (label, contexts) for name, label, contexts in
-             rows(seeded, "select name, ner_label, example_contexts from entity_candidates")}
+    found = {
+        name: (label, contexts)
+        for name, label, contexts in rows(
+            seeded, "select name, ner_label, example_contexts from entity_candidates"
+        )
+    }
     assert found["Alexei Reznikov"][0] == "PER"
     assert "ministre de la Défense de ce pays, Alexei Reznikov" in found["Alexei Reznikov"][1][0]
     assert found["Wiesbaden"][0] == "LOC"
@@ -118,8 +139,11 @@ def test_incremental_build_after_a_second_day_equals_a_full_rebuild(tmp_path: Pa
         assert rows(day2_settings, query) == rows(full, query), name
 
     # The near-copy of 000 joins its story across days; the exact copy of 003 points at the original.
-    stories = rows(full, "select source_path, story_id = (select story_id from articles where source_path like '000%'),"
-                         " duplicate_of is not null from articles where ingest_date = '2024-07-11' order by 1")
+    stories = rows(
+        full,
+        "select source_path, story_id = (select story_id from articles where source_path like '000%'),"
+        " duplicate_of is not null from articles where ingest_date = '2024-07-11' order by 1",
+    )
     assert stories == [("copy_003.txt", False, True), ("reprint_000.txt", True, False)]
 
 
@@ -135,15 +159,21 @@ def test_trending_compares_the_last_week_with_the_four_before(tmp_path: Path) ->
             "iran": 1 if last_week else 0,  # new: no trailing mean, no ratio
             "china": 3 if last_week else offset % 2 * 2,  # 0,2,0,2… (mean 1, sd 1) then 3: z = 2
         }
-        article = Article(f"a{offset}", "synthetic", None, None, day, title="t", text="x", story_id=f"a{offset}")
+        article = Article(
+            f"a{offset}", "synthetic", None, None, day, title="t", text="x", story_id=f"a{offset}"
+        )
         mentions = [
             Mention(article.article_id, entity, entity, entity, 0, i, False, day)
-            for entity, n in per_entity.items() for i in range(n)
+            for entity, n in per_entity.items()
+            for i in range(n)
         ]
         lake.write_partition(to_table([article], Article), settings.lake_dir, "articles", day)
         lake.write_partition(to_table(mentions, Mention), settings.lake_dir, "mentions", day)
     build_warehouse(settings)
-    trending = {r[0]: r[1:] for r in rows(settings, "select entity_id, as_of_date, n_mentions_7d, ratio, z_score from trending")}
+    trending = {
+        r[0]: r[1:]
+        for r in rows(settings, "select entity_id, as_of_date, n_mentions_7d, ratio, z_score from trending")
+    }
     assert trending == {
         "nato": (date(2024, 7, 5), 35, 5.0, None),
         "iran": (date(2024, 7, 5), 7, None, None),

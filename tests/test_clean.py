@@ -43,7 +43,10 @@ BLOCK_EXAMPLES = [
     (["Articles similaires", "- OTAN : des conséquences sans précédent"], "fr.teaser_heading"),
     (["Sur le même sujet :", "Le sommet de Washington en cinq points"], "fr.teaser_heading"),
     (["Related stories", "- NATO turns 75"], "en.teaser_heading"),
-    (["Retrouvez News365 sur Facebook sur Twitter et sur Linkedin", "Le bilan des morts s'alourdit"], "fr.follow_us"),
+    (
+        ["Retrouvez News365 sur Facebook sur Twitter et sur Linkedin", "Le bilan des morts s'alourdit"],
+        "fr.follow_us",
+    ),
     (["Follow us on Twitter", "Most read this week"], "en.follow_us"),
     (["Copier le lien", "Journal Nghe An en vedette", "Dernier", "x"], "fr.share_widget"),
     (["Share this article", "Newsletter sign-up"], "en.share_widget"),
@@ -109,7 +112,16 @@ def test_teaser_heading_takes_its_link_list_but_not_the_next_paragraph() -> None
 
 def test_bulleted_list_inside_the_article_stays() -> None:
     closing = "Le gouvernement espère un vote avant l'été, selon son porte-parole."
-    text = "\n".join([PROSE, "Les trois mesures :", "- baisser les taxes", "- geler les loyers", "- aider les PME", closing])
+    text = "\n".join(
+        [
+            PROSE,
+            "Les trois mesures :",
+            "- baisser les taxes",
+            "- geler les loyers",
+            "- aider les PME",
+            closing,
+        ]
+    )
     assert clean_text(text).text == text
     assert rules_fired(text) == []
 

@@ -19,7 +19,10 @@ def cleaned(prefix: str) -> tuple[str | None, str, list[str]]:
 
 def test_000_repeated_titles_teaser_and_prev_next_removed() -> None:
     title, text, rules = cleaned("000")
-    assert title == "OTAN, message de Stoltenberg à la Russie et à la Chine : « Nous sommes une alliance nucléaire »"
+    assert (
+        title
+        == "OTAN, message de Stoltenberg à la Russie et à la Chine : « Nous sommes une alliance nucléaire »"
+    )
     assert title not in text  # the two copies below the title are gone
     assert rules.count("repeated_title") == 2
     for boilerplate in ("Lire aussi", "PREV ", "NEXT ", "Miss Fisher", "Romeo Giacomoni"):
@@ -89,7 +92,7 @@ def test_004_site_label_and_repeated_caption_removed() -> None:
     assert "LE MONDE" not in text
     assert text.count("Jens Stoltenberg - OTAN") == 1
     assert rules == ["kicker_label", "repeated_line"]
-    assert '"Je n\'entrerai pas dans les détails opérationnels' in text
+    assert "\"Je n'entrerai pas dans les détails opérationnels" in text
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])

@@ -26,11 +26,27 @@ def test_every_command_is_registered_with_help_and_an_example(capsys: pytest.Cap
         assert "Example: newsflow " + command in capsys.readouterr().out
 
 
-def test_ingest_then_query_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ingest_then_query_through_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
     warehouse = tmp_path / "w.duckdb"
-    assert main(["ingest", "--source", str(SEEDS_DIR), "--date", "2024-07-10", "--lake", str(tmp_path / "lake"),
-                 "--warehouse", str(warehouse)]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                "--source",
+                str(SEEDS_DIR),
+                "--date",
+                "2024-07-10",
+                "--lake",
+                str(tmp_path / "lake"),
+                "--warehouse",
+                str(warehouse),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "quarantined" in out and (tmp_path / "lake" / "articles" / "ingest_date=2024-07-10").is_dir()
     assert main(["mentions", "--entity", "belarus", "--by", "week", "--warehouse", str(warehouse)]) == 0
@@ -54,8 +70,13 @@ def test_extract_prints_clean_text_or_json_from_a_file_or_stdin() -> None:
     text = subprocess.run([*command, str(page)], capture_output=True, text=True, check=True).stdout
     assert text.startswith("Réunis à Washington") and "Lire aussi" not in text
     record = json.loads(
-        subprocess.run([*command, "-", "--json", "--url", "https://x.example/a"], input=page.read_text(),
-                       capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            [*command, "-", "--json", "--url", "https://x.example/a"],
+            input=page.read_text(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     )
     assert record["title"] == "Sommet de l'OTAN : Kiev obtient une mission d'assistance"
     assert record["language"] == "fr" and record["html_language"] == "fr"

@@ -11,7 +11,15 @@ import pytest
 
 from conftest import PROJECT_DIR
 
-CHAIN = ["list_sources", "collect", "extract", "detect_languages", "find_duplicates", "validate_batch", "publish"]
+CHAIN = [
+    "list_sources",
+    "collect",
+    "extract",
+    "detect_languages",
+    "find_duplicates",
+    "validate_batch",
+    "publish",
+]
 AFTER_PUBLISH = {"extract_mentions", "discover_candidates"}
 
 
@@ -32,13 +40,21 @@ def test_every_dag_file_imports_and_is_configured(dagbag) -> None:
         for task in dag.tasks:
             assert task.owner == "newsflow"
             # The health check is deterministic (same log, same share): retrying it cannot help.
-            assert (task.retries >= 2 or task.task_id == "check_fetch_health") and task.retry_exponential_backoff
+            assert (
+                task.retries >= 2 or task.task_id == "check_fetch_health"
+            ) and task.retry_exponential_backoff
 
 
 def test_news_ingest_wires_one_task_per_stage_and_the_lake_asset(dagbag) -> None:
     dag = dagbag.dags["news_ingest"]
-    assert set(dag.task_ids) == {*CHAIN, *AFTER_PUBLISH, "build_warehouse", "render_report", "check_fetch_health"}
-    for upstream, downstream in zip(CHAIN, CHAIN[1:]):
+    assert set(dag.task_ids) == {
+        *CHAIN,
+        *AFTER_PUBLISH,
+        "build_warehouse",
+        "render_report",
+        "check_fetch_health",
+    }
+    for upstream, downstream in zip(CHAIN, CHAIN[1:], strict=False):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
     assert dag.get_task("publish").downstream_task_ids == AFTER_PUBLISH | {"check_fetch_health"}
     collect = dag.get_task("collect")
@@ -48,7 +64,9 @@ def test_news_ingest_wires_one_task_per_stage_and_the_lake_asset(dagbag) -> None
     assert [o.name for o in dag.get_task("publish").outlets] == ["newsflow_articles"]
 
 
-def test_dag_run_on_the_seeds_fills_lake_and_warehouse(dagbag, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dag_run_on_the_seeds_fills_lake_and_warehouse(
+    dagbag, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from airflow.utils.state import DagRunState
 
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path))

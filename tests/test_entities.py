@@ -23,8 +23,20 @@ def mentions_in(text: str, title: str | None = "Un titre sans entité") -> Count
 def test_gazetteer_has_the_tracked_entities_with_french_and_english_aliases() -> None:
     ids = {e.entity_id for e in GAZETTEER.entities}
     assert len(ids) >= 12
-    assert {"nato", "jens_stoltenberg", "russia", "vladimir_putin", "china", "ukraine", "belarus",
-            "north_korea", "iran", "united_states", "joe_biden", "nuclear_weapons"} <= ids
+    assert {
+        "nato",
+        "jens_stoltenberg",
+        "russia",
+        "vladimir_putin",
+        "china",
+        "ukraine",
+        "belarus",
+        "north_korea",
+        "iran",
+        "united_states",
+        "joe_biden",
+        "nuclear_weapons",
+    } <= ids
     nato = next(e for e in GAZETTEER.entities if e.entity_id == "nato")
     assert {"OTAN", "NATO", "Alliance atlantique"} <= set(nato.aliases)
 
@@ -43,7 +55,9 @@ def test_gazetteer_has_the_tracked_entities_with_french_and_english_aliases() ->
         ("Les Iraniens, la Chinerie et les Russies imaginaires, NATOs", {}),
     ],
 )
-def test_matching_is_case_accent_and_elision_insensitive_and_word_bounded(text: str, expected: dict[str, int]) -> None:
+def test_matching_is_case_accent_and_elision_insensitive_and_word_bounded(
+    text: str, expected: dict[str, int]
+) -> None:
     assert mentions_in(text) == Counter(expected)
 
 
@@ -59,11 +73,23 @@ def test_longest_alias_wins_and_offsets_point_at_the_original_text() -> None:
 
 
 def test_title_mentions_are_flagged_and_sentences_counted() -> None:
-    article = Article("a1", "t", None, None, date(2024, 7, 10), title="L'OTAN et Kiev",
-                      text="Première phrase sur la Chine. Deuxième sur l'OTAN !\nTroisième : Pékin.")
+    article = Article(
+        "a1",
+        "t",
+        None,
+        None,
+        date(2024, 7, 10),
+        title="L'OTAN et Kiev",
+        text="Première phrase sur la Chine. Deuxième sur l'OTAN !\nTroisième : Pékin.",
+    )
     found = [(m.entity_id, m.in_title, m.sentence_index) for m in find_mentions(article, GAZETTEER)]
-    assert found == [("nato", True, -1), ("ukraine", True, -1), ("china", False, 0), ("nato", False, 1),
-                     ("china", False, 2)]
+    assert found == [
+        ("nato", True, -1),
+        ("ukraine", True, -1),
+        ("china", False, 0),
+        ("nato", False, 1),
+        ("china", False, 2),
+    ]
 
 
 def test_title_that_is_the_lead_of_the_text_is_not_counted_twice() -> None:
@@ -80,7 +106,9 @@ def test_normalise_keeps_length_for_offsets() -> None:
 
 def test_alias_claimed_by_two_entities_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "g.yaml"
-    path.write_text("entities:\n- {id: a, label: A, type: place, aliases: {fr: [Kiev]}}\n"
-                    "- {id: b, label: B, type: place, aliases: {en: [kiev]}}\n")
+    path.write_text(
+        "entities:\n- {id: a, label: A, type: place, aliases: {fr: [Kiev]}}\n"
+        "- {id: b, label: B, type: place, aliases: {en: [kiev]}}\n"
+    )
     with pytest.raises(ValueError, match="belongs to both a and b"):
         load_gazetteer(path)

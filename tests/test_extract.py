@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from lxml.html import fromstring
 
 from newsflow.dom import find_standfirst, prune_teasers
-from newsflow.extract import extract_html, extract_plain_text, extract_text, find_published_date, parse_published_date
+from newsflow.extract import (
+    extract_html,
+    extract_plain_text,
+    extract_text,
+    find_published_date,
+    parse_published_date,
+)
 
 from conftest import FIXTURES_DIR
 
@@ -23,7 +28,9 @@ def test_html_article_body_and_metadata() -> None:
     assert extracted.title == "Sommet de l'OTAN : Kiev obtient une mission d'assistance"
     assert extracted.author == "Claire Martin"
     assert extracted.sitename == "Le Quotidien"
-    assert extracted.description == "Les alliés approuvent une mission pour coordonner l'aide militaire à Kiev."
+    assert (
+        extracted.description == "Les alliés approuvent une mission pour coordonner l'aide militaire à Kiev."
+    )
     assert extracted.url == "https://quotidien.example/monde/sommet-otan-kiev"
     assert extracted.published_date == date(2024, 7, 11)
     assert extracted.html_language == "fr"
@@ -40,7 +47,9 @@ def test_extract_text_removes_the_inline_teaser_and_the_title_line() -> None:
     assert text.endswith("entre les parties.")
 
 
-@pytest.mark.parametrize("html", ["", "<html>", "\x00\x01garbage", "<p>court</p>", "<html><body></body></html>"])
+@pytest.mark.parametrize(
+    "html", ["", "<html>", "\x00\x01garbage", "<p>court</p>", "<html><body></body></html>"]
+)
 def test_extract_text_never_raises_and_returns_empty_when_nothing_usable(html: str) -> None:
     assert extract_text(html) == ""
     assert extract_html(html).method == "failed"
@@ -63,21 +72,38 @@ def test_plain_text_without_title_line_uses_the_first_sentence_and_keeps_it() ->
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2024-07-11", date(2024, 7, 11)), ("2024-07-11T08:30:00", date(2024, 7, 11)), ("1970-01-01", None),
-     ("not a date", None), (None, None)],
+    [
+        ("2024-07-11", date(2024, 7, 11)),
+        ("2024-07-11T08:30:00", date(2024, 7, 11)),
+        ("1970-01-01", None),
+        ("not a date", None),
+        (None, None),
+    ],
 )
-def test_published_date_parsing_rejects_junk_and_pre_web_dates(value: str | None, expected: date | None) -> None:
+def test_published_date_parsing_rejects_junk_and_pre_web_dates(
+    value: str | None, expected: date | None
+) -> None:
     assert parse_published_date(value) == expected
 
 
 def test_related_aside_and_titled_link_lists_are_pruned_but_prose_stays() -> None:
     extracted = extract_html(fixture("related_aside_and_link_list.html"))
     text = clean_text_of(extracted)
-    for teaser in ("NATO turns 75", "What the summit means", "Five charts", "Patriot", "Kiev réclame", "Read more"):
+    for teaser in (
+        "NATO turns 75",
+        "What the summit means",
+        "Five charts",
+        "Patriot",
+        "Kiev réclame",
+        "Read more",
+    ):
         assert teaser not in text
-    for prose in ("agreed on Wednesday to send five more air defence systems",
-                  "Related questions about ammunition stocks remain open",  # starts like a label, is a sentence
-                  "training for Ukrainian crews", "Russia called the decision a provocation"):
+    for prose in (
+        "agreed on Wednesday to send five more air defence systems",
+        "Related questions about ammunition stocks remain open",  # starts like a label, is a sentence
+        "training for Ukrainian crews",
+        "Russia called the decision a provocation",
+    ):
         assert prose in text
     pruned = [span.text for span in extracted.removed if span.rule == "dom.teaser_block"]
     assert pruned == [
@@ -119,19 +145,36 @@ def test_standfirst_under_the_headline_is_recovered() -> None:
 
 def test_prune_teasers_keeps_long_blocks_and_label_words_in_sentences() -> None:
     long_block = "<p><a href='/x'>Lire aussi</a> " + "une très longue phrase d'article " * 20 + "</p>"
-    tree = fromstring(f"<html><body><div>{long_block}<p>Voir aussi la décision du juge, rendue hier.</p></div></body></html>")
+    tree = fromstring(
+        f"<html><body><div>{long_block}<p>Voir aussi la décision du juge, rendue hier.</p></div></body></html>"
+    )
     assert prune_teasers(tree) == []
 
 
 @pytest.mark.parametrize(
     ("html", "url", "expected"),
     [
-        ('<html><head><meta property="article:published_time" content="2023-11-02T10:00:00"></head>'
-         "<body><p>Texte.</p></body></html>", None, (date(2023, 11, 2), "metadata")),
-        ("<html><body><p>Texte sans date.</p></body></html>", "https://x.example/2021/03/04/titre", (date(2021, 3, 4), "url")),
-        ("<html><body><p>Publié le 12 mars 2020 à Paris.</p></body></html>", None, (date(2020, 3, 12), "text")),
-        ('<html><head><meta property="article:published_time" content="2031-01-01"></head><body><p>x</p></body></html>',
-         None, (None, "none")),  # after the fetch time
+        (
+            '<html><head><meta property="article:published_time" content="2023-11-02T10:00:00"></head>'
+            "<body><p>Texte.</p></body></html>",
+            None,
+            (date(2023, 11, 2), "metadata"),
+        ),
+        (
+            "<html><body><p>Texte sans date.</p></body></html>",
+            "https://x.example/2021/03/04/titre",
+            (date(2021, 3, 4), "url"),
+        ),
+        (
+            "<html><body><p>Publié le 12 mars 2020 à Paris.</p></body></html>",
+            None,
+            (date(2020, 3, 12), "text"),
+        ),
+        (
+            '<html><head><meta property="article:published_time" content="2031-01-01"></head><body><p>x</p></body></html>',
+            None,
+            (None, "none"),
+        ),  # after the fetch time
         ("<html><body><p>Fondé en 1890.</p></body></html>", None, (None, "none")),  # before 1995
     ],
 )

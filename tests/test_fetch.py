@@ -11,16 +11,16 @@ import duckdb
 import pendulum
 import pytest
 
-import webserver
 from newsflow import pipeline
 from newsflow.archive import WARC_FILE, archive_dir, read_warc
 from newsflow.collect import collect_source, fetch_failure_share
 from newsflow.fetch import Fetcher, normalise_url
 from newsflow.settings import Settings
 from newsflow.sources import SourceSpec, load_sources
-from webserver import article_page, fail_then, html, slow, with_etag
 
+import webserver
 from conftest import PROJECT_DIR, SEEDS_DIR
+from webserver import article_page, fail_then, html, slow, with_etag
 
 DAY = date(2024, 7, 10)
 
@@ -51,10 +51,16 @@ def server():
         {
             "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n"),
             "/news/a.html": html(article_page("Sommet de l'OTAN : premier article")),
-            "/news/b.html": html(article_page("Sommet de l'OTAN : deuxième article", "Kiev attend des réponses.")),
+            "/news/b.html": html(
+                article_page("Sommet de l'OTAN : deuxième article", "Kiev attend des réponses.")
+            ),
             "/news/c.html": html(article_page("Sommet de l'OTAN : troisième article", "Moscou proteste.")),
-            "/news/d.html": html(article_page("Sommet de l'OTAN : quatrième article", "Pékin appelle au calme.")),
-            "/news/latin1.html": html(article_page("Défense européenne à Bruxelles", charset="iso-8859-1"), "text/html"),
+            "/news/d.html": html(
+                article_page("Sommet de l'OTAN : quatrième article", "Pékin appelle au calme.")
+            ),
+            "/news/latin1.html": html(
+                article_page("Défense européenne à Bruxelles", charset="iso-8859-1"), "text/html"
+            ),
             "/private/secret.html": page,
             "/flaky.html": fail_then([500], page),
             "/busy.html": fail_then([429], page, {"Retry-After": "1"}),
@@ -64,8 +70,11 @@ def server():
             "/news/report.html": html(b"%PDF-1.4 not a page", "application/pdf"),
             "/news/photo.html": html(b"\xff\xd8\xff\xe0 jpeg", "image/jpeg"),
             "/huge.html": html(b"<html><body><p>" + b"x" * 60_000 + b"</p></body></html>"),
-            "/huge-unannounced.html": (200, {"Content-Type": "text/html", "Content-Length": None},
-                                       b"<html><body><p>" + b"y" * 60_000 + b"</p></body></html>"),
+            "/huge-unannounced.html": (
+                200,
+                {"Content-Type": "text/html", "Content-Length": None},
+                b"<html><body><p>" + b"y" * 60_000 + b"</p></body></html>",
+            ),
             "/feed.rss": with_etag('"v1"', html(RSS.format(base=base).encode(), "application/rss+xml")),
             "/atom.xml": html(ATOM.format(base=base).encode(), "application/atom+xml"),
             "/broken.rss": html(b"this is <<< not a feed", "application/rss+xml"),
@@ -79,19 +88,42 @@ def server():
 
 def fast_settings(tmp_path: Path, **changes: object) -> Settings:
     """Real limits, scaled down so the failure cases take a second, not a minute."""
-    values = {"data_dir": tmp_path / "data", "fetch_retries": 2, "fetch_backoff_s": 0.05, "host_delay_s": 0.0,
-              "connect_timeout_s": 1.0, "read_timeout_s": 0.5, "max_body_bytes": 20_000, "max_retry_after_s": 5.0}
+    values = {
+        "data_dir": tmp_path / "data",
+        "fetch_retries": 2,
+        "fetch_backoff_s": 0.05,
+        "host_delay_s": 0.0,
+        "connect_timeout_s": 1.0,
+        "read_timeout_s": 0.5,
+        "max_body_bytes": 20_000,
+        "max_retry_after_s": 5.0,
+    }
     return Settings(**{**values, **changes})  # type: ignore[arg-type]
 
 
 def outcomes(collected) -> dict[str, tuple[int | None, str | None]]:  # type: ignore[no-untyped-def]
-    return {row.url.rsplit("/", 1)[-1]: (row.status, row.error_class) for row in collected.log if row.role == "article"}
+    return {
+        row.url.rsplit("/", 1)[-1]: (row.status, row.error_class)
+        for row in collected.log
+        if row.role == "article"
+    }
 
 
 def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> None:
-    paths = ["/news/a.html", "/missing.html", "/flaky.html", "/busy.html", "/slow.html", "/loop1",
-             "/news/report.html", "/news/photo.html", "/huge.html", "/huge-unannounced.html", "/news/latin1.html",
-             "/private/secret.html"]
+    paths = [
+        "/news/a.html",
+        "/missing.html",
+        "/flaky.html",
+        "/busy.html",
+        "/slow.html",
+        "/loop1",
+        "/news/report.html",
+        "/news/photo.html",
+        "/huge.html",
+        "/huge-unannounced.html",
+        "/news/latin1.html",
+        "/private/secret.html",
+    ]
     source = SourceSpec("web", "urls", "", urls=tuple(server.url(p) for p in paths))
     started = time.monotonic()
     collected = collect_source(source, DAY, fast_settings(tmp_path))
@@ -133,7 +165,11 @@ def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path: Pat
 def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) -> None:
     settings = fast_settings(tmp_path)
     rss = collect_source(SourceSpec("quotidien", "rss", server.url("/feed.rss")), DAY, settings)
-    rows = [(row.url.replace(server.base, ""), row.status, row.error_class) for row in rss.log if row.role == "article"]
+    rows = [
+        (row.url.replace(server.base, ""), row.status, row.error_class)
+        for row in rss.log
+        if row.role == "article"
+    ]
     assert sorted(rows, key=str) == sorted(
         [
             ("/news/a.html", 200, None),  # fetched once, under its normalised URL
@@ -148,19 +184,29 @@ def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) ->
 
     atom = collect_source(SourceSpec("atom", "rss", server.url("/atom.xml")), DAY, settings)
     assert [d.url for d in atom.documents] == [server.url("/news/c.html")]
-    sitemap = collect_source(SourceSpec("sitemaps", "sitemap", server.url("/sitemap_index.xml")), DAY, settings)
+    sitemap = collect_source(
+        SourceSpec("sitemaps", "sitemap", server.url("/sitemap_index.xml")), DAY, settings
+    )
     assert [d.url for d in sitemap.documents] == [server.url("/news/d.html")]
     assert {row.role for row in sitemap.log} == {"sitemap", "article", "robots"}
 
     # Every response is in the WARC archive, feed included, and can be read back.
     archived = read_warc(archive_dir(settings.data_dir, "quotidien", DAY) / WARC_FILE)
-    assert {(r.role, r.status) for r in archived} >= {("feed", 200), ("article", 200), ("article", 404), ("robots", 200)}
+    assert {(r.role, r.status) for r in archived} >= {
+        ("feed", 200),
+        ("article", 200),
+        ("article", 404),
+        ("robots", 200),
+    }
     assert next(r for r in archived if r.url == server.url("/news/b.html")).body == article_page(
-        "Sommet de l'OTAN : deuxième article", "Kiev attend des réponses.")
+        "Sommet de l'OTAN : deuxième article", "Kiev attend des réponses."
+    )
 
 
 def test_malformed_feed_is_a_logged_error(server, tmp_path: Path) -> None:
-    collected = collect_source(SourceSpec("broken", "rss", server.url("/broken.rss")), DAY, fast_settings(tmp_path))
+    collected = collect_source(
+        SourceSpec("broken", "rss", server.url("/broken.rss")), DAY, fast_settings(tmp_path)
+    )
     assert collected.documents == []
     (feed_row,) = [row for row in collected.log if row.role == "feed"]
     assert (feed_row.status, feed_row.error_class) == (200, "malformed_feed")
@@ -188,20 +234,30 @@ def test_seen_urls_are_skipped_on_a_later_day(server, tmp_path: Path) -> None:
     settings = fast_settings(tmp_path)
     source = SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/b.html")))
     collect_source(source, DAY, settings)
-    later = collect_source(SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/c.html"))),
-                           date(2024, 7, 11), settings)
+    later = collect_source(
+        SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/c.html"))),
+        date(2024, 7, 11),
+        settings,
+    )
     assert outcomes(later) == {"a.html": (None, "already_seen"), "c.html": (200, None)}
 
 
 def test_offline_reextract_without_an_archive_fetches_nothing(server, tmp_path: Path) -> None:
     before = sum(server.hits.values())
-    collected = collect_source(SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"),)), DAY,
-                               fast_settings(tmp_path), offline=True)
+    collected = collect_source(
+        SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"),)),
+        DAY,
+        fast_settings(tmp_path),
+        offline=True,
+    )
     assert collected.documents == [] and sum(server.hits.values()) == before
 
 
 def test_url_normalisation_drops_tracking_and_fragments() -> None:
-    assert normalise_url("https://Example.org/a?utm_source=x&id=3&utm_medium=y#top") == "https://example.org/a?id=3"
+    assert (
+        normalise_url("https://Example.org/a?utm_source=x&id=3&utm_medium=y#top")
+        == "https://example.org/a?id=3"
+    )
 
 
 def test_sources_file_is_validated(tmp_path: Path) -> None:
@@ -212,23 +268,31 @@ def test_sources_file_is_validated(tmp_path: Path) -> None:
     path.write_text("sources:\n  - {name: a, kind: ftp, location: x}\n")
     with pytest.raises(ValueError, match="expected one of folder, urls, rss, sitemap"):
         load_sources(Settings(sources_path=path))
-    path.write_text("sources:\n  - {name: local, kind: folder, location: ../seeds}\n  - {name: list, kind: urls, location: urls.txt}\n")
+    path.write_text(
+        "sources:\n  - {name: local, kind: folder, location: ../seeds}\n  - {name: list, kind: urls, location: urls.txt}\n"
+    )
     folder, urls = load_sources(Settings(sources_path=path))
     assert folder.location == str((tmp_path.parent / "seeds").resolve())
     assert urls.location == str(tmp_path / "urls.txt")
     example = load_sources(Settings(sources_path=PROJECT_DIR / "sources.example.yaml"))
     assert [(s.name, s.kind) for s in example] == [
-        ("seeds", "folder"), ("example-feed", "rss"), ("example-sitemap", "sitemap"), ("hand-picked", "urls")
+        ("seeds", "folder"),
+        ("example-feed", "rss"),
+        ("example-sitemap", "sitemap"),
+        ("hand-picked", "urls"),
     ]
     assert example[0].location == str(SEEDS_DIR)
 
 
-def test_a_run_with_too_many_failed_fetches_publishes_then_fails(server, tmp_path: Path, capsys,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_with_too_many_failed_fetches_publishes_then_fails(
+    server, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from newsflow.cli import main
 
     urls = tmp_path / "urls.txt"
-    urls.write_text("\n".join(server.url(p) for p in ("/news/a.html", "/missing.html", "/loop1", "/news/report.html")))
+    urls.write_text(
+        "\n".join(server.url(p) for p in ("/news/a.html", "/missing.html", "/loop1", "/news/report.html"))
+    )
     sources = tmp_path / "sources.yaml"
     sources.write_text("sources:\n  - {name: web, kind: urls, location: urls.txt}\n")
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
@@ -244,8 +308,9 @@ def test_a_run_with_too_many_failed_fetches_publishes_then_fails(server, tmp_pat
     assert sum(server.hits.values()) == before
 
 
-def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(server, airflow_db, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(
+    server, airflow_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from airflow.models import DagBag
     from airflow.utils.state import DagRunState
 
@@ -256,8 +321,13 @@ def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(server, airflow_db,
         f"  - {{name: quotidien, kind: rss, location: '{server.url('/feed.rss')}', language: fr}}\n"
         f"  - {{name: news-sitemap, kind: sitemap, location: '{server.url('/sitemap_index.xml')}'}}\n"
     )
-    for key, value in {"DATA_DIR": tmp_path / "data", "SOURCES_PATH": sources, "HOST_DELAY_S": 0, "FETCH_RETRIES": 1,
-                       "FETCH_BACKOFF_S": 0.05}.items():
+    for key, value in {
+        "DATA_DIR": tmp_path / "data",
+        "SOURCES_PATH": sources,
+        "HOST_DELAY_S": 0,
+        "FETCH_RETRIES": 1,
+        "FETCH_BACKOFF_S": 0.05,
+    }.items():
         monkeypatch.setenv(f"NEWSFLOW_{key}", str(value))
     dag = DagBag(dag_folder=str(Path(__file__).resolve().parent.parent / "dags")).dags["news_ingest"]
     run = dag.test(logical_date=pendulum.datetime(2024, 7, 12, tz="UTC"))
@@ -265,11 +335,19 @@ def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(server, airflow_db,
 
     with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select source, count(*) from articles group by all order by all").fetchall() == [
-            ("news-sitemap", 1), ("quotidien", 2), ("seeds", 5)
+            ("news-sitemap", 1),
+            ("quotidien", 2),
+            ("seeds", 5),
         ]
-        failures = con.execute("select error_class, count(*) from fetch_log where is_failure group by all").fetchall()
+        failures = con.execute(
+            "select error_class, count(*) from fetch_log where is_failure group by all"
+        ).fetchall()
         assert failures == [("http_404", 1)]
-        assert con.execute("select count(*) from fetch_log where error_class = 'robots_disallowed'").fetchone() == (1,)
+        assert con.execute(
+            "select count(*) from fetch_log where error_class = 'robots_disallowed'"
+        ).fetchone() == (1,)
         # .txt files declare no language: the folder source's configured `language: fr` stands in.
-        assert con.execute("select distinct html_language from articles where source = 'seeds'").fetchall() == [("fr",)]
+        assert con.execute(
+            "select distinct html_language from articles where source = 'seeds'"
+        ).fetchall() == [("fr",)]
     assert pipeline.check_fetch_health(date(2024, 7, 12), Settings.from_env()) == pytest.approx(1 / 4)

@@ -19,7 +19,10 @@ def test_french_seed_is_french_and_detection_is_deterministic() -> None:
 
 
 def test_english_text_and_texts_without_letters() -> None:
-    assert detect_language("The alliance will hold its annual nuclear exercise next week, officials said.")[0] == "en"
+    assert (
+        detect_language("The alliance will hold its annual nuclear exercise next week, officials said.")[0]
+        == "en"
+    )
     assert detect_language("") == (None, None)
     assert detect_language("12345 --- 678") == (None, None)
 
@@ -36,8 +39,13 @@ def article(article_id: str, text: str) -> Article:
 def test_exact_duplicates_point_to_the_first_copy_today_or_earlier() -> None:
     earlier = {content_hash("Texte publié hier."): "old"}
     marked = mark_exact_duplicates(
-        [article("a", "Un texte."), article("b", "UN TEXTE !"), article("c", "Texte publié hier."),
-         article("d", "Autre chose."), article("e", "")],
+        [
+            article("a", "Un texte."),
+            article("b", "UN TEXTE !"),
+            article("c", "Texte publié hier."),
+            article("d", "Autre chose."),
+            article("e", ""),
+        ],
         earlier,
     )
     assert [a.duplicate_of for a in marked] == [None, "a", "old", None, None]

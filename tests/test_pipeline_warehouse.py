@@ -32,7 +32,10 @@ def run_day(settings: Settings, day: date = DAY) -> dict[str, int]:
 def test_seeds_end_in_the_lake_and_warehouse_with_nothing_lost(settings: Settings) -> None:
     counts = run_day(settings)
     assert {k: counts[k] for k in ("read", "clean", "quarantined", "duplicates")} == {
-        "read": 5, "clean": 5, "quarantined": 0, "duplicates": 0
+        "read": 5,
+        "clean": 5,
+        "quarantined": 0,
+        "duplicates": 0,
     }
     assert counts["mentions"] > 100 and counts["candidates"] > 0
     assert rows(settings, "select count(*), count(distinct article_id) from articles") == [(5, 5)]
@@ -54,7 +57,9 @@ def test_rerunning_a_day_is_idempotent(settings: Settings) -> None:
     run_day(settings)
     assert rows(settings, "select * from mentions_daily order by all") == first_daily
     assert {d: lake.read_partition(settings.lake_dir, d, DAY).num_rows for d in lake.DATASETS} == first_counts
-    assert [p.parent.name for p in lake.partition_files(settings.lake_dir, "articles")] == ["ingest_date=2024-07-10"]
+    assert [p.parent.name for p in lake.partition_files(settings.lake_dir, "articles")] == [
+        "ingest_date=2024-07-10"
+    ]
 
 
 def test_bad_inputs_end_clean_or_quarantined_and_the_rest_is_kept(tmp_path: Path) -> None:
@@ -71,14 +76,20 @@ def test_bad_inputs_end_clean_or_quarantined_and_the_rest_is_kept(tmp_path: Path
         ).encode("latin-1")
     )
     (source / "boilerplate.txt").write_text(
-        "Lire aussi\n- Un autre article\nCopier le lien\nPartager\nphoto-1.jpg\nALIMENTÉ PAR UNCMS\n", encoding="utf-8"
+        "Lire aussi\n- Un autre article\nCopier le lien\nPartager\nphoto-1.jpg\nALIMENTÉ PAR UNCMS\n",
+        encoding="utf-8",
     )
     settings = Settings(data_dir=tmp_path / "data", source_dir=source)
     counts = run_day(settings)
 
     assert counts["read"] == 9
     assert counts["clean"] + counts["quarantined"] == 9  # every file is accounted for
-    quarantine = dict(rows(settings, "select source_path, stage || ': ' || array_to_string(failed_expectations, ', ') from quarantine"))
+    quarantine = dict(
+        rows(
+            settings,
+            "select source_path, stage || ': ' || array_to_string(failed_expectations, ', ') from quarantine",
+        )
+    )
     assert quarantine == {
         "binary.txt": "read: binary_content: not text in any known encoding",
         "empty.txt": "validate: expect_column_value_lengths_to_be_between(text), expect_column_values_to_not_be_null(language), "
@@ -102,7 +113,8 @@ def test_exact_copy_on_a_later_day_points_to_the_first(tmp_path: Path) -> None:
     counts = run_day(settings, date(2024, 7, 9))
     assert counts["duplicates"] == 1
     assert rows(settings, "select source_path, is_duplicate from articles order by ingest_date") == [
-        ("monday.txt", False), ("tuesday_reprint.txt", True)
+        ("monday.txt", False),
+        ("tuesday_reprint.txt", True),
     ]
     # Mentions are counted once per story text, not once per copy.
     assert rows(settings, "select count(distinct article_id) from mentions") == [(1,)]
@@ -116,13 +128,18 @@ def test_html_pages_bring_their_dates_and_a_language_disagreement_is_flagged(tmp
     (source / "declared_en.html").write_text(page.replace('lang="fr-FR"', 'lang="en"'), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", source_dir=source)
     run_day(settings)
-    assert rows(settings, "select source_path, html_language, language, is_language_mismatch, article_date, date_source "
-                          "from articles order by source_path") == [
+    assert rows(
+        settings,
+        "select source_path, html_language, language, is_language_mismatch, article_date, date_source "
+        "from articles order by source_path",
+    ) == [
         ("declared_en.html", "en", "fr", True, date(2024, 7, 11), "published_date"),
         ("fr.html", "fr", "fr", False, date(2024, 7, 11), "published_date"),
     ]
     # The two copies are the same text: one is an exact duplicate, so mentions count it once.
-    assert rows(settings, "select n_articles, n_articles_ingest_dated from mentions_daily where entity_id = 'ukraine'") == [(1, 0)]
+    assert rows(
+        settings, "select n_articles, n_articles_ingest_dated from mentions_daily where entity_id = 'ukraine'"
+    ) == [(1, 0)]
 
 
 def test_every_model_builds_on_an_empty_lake(tmp_path: Path) -> None:

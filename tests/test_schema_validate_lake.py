@@ -33,7 +33,8 @@ LONG_TEXT = "L'OTAN a tenu son sommet à Washington. " * 10
 
 
 @pytest.mark.parametrize(
-    ("record_type", "schema"), [(RawDocument, RAW_SCHEMA), (Article, ARTICLE_SCHEMA), (Mention, MENTION_SCHEMA)]
+    ("record_type", "schema"),
+    [(RawDocument, RAW_SCHEMA), (Article, ARTICLE_SCHEMA), (Mention, MENTION_SCHEMA)],
 )
 def test_dataclass_fields_and_arrow_schema_agree(record_type: type, schema: pa.Schema) -> None:
     assert [f.name for f in dataclasses.fields(record_type)] == schema.names
@@ -43,9 +44,20 @@ def test_quarantine_schema_is_article_plus_reasons() -> None:
     assert QUARANTINE_SCHEMA.names == ARTICLE_SCHEMA.names + ["stage", "failed_expectations"]
 
 
-def article(article_id: str | None, text: str = LONG_TEXT, language: str | None = "fr", title: str | None = "Titre") -> Article:
-    return Article(article_id, "test", None, f"{article_id}.txt", DAY, title=title, language=language, text=text,
-                   removed=[RemovedSpan("fr.teaser_line", "Lire aussi : x")])
+def article(
+    article_id: str | None, text: str = LONG_TEXT, language: str | None = "fr", title: str | None = "Titre"
+) -> Article:
+    return Article(
+        article_id,
+        "test",
+        None,
+        f"{article_id}.txt",
+        DAY,
+        title=title,
+        language=language,
+        text=text,
+        removed=[RemovedSpan("fr.teaser_line", "Lire aussi : x")],
+    )
 
 
 def test_records_round_trip_through_arrow() -> None:
@@ -73,7 +85,10 @@ def test_suite_quarantines_each_failing_row_with_every_reason() -> None:
     assert reasons == {
         ("short", "fr"): ["expect_column_value_lengths_to_be_between(text)"],
         ("german", "de"): ["expect_column_values_to_be_in_set(language)"],
-        ("unknown", None): ["expect_column_values_to_not_be_null(language)", "expect_column_values_to_not_be_null(title)"],
+        ("unknown", None): [
+            "expect_column_values_to_not_be_null(language)",
+            "expect_column_values_to_not_be_null(title)",
+        ],
         ("twin", "fr"): ["expect_column_values_to_be_unique(article_id)"],
         (None, "fr"): ["expect_column_values_to_not_be_null(article_id)"],
         ("long", "fr"): ["expect_column_value_lengths_to_be_between(text)"],
@@ -88,7 +103,9 @@ def test_partition_write_replaces_the_day_whole(tmp_path: Path) -> None:
     assert path == tmp_path / "articles" / "ingest_date=2024-07-10"
     lake.write_partition(to_table([article("c")], Article), tmp_path, "articles", DAY)
     assert lake.read_partition(tmp_path, "articles", DAY).column("article_id").to_pylist() == ["c"]
-    assert sorted(p.name for p in (tmp_path / "articles").iterdir()) == ["ingest_date=2024-07-10"]  # no temp left
+    assert sorted(p.name for p in (tmp_path / "articles").iterdir()) == [
+        "ingest_date=2024-07-10"
+    ]  # no temp left
 
 
 def test_failed_write_keeps_the_previous_partition(tmp_path: Path) -> None:

@@ -36,7 +36,15 @@ def test_html_gzip_latin1_binary_empty_and_unknown_files(tmp_path: Path) -> None
     (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")
     docs = {d.source_path: d for d in read_folder(tmp_path, DAY, source="inbox")}
 
-    assert set(docs) == {"page.html", "page2.html.gz", "broken.html.gz", "latin1.txt", "binary.txt", "empty.txt", "report.pdf"}
+    assert set(docs) == {
+        "page.html",
+        "page2.html.gz",
+        "broken.html.gz",
+        "latin1.txt",
+        "binary.txt",
+        "empty.txt",
+        "report.pdf",
+    }
     assert docs["page.html"].content_type == docs["page2.html.gz"].content_type == "text/html"
     assert docs["page.html"].raw_text == docs["page2.html.gz"].raw_text == page.decode("utf-8")
     assert docs["latin1.txt"].raw_text == "L'élève a déjà réussi à Noël, où ça?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -47,10 +48,8 @@ class Handler(BaseHTTPRequestHandler):
         if "Content-Length" not in headers:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (size, timeout)
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (size limit, timeout)
-            pass
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass

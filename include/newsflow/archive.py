@@ -37,7 +37,10 @@ def write_warc(path: Path, results: list[FetchResult]) -> Path:
                 if result.status is None:
                     continue
                 http_headers = StatusAndHeaders(
-                    str(result.status), list(result.headers.items()), protocol="HTTP/1.1", is_http_request=False
+                    str(result.status),
+                    list(result.headers.items()),
+                    protocol="HTTP/1.1",
+                    is_http_request=False,
                 )
                 record = writer.create_warc_record(
                     result.final_url or result.url,
@@ -68,7 +71,11 @@ def read_warc(path: Path) -> list[FetchResult]:
             http = record.http_headers
             fetched_at = datetime.fromisoformat(headers.get_header("WARC-Date").replace("Z", "+00:00"))
             # warcio decodes chunked/gzip transfer encodings; the stored headers may still name them.
-            response_headers = {k.lower(): v for k, v in http.headers if k.lower() not in ("content-encoding", "transfer-encoding")}
+            response_headers = {
+                k.lower(): v
+                for k, v in http.headers
+                if k.lower() not in ("content-encoding", "transfer-encoding")
+            }
             results.append(
                 FetchResult(
                     url=headers.get_header(REQUESTED_URL_HEADER) or headers.get_header("WARC-Target-URI"),
@@ -120,13 +127,22 @@ class SeenUrls:
             return {}
         return {key: value for key, value in zip(("etag", "last_modified"), row, strict=True) if value}
 
-    def record(self, url: str, source: str, day: date, content_hash: str | None, headers: dict[str, str]) -> None:
+    def record(
+        self, url: str, source: str, day: date, content_hash: str | None, headers: dict[str, str]
+    ) -> None:
         with self._connect() as con:
             con.execute(
                 "insert into seen_urls values (?, ?, ?, ?, ?, ?, ?) on conflict (url) do update set "
                 "first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen), "
                 "content_hash = coalesce(excluded.content_hash, content_hash), "
                 "etag = coalesce(excluded.etag, etag), last_modified = coalesce(excluded.last_modified, last_modified)",
-                [url, source, day.isoformat(), day.isoformat(), content_hash, headers.get("etag"),
-                 headers.get("last-modified")],
+                [
+                    url,
+                    source,
+                    day.isoformat(),
+                    day.isoformat(),
+                    content_hash,
+                    headers.get("etag"),
+                    headers.get("last-modified"),
+                ],
             )

@@ -30,7 +30,9 @@ def load_ner_model(language: str) -> Any:
     """The spaCy pipeline for `language`, loaded once per process with only what NER needs."""
     import spacy
 
-    return spacy.load(NER_MODELS[language], exclude=["lemmatizer", "morphologizer", "parser", "attribute_ruler"])
+    return spacy.load(
+        NER_MODELS[language], exclude=["lemmatizer", "morphologizer", "parser", "attribute_ruler"]
+    )
 
 
 def find_candidates(articles: list[Article], gazetteer: Gazetteer) -> list[Candidate]:

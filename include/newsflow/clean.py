@@ -48,7 +48,9 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
             if spec["kind"] not in RULE_KINDS:
                 raise ValueError(f"{path.name}: rule {spec['name']!r} has unknown kind {spec['kind']!r}")
             flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
-            rules.append(Rule(f"{path.stem}.{spec['name']}", spec["kind"], re.compile(spec["pattern"], flags)))
+            rules.append(
+                Rule(f"{path.stem}.{spec['name']}", spec["kind"], re.compile(spec["pattern"], flags))
+            )
     return tuple(rules)
 
 

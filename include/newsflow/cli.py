@@ -25,7 +25,9 @@ app = typer.Typer(
 # Piped output (make, CI logs) gets rich's 80-column default, which wraps every title; allow wider.
 console = Console(width=None if sys.stdout.isatty() else 140)
 
-LakeOption = Annotated[Path | None, typer.Option(help="Parquet lake folder [default: $NEWSFLOW_DATA_DIR/lake]")]
+LakeOption = Annotated[
+    Path | None, typer.Option(help="Parquet lake folder [default: $NEWSFLOW_DATA_DIR/lake]")
+]
 WarehouseOption = Annotated[
     Path | None, typer.Option(help="DuckDB file [default: $NEWSFLOW_DATA_DIR/warehouse.duckdb]")
 ]
@@ -34,8 +36,12 @@ WarehouseOption = Annotated[
 @app.command()
 def ingest(
     day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD: the lake partition key.")],
-    source: Annotated[Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files [default: seeds/]")] = None,
-    sources: Annotated[Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")] = None,
+    source: Annotated[
+        Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files [default: seeds/]")
+    ] = None,
+    sources: Annotated[
+        Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")
+    ] = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
@@ -44,14 +50,18 @@ def ingest(
 
     Example: newsflow ingest --source seeds/ --date 2024-07-10
     """
-    settings = Settings.from_env(source_dir=source, sources_path=sources, lake_dir=lake, warehouse_path=warehouse)
+    settings = Settings.from_env(
+        source_dir=source, sources_path=sources, lake_dir=lake, warehouse_path=warehouse
+    )
     _run_day(settings, _parse_date(day), offline=False)
 
 
 @app.command()
 def reextract(
     day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD, whose archive to re-read.")],
-    sources: Annotated[Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")] = None,
+    sources: Annotated[
+        Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")
+    ] = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
@@ -64,10 +74,13 @@ def reextract(
 
 
 def _run_day(settings: Settings, day: date, offline: bool) -> None:
-    from newsflow import pipeline, report, warehouse as warehouse_module
+    from newsflow import pipeline, report
+    from newsflow import warehouse as warehouse_module
 
     with console.status(f"ingesting {day}…") as status:
-        counts = pipeline.ingest_day(day, settings, on_step=lambda name: status.update(f"{day}: {name}…"), offline=offline)
+        counts = pipeline.ingest_day(
+            day, settings, on_step=lambda name: status.update(f"{day}: {name}…"), offline=offline
+        )
         status.update("building the warehouse…")
         warehouse_module.build_warehouse(settings)
         chart, _ = report.render_report(settings)
@@ -96,7 +109,9 @@ def extract(
 
     if path == "-":
         raw_text, _ = sources.decode_bytes(sys.stdin.buffer.read())
-        raw = RawDocument("stdin", None, url, "text/html", raw_text or "", None, 0, date.today(), datetime.now(UTC))
+        raw = RawDocument(
+            "stdin", None, url, "text/html", raw_text or "", None, 0, date.today(), datetime.now(UTC)
+        )
     else:
         raw = dataclasses.replace(sources.read_file(Path(path), path, "cli", date.today()), url=url)
         if raw.read_error:
@@ -121,7 +136,9 @@ def mentions(
     """
     if by not in ("day", "week"):
         raise click.BadParameter("--by must be day or week")
-    view, date_column = ("mentions_daily", "mention_date") if by == "day" else ("mentions_weekly", "week_start")
+    view, date_column = (
+        ("mentions_daily", "mention_date") if by == "day" else ("mentions_weekly", "week_start")
+    )
     where = "where entity_id = $entity" if entity else ""
     _print_query(
         Settings.from_env(warehouse_path=warehouse),
@@ -160,18 +177,23 @@ def trending(warehouse: WarehouseOption = None) -> None:
 def build_warehouse(
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
-    full: Annotated[bool, typer.Option("--full", help="Rebuild from an empty file instead of loading new partitions.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild from an empty file instead of loading new partitions.")
+    ] = False,
 ) -> None:
     """Load new lake partitions into the DuckDB warehouse, rebuild its models and the report.
 
     Example: newsflow build-warehouse --lake data/lake --full
     """
-    from newsflow import report, warehouse as warehouse_module
+    from newsflow import report
+    from newsflow import warehouse as warehouse_module
 
     settings = Settings.from_env(lake_dir=lake, warehouse_path=warehouse)
     result = warehouse_module.build_warehouse(settings, full=full)
     chart, page = report.render_report(settings)
-    console.print(f"built {result.path}: {len(result.loaded)} partitions loaded, {len(result.removed)} removed")
+    console.print(
+        f"built {result.path}: {len(result.loaded)} partitions loaded, {len(result.removed)} removed"
+    )
     console.print(f"report: {chart} {page}")
 
 

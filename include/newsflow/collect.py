@@ -21,7 +21,7 @@ from newsflow.feeds import FeedError, Link, parse_feed, parse_sitemap
 from newsflow.fetch import Fetcher, FetchResult, normalise_url
 from newsflow.schema import FetchLogEntry, RawDocument, from_table, to_table
 from newsflow.settings import Settings
-from newsflow.sources import SourceSpec, decode_bytes, declared_charset, read_folder
+from newsflow.sources import SourceSpec, declared_charset, decode_bytes, read_folder
 
 LOGGER = logging.getLogger(__name__)
 
@@ -40,7 +40,10 @@ class Collected:
 
 
 def collect_source(
-    source: SourceSpec, day: date, settings: Settings, offline: bool = False,
+    source: SourceSpec,
+    day: date,
+    settings: Settings,
+    offline: bool = False,
     transport: httpx.BaseTransport | None = None,
 ) -> Collected:
     """The day's documents of one source, and a log row for every URL tried or skipped.
@@ -79,7 +82,9 @@ def _fetch_live(
         for link in links:
             url = normalise_url(link.url)
             if url in unique:
-                skipped.append(_skip(url, source, day, "duplicate_url", f"same as {unique[url].url} after normalisation"))
+                skipped.append(
+                    _skip(url, source, day, "duplicate_url", f"same as {unique[url].url} after normalisation")
+                )
             else:
                 unique[url] = link
         for url in list(unique)[: source.max_items]:
@@ -102,11 +107,15 @@ def _fetch_live(
 
 def _replay(source: SourceSpec, day: date, archive: Path) -> Collected:
     log = from_table(lake.read_table(archive / FETCH_LOG_FILE), FetchLogEntry)
-    documents = [_document(result, source, day) for result in read_warc(archive / WARC_FILE) if _is_article(result)]
+    documents = [
+        _document(result, source, day) for result in read_warc(archive / WARC_FILE) if _is_article(result)
+    ]
     return Collected(documents, log, replayed=True)
 
 
-def _discover(source: SourceSpec, fetcher: Fetcher, state: SeenUrls, fetched: list[FetchResult]) -> list[Link]:
+def _discover(
+    source: SourceSpec, fetcher: Fetcher, state: SeenUrls, fetched: list[FetchResult]
+) -> list[Link]:
     """Article links of the source, in source order; feed and sitemap responses go to `fetched`."""
     if source.kind == "urls":
         lines = list(source.urls)
@@ -130,7 +139,9 @@ def _discover(source: SourceSpec, fetcher: Fetcher, state: SeenUrls, fetched: li
     return links
 
 
-def _fetch_listing(fetcher: Fetcher, state: SeenUrls, url: str, role: str, fetched: list[FetchResult]) -> FetchResult | None:
+def _fetch_listing(
+    fetcher: Fetcher, state: SeenUrls, url: str, role: str, fetched: list[FetchResult]
+) -> FetchResult | None:
     """A feed or sitemap with a conditional GET; None when it failed or has not changed (304)."""
     result = fetcher.get(url, role, state.validators(url))
     fetched.append(result)
@@ -145,8 +156,18 @@ def _parse_listing(result: FetchResult, parse, fetched: list[FetchResult]):  # t
         return parse(result.body)
     except FeedError as exc:
         index = fetched.index(result)
-        fetched[index] = FetchResult(result.url, result.role, result.fetched_at, result.status, result.final_url,
-                                     result.headers, result.body, result.elapsed_ms, "malformed_" + result.role, str(exc))
+        fetched[index] = FetchResult(
+            result.url,
+            result.role,
+            result.fetched_at,
+            result.status,
+            result.final_url,
+            result.headers,
+            result.body,
+            result.elapsed_ms,
+            "malformed_" + result.role,
+            str(exc),
+        )
         return None
 
 
@@ -158,16 +179,37 @@ def _document(result: FetchResult, source: SourceSpec, day: date) -> RawDocument
     declared = result.charset or declared_charset(result.body)
     text, encoding = decode_bytes(result.body, declared)
     error = None if text is not None else "binary_content: not text in any known encoding"
-    return RawDocument(source.name, None, result.url, "text/html", text or "", encoding, len(result.body), day,
-                       result.fetched_at, error, source.language)
+    return RawDocument(
+        source.name,
+        None,
+        result.url,
+        "text/html",
+        text or "",
+        encoding,
+        len(result.body),
+        day,
+        result.fetched_at,
+        error,
+        source.language,
+    )
 
 
 def _log_row(result: FetchResult, source: SourceSpec, day: date) -> FetchLogEntry:
     message = result.message or ("not modified" if result.status == 304 else "")
     if result.final_url and result.final_url != result.url and not message:
         message = f"redirected to {result.final_url}"
-    return FetchLogEntry(result.url, source.name, result.role, result.status, len(result.body), result.elapsed_ms,
-                         result.error_class, message, result.fetched_at, day)
+    return FetchLogEntry(
+        result.url,
+        source.name,
+        result.role,
+        result.status,
+        len(result.body),
+        result.elapsed_ms,
+        result.error_class,
+        message,
+        result.fetched_at,
+        day,
+    )
 
 
 def _skip(url: str, source: SourceSpec, day: date, reason: str, message: str) -> FetchLogEntry:

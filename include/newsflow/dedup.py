@@ -62,7 +62,7 @@ def mark_exact_duplicates(articles: list[Article], earlier: Mapping[str, str]) -
 
 def story_shingles(text: str) -> set[str]:
     words = [w for w in _words(text) if len(w) >= MIN_CONTENT_WORD_CHARS]
-    return {f"{a} {b}" for a, b in zip(words, words[1:])}
+    return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
 
 
 def jaccard(a: set[str], b: set[str]) -> float:

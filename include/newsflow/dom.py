@@ -21,7 +21,21 @@ TEASER_LABEL = re.compile(
     re.IGNORECASE,
 )
 # Elements that can hold a teaser block; inline elements are judged through their block.
-TEASER_BLOCK_TAGS = ("p", "div", "q", "blockquote", "section", "aside", "li", "ul", "h2", "h3", "h4", "h5", "h6")
+TEASER_BLOCK_TAGS = (
+    "p",
+    "div",
+    "q",
+    "blockquote",
+    "section",
+    "aside",
+    "li",
+    "ul",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+)
 # A teaser block is a label and a few links: longer blocks that start with a label are prose.
 MAX_TEASER_BLOCK_CHARS = 500
 # A container whose text is mostly link text, under its label, is a link list.
@@ -79,7 +93,11 @@ def find_standfirst(tree: HtmlElement, title: str | None) -> str | None:
             if block.find(".//p") is not None or block.find(".//div") is not None:
                 continue  # judge the innermost blocks only
             text = _text(block)
-            if len(text) >= MIN_STANDFIRST_CHARS and _SENTENCE_END.search(text) and link_density(block) < MIN_LINK_DENSITY:
+            if (
+                len(text) >= MIN_STANDFIRST_CHARS
+                and _SENTENCE_END.search(text)
+                and link_density(block) < MIN_LINK_DENSITY
+            ):
                 return text
     return None
 

@@ -117,7 +117,10 @@ def find_published_date(tree: HtmlElement, url: str | None, max_date: date) -> t
     Page metadata and markup first, then the URL, then htmldate's search of the text. Dates
     before MIN_PUBLISHED_DATE or after `max_date` are rejected.
     """
-    bounds = {"min_date": datetime.combine(MIN_PUBLISHED_DATE, time()), "max_date": datetime.combine(max_date, time.max)}
+    bounds = {
+        "min_date": datetime.combine(MIN_PUBLISHED_DATE, time()),
+        "max_date": datetime.combine(max_date, time.max),
+    }
     try:
         found = find_date(copy.deepcopy(tree), extensive_search=False, original_date=True, **bounds)
         if _plausible(found, max_date):

@@ -79,7 +79,12 @@ def _children(element: etree._Element, name: str) -> list[etree._Element]:
 
 def _first_text(element: etree._Element, name: str) -> str | None:
     for node in element.iter():
-        if isinstance(node.tag, str) and etree.QName(node).localname == name and node.text and node.text.strip():
+        if (
+            isinstance(node.tag, str)
+            and etree.QName(node).localname == name
+            and node.text
+            and node.text.strip()
+        ):
             return node.text.strip()
     return None
 

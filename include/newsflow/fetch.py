@@ -106,7 +106,13 @@ class Fetcher:
         """
         started_at = datetime.now(UTC)
         if not self.allowed_by_robots(url):
-            return FetchResult(url, role, started_at, error_class="robots_disallowed", message="robots.txt disallows this URL")
+            return FetchResult(
+                url,
+                role,
+                started_at,
+                error_class="robots_disallowed",
+                message="robots.txt disallows this URL",
+            )
         headers = {}
         if validators and validators.get("etag"):
             headers["If-None-Match"] = validators["etag"]
@@ -119,7 +125,9 @@ class Fetcher:
                 return self._check_type(result)
             wait = retry_after if retry_after > 0 else self.settings.fetch_backoff_s * 2**attempt
             if wait > self.settings.max_retry_after_s:
-                return _replace_error(result, result.error_class, f"{result.message}; Retry-After {wait:.0f}s is too long")
+                return _replace_error(
+                    result, result.error_class, f"{result.message}; Retry-After {wait:.0f}s is too long"
+                )
             LOGGER.info("retrying %s in %.1fs after %s", url, wait, result.error_class)
             self._sleep(wait)
             attempt += 1
@@ -150,22 +158,38 @@ class Fetcher:
 
         def failed(error_class: str, message: str, status: int | None = None, **extra: object) -> FetchResult:
             elapsed = int((self._clock() - start) * 1000)
-            return FetchResult(url, role, started_at, status=status, elapsed_ms=elapsed, error_class=error_class,
-                               message=message, **extra)  # type: ignore[arg-type]
+            return FetchResult(
+                url,
+                role,
+                started_at,
+                status=status,
+                elapsed_ms=elapsed,
+                error_class=error_class,
+                message=message,
+                **extra,
+            )  # type: ignore[arg-type]
 
         try:
             with self._client.stream("GET", url, headers=headers) as response:
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
                 declared = int(response_headers.get("content-length") or 0)
                 if declared > self.settings.max_body_bytes:
-                    return failed("body_too_large", f"Content-Length {declared} > {self.settings.max_body_bytes}",
-                                  response.status_code, headers=response_headers), None
+                    return failed(
+                        "body_too_large",
+                        f"Content-Length {declared} > {self.settings.max_body_bytes}",
+                        response.status_code,
+                        headers=response_headers,
+                    ), None
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body.extend(chunk)
                     if len(body) > self.settings.max_body_bytes:
-                        return failed("body_too_large", f"body over {self.settings.max_body_bytes} bytes",
-                                      response.status_code, headers=response_headers), None
+                        return failed(
+                            "body_too_large",
+                            f"body over {self.settings.max_body_bytes} bytes",
+                            response.status_code,
+                            headers=response_headers,
+                        ), None
                 status = response.status_code
                 final_url = str(response.url)
         except httpx.TooManyRedirects as exc:
@@ -180,7 +204,9 @@ class Fetcher:
         result = FetchResult(url, role, started_at, status, final_url, response_headers, bytes(body), elapsed)
         if status == 304 or 200 <= status < 300:
             return result, None
-        retry_after = _retry_after_s(response_headers.get("retry-after")) if status in RETRYABLE_STATUSES else None
+        retry_after = (
+            _retry_after_s(response_headers.get("retry-after")) if status in RETRYABLE_STATUSES else None
+        )
         return _replace_error(result, f"http_{status}", f"HTTP {status}"), retry_after
 
     def _wait_for_host(self, url: str) -> None:
@@ -197,15 +223,31 @@ class Fetcher:
             return result
         content_type = result.content_type
         if result.role == "article" and content_type not in ARTICLE_CONTENT_TYPES:
-            return _replace_error(result, "unsupported_content_type", f"{content_type or 'no content type'} is not HTML")
-        if result.role in ("feed", "sitemap") and not any(kind in content_type for kind in FEED_CONTENT_TYPES):
-            return _replace_error(result, "unsupported_content_type", f"{content_type or 'no content type'} is not XML")
+            return _replace_error(
+                result, "unsupported_content_type", f"{content_type or 'no content type'} is not HTML"
+            )
+        if result.role in ("feed", "sitemap") and not any(
+            kind in content_type for kind in FEED_CONTENT_TYPES
+        ):
+            return _replace_error(
+                result, "unsupported_content_type", f"{content_type or 'no content type'} is not XML"
+            )
         return result
 
 
 def _replace_error(result: FetchResult, error_class: str, message: str) -> FetchResult:
-    return FetchResult(result.url, result.role, result.fetched_at, result.status, result.final_url, result.headers,
-                       result.body, result.elapsed_ms, error_class, message)
+    return FetchResult(
+        result.url,
+        result.role,
+        result.fetched_at,
+        result.status,
+        result.final_url,
+        result.headers,
+        result.body,
+        result.elapsed_ms,
+        error_class,
+        message,
+    )
 
 
 def _retry_after_s(value: str | None) -> float:

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from newsflow import candidates, dedup, entities, lake, validate
-from newsflow.collect import collect_source, fetch_failure_share
 from newsflow.clean import clean_text
+from newsflow.collect import collect_source, fetch_failure_share
 from newsflow.extract import extract_html, extract_plain_text
 from newsflow.language import detect_language
 from newsflow.schema import (
@@ -89,8 +89,12 @@ def collect_one(source_name: str, day: date, settings: Settings, offline: bool =
     if source_name not in by_name:
         raise ValueError(f"no source named {source_name!r} in the configuration; known: {', '.join(by_name)}")
     collected = collect_source(by_name[source_name], day, settings, offline=offline)
-    lake.write_table_atomic(to_table(collected.log, FetchLogEntry), staging_path(settings, day, f"fetch_log_{source_name}"))
-    return lake.write_table_atomic(to_table(collected.documents, RawDocument), staging_path(settings, day, f"raw_{source_name}"))
+    lake.write_table_atomic(
+        to_table(collected.log, FetchLogEntry), staging_path(settings, day, f"fetch_log_{source_name}")
+    )
+    return lake.write_table_atomic(
+        to_table(collected.documents, RawDocument), staging_path(settings, day, f"raw_{source_name}")
+    )
 
 
 def collect(day: date, settings: Settings, offline: bool = False) -> Path:
@@ -116,8 +120,15 @@ def extract(day: date, settings: Settings) -> Path:
         if reason is None:
             articles.append(build_article(raw))
             continue
-        stub = Article(article_id, raw.source, raw.url, raw.source_path, raw.ingest_date,
-                       fetched_at=raw.fetched_at, raw_chars=raw.raw_bytes)
+        stub = Article(
+            article_id,
+            raw.source,
+            raw.url,
+            raw.source_path,
+            raw.ingest_date,
+            fetched_at=raw.fetched_at,
+            raw_chars=raw.raw_bytes,
+        )
         rejected.append(QuarantinedArticle(stub, "read" if raw.read_error else "collect", [reason]))
     lake.write_table_atomic(quarantine_table(rejected), staging_path(settings, day, "rejected"))
     return _save_articles(articles, settings, day, "extracted")
@@ -139,7 +150,10 @@ def find_duplicates(day: date, settings: Settings) -> Path:
                 seen.setdefault(digest, article_id)
     articles = dedup.mark_exact_duplicates(_load_articles(settings, day, "languages"), seen)
     window = lake.read_before(
-        settings.lake_dir, "articles", day, ["article_id", "story_id", "text"],
+        settings.lake_dir,
+        "articles",
+        day,
+        ["article_id", "story_id", "text"],
         since=day - timedelta(days=settings.story_window_days),
     )
     refs = [dedup.StoryRef(**row) for row in window.to_pylist()] if window is not None else []
@@ -175,7 +189,9 @@ def check_fetch_health(day: date, settings: Settings) -> float:
     log = from_table(lake.read_partition(settings.lake_dir, "fetch_log", day), FetchLogEntry)
     share = fetch_failure_share(log)
     if share > settings.max_fetch_failure_share:
-        failed = sorted({f"{row.source}: {row.error_class}" for row in log if row.role == "article" and row.error_class})
+        failed = sorted(
+            {f"{row.source}: {row.error_class}" for row in log if row.role == "article" and row.error_class}
+        )
         raise FetchHealthError(
             f"{share:.0%} of article fetches failed on {day} (limit {settings.max_fetch_failure_share:.0%}): "
             + "; ".join(failed)
@@ -204,7 +220,14 @@ def _published_originals(settings: Settings, day: date) -> list[Article]:
 
 
 STEPS = (
-    collect, extract, detect_languages, find_duplicates, validate_batch, publish, extract_mentions, discover_candidates
+    collect,
+    extract,
+    detect_languages,
+    find_duplicates,
+    validate_batch,
+    publish,
+    extract_mentions,
+    discover_candidates,
 )
 
 
@@ -246,7 +269,9 @@ def _read_staged(settings: Settings, day: date, prefix: str, record_type: type[R
     """Records of every configured source's `<prefix>_<source>` staging file, in source order."""
     records: list[Record] = []
     for source in load_sources(settings):
-        records += from_table(lake.read_table(staging_path(settings, day, f"{prefix}_{source.name}")), record_type)
+        records += from_table(
+            lake.read_table(staging_path(settings, day, f"{prefix}_{source.name}")), record_type
+        )
     return records
 
 
@@ -268,7 +293,9 @@ def run_step(step_name: str, ds: str | None, settings: Settings | None = None) -
 
 def run_collect_one(source_name: str, ds: str | None, settings: Settings | None = None) -> str:
     """The DAG's mapped collect task: one source for the run's logical date."""
-    return str(collect_one(source_name, _day_of(ds, f"collect {source_name}"), settings or Settings.from_env()))
+    return str(
+        collect_one(source_name, _day_of(ds, f"collect {source_name}"), settings or Settings.from_env())
+    )
 
 
 def _day_of(ds: str | None, what: str) -> date:

@@ -26,12 +26,13 @@ def render_report(settings: Settings) -> tuple[Path, Path]:
         "order by mention_date, label",
         {"top": TOP_ENTITIES},
     )
-    png = _chart_png([dict(zip(columns, row)) for row in rows])
+    png = _chart_png([dict(zip(columns, row, strict=True)) for row in rows])
     report_dir = settings.data_dir / "reports"
     png_path = _write_atomic(report_dir / "mentions.png", png)
     trending_columns, trending = query(
-        settings, "select label, n_mentions_7d, mean_daily_7d, mean_daily_28d, ratio, z_score from trending "
-        "order by z_score desc nulls last, n_mentions_7d desc"
+        settings,
+        "select label, n_mentions_7d, mean_daily_7d, mean_daily_28d, ratio, z_score from trending "
+        "order by z_score desc nulls last, n_mentions_7d desc",
     )
     page = _html_page(png, rows, trending_columns, trending)
     html_path = _write_atomic(report_dir / "mentions.html", page.encode("utf-8"))
@@ -53,7 +54,9 @@ def _chart_png(points: list[dict[str, object]]) -> bytes:
     elif len(days) == 1:
         ranked = sorted(points, key=lambda p: (p["n_mentions"], p["label"]))
         positions = range(len(ranked))
-        axis.barh([y + 0.2 for y in positions], [p["n_mentions"] for p in ranked], height=0.4, label="mentions")
+        axis.barh(
+            [y + 0.2 for y in positions], [p["n_mentions"] for p in ranked], height=0.4, label="mentions"
+        )
         axis.barh([y - 0.2 for y in positions], [p["n_stories"] for p in ranked], height=0.4, label="stories")
         axis.set_yticks(list(positions), [str(p["label"]) for p in ranked])
         axis.set_xlabel("count")
@@ -64,7 +67,9 @@ def _chart_png(points: list[dict[str, object]]) -> bytes:
         calendar = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         for label in sorted({str(p["label"]) for p in points}):
             counts = {p["mention_date"]: p["n_mentions"] for p in points if p["label"] == label}
-            axis.plot(calendar, [counts.get(day, 0) for day in calendar], marker=".", label=label)  # no row = 0
+            axis.plot(
+                calendar, [counts.get(day, 0) for day in calendar], marker=".", label=label
+            )  # no row = 0
         axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axis.xaxis.get_major_locator()))
         axis.set_ylabel("mentions per day")
         axis.set_title("Mentions per day, most mentioned entities")
@@ -77,7 +82,9 @@ def _chart_png(points: list[dict[str, object]]) -> bytes:
     return buffer.getvalue()
 
 
-def _html_page(png: bytes, daily: list[tuple[object, ...]], columns: list[str], trending: list[tuple[object, ...]]) -> str:
+def _html_page(
+    png: bytes, daily: list[tuple[object, ...]], columns: list[str], trending: list[tuple[object, ...]]
+) -> str:
     def table(headers: list[str], rows: list[tuple[object, ...]]) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
         body = "".join(

@@ -52,12 +52,16 @@ class Article:
     fetched_at: datetime | None = None  # when the source bytes were read or downloaded (UTC)
     language: str | None = None  # ISO 639-1, from langdetect on the clean text
     language_prob: float | None = None
-    html_language: str | None = None  # declared: <html lang> / meta language, else the source's configured hint
+    html_language: str | None = (
+        None  # declared: <html lang> / meta language, else the source's configured hint
+    )
     text: str = ""
     raw_chars: int = 0
     text_chars: int = 0
     removed: list[RemovedSpan] = field(default_factory=list)
-    extraction_method: str = "none"  # plain_text, trafilatura_precision, trafilatura, trafilatura_recall, baseline, failed
+    extraction_method: str = (
+        "none"  # plain_text, trafilatura_precision, trafilatura, trafilatura_recall, baseline, failed
+    )
     content_hash: str | None = None
     duplicate_of: str | None = None  # article_id of the first copy with the same content_hash
     story_id: str | None = None

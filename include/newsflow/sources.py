@@ -44,7 +44,13 @@ class SourceSpec:
 def load_sources(settings: Settings) -> list[SourceSpec]:
     """The configured sources; without a sources file, the one folder `settings.source_dir`."""
     if settings.sources_path is None:
-        return [SourceSpec(name=_folder_source_name(settings.source_dir), kind="folder", location=str(settings.source_dir))]
+        return [
+            SourceSpec(
+                name=_folder_source_name(settings.source_dir),
+                kind="folder",
+                location=str(settings.source_dir),
+            )
+        ]
     path = settings.sources_path
     if not path.is_file():
         raise FileNotFoundError(f"sources file {path} does not exist")
@@ -69,7 +75,9 @@ def _parse_source(entry: object, path: Path) -> SourceSpec:
     if not _SOURCE_NAME.match(name):
         raise ValueError(f"{path}: source name {name!r} must match {_SOURCE_NAME.pattern}")
     if kind not in SOURCE_KINDS:
-        raise ValueError(f"{path}: source {name!r} has kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
+        raise ValueError(
+            f"{path}: source {name!r} has kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}"
+        )
     urls = tuple(entry.get("urls") or ())
     location = str(entry.get("location") or "")
     if not location and not (kind == "urls" and urls):
@@ -78,7 +86,9 @@ def _parse_source(entry: object, path: Path) -> SourceSpec:
     if is_local and not Path(location).is_absolute():
         location = str((path.parent / location).resolve())  # relative to the sources file
     max_items = entry.get("max_items")
-    return SourceSpec(name, kind, location, entry.get("language"), int(max_items) if max_items else None, urls)
+    return SourceSpec(
+        name, kind, location, entry.get("language"), int(max_items) if max_items else None, urls
+    )
 
 
 def _folder_source_name(folder: Path) -> str:
@@ -106,7 +116,9 @@ def read_file(path: Path, relative_path: str, source: str, day: date) -> RawDocu
     fetched_at = datetime.now(UTC)
 
     def document(text: str = "", encoding: str | None = None, error: str | None = None) -> RawDocument:
-        return RawDocument(source, relative_path, None, content_type, text, encoding, len(data), day, fetched_at, error)
+        return RawDocument(
+            source, relative_path, None, content_type, text, encoding, len(data), day, fetched_at, error
+        )
 
     if content_type == "application/octet-stream":
         return document(error=f"unsupported_file_type: {path.name}")

@@ -41,7 +41,9 @@ def validate_articles(
     failures = _failed_expectations_by_row(articles, settings)
     valid = [a for i, a in enumerate(articles) if i not in failures]
     quarantined = [QuarantinedArticle(articles[i], "validate", failures[i]) for i in sorted(failures)]
-    LOGGER.info("validated %d articles: %d valid, %d quarantined", len(articles), len(valid), len(quarantined))
+    LOGGER.info(
+        "validated %d articles: %d valid, %d quarantined", len(articles), len(valid), len(quarantined)
+    )
     return valid, quarantined
 
 
@@ -66,8 +68,12 @@ def _failed_expectations_by_row(articles: list[Article], settings: Settings) -> 
         .add_dataframe_asset("articles")
         .add_batch_definition_whole_dataframe("batch")
     )
-    suite = context.suites.add(gx.ExpectationSuite(name="articles", expectations=build_expectations(settings)))
-    validation = context.validation_definitions.add(gx.ValidationDefinition(name="articles", data=batch, suite=suite))
+    suite = context.suites.add(
+        gx.ExpectationSuite(name="articles", expectations=build_expectations(settings))
+    )
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name="articles", data=batch, suite=suite)
+    )
     result = validation.run(
         batch_parameters={"dataframe": frame},
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [_ROW_ID]},

@@ -11,7 +11,13 @@ import duckdb
 import pyarrow as pa
 
 from newsflow import entities, lake
-from newsflow.schema import ARTICLE_SCHEMA, CANDIDATE_SCHEMA, FETCH_LOG_SCHEMA, MENTION_SCHEMA, QUARANTINE_SCHEMA
+from newsflow.schema import (
+    ARTICLE_SCHEMA,
+    CANDIDATE_SCHEMA,
+    FETCH_LOG_SCHEMA,
+    MENTION_SCHEMA,
+    QUARANTINE_SCHEMA,
+)
 from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -86,7 +92,8 @@ def _sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> tuple[list[str
         known = {
             str(day): (size, mtime)
             for day, size, mtime in con.execute(
-                f"select ingest_date, file_bytes, file_mtime_ns from {LOADED_TABLE} where dataset = ?", [dataset]
+                f"select ingest_date, file_bytes, file_mtime_ns from {LOADED_TABLE} where dataset = ?",
+                [dataset],
             ).fetchall()
         }
         present = {}
@@ -98,7 +105,9 @@ def _sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> tuple[list[str
                 continue
             con.execute(f"delete from {table} where ingest_date = ?", [day])
             con.execute(f"insert into {table} by name select * from read_parquet(?)", [str(file)])
-            con.execute(f"insert or replace into {LOADED_TABLE} values (?, ?, ?, ?)", [dataset, day, *present[day]])
+            con.execute(
+                f"insert or replace into {LOADED_TABLE} values (?, ?, ?, ?)", [dataset, day, *present[day]]
+            )
             loaded.append(f"{dataset}/ingest_date={day}")
         for day in sorted(set(known) - set(present)):
             con.execute(f"delete from {table} where ingest_date = ?", [day])
@@ -109,9 +118,13 @@ def _sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> tuple[list[str
 
 def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, dataset: str, schema: pa.Schema) -> None:
     """Create lake_<dataset> from the Arrow schema; recreate it (and reload) when the schema changed."""
-    columns = [row[0] for row in con.execute(
-        "select column_name from information_schema.columns where table_name = ? order by ordinal_position", [table]
-    ).fetchall()]
+    columns = [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+            [table],
+        ).fetchall()
+    ]
     if columns == schema.names:
         return
     if columns:
