@@ -123,51 +123,31 @@ def _discover(
             lines += Path(source.location).read_text(encoding="utf-8").splitlines()
         return [Link(line.strip()) for line in lines if line.strip() and not line.strip().startswith("#")]
     if source.kind == "rss":
-        result = _fetch_listing(fetcher, state, source.location, "feed", fetched)
-        return (_parse_listing(result, parse_feed, fetched) if result else None) or []
+        return _fetch_listing(fetcher, state, source.location, "feed", parse_feed, fetched) or []
     links: list[Link] = []
     queue = [(source.location, 1)]
     while queue:
         url, depth = queue.pop(0)
-        result = _fetch_listing(fetcher, state, url, "sitemap", fetched)
-        if result is None:
-            continue
-        parsed = _parse_listing(result, parse_sitemap, fetched)
-        page_links, children = parsed if parsed else ([], [])
+        page_links, children = _fetch_listing(fetcher, state, url, "sitemap", parse_sitemap, fetched) or (
+            [],
+            [],
+        )
         links += page_links
         queue += [(child, depth + 1) for child in children if depth < MAX_SITEMAP_DEPTH]
     return links
 
 
-def _fetch_listing(
-    fetcher: Fetcher, state: SeenUrls, url: str, role: str, fetched: list[FetchResult]
-) -> FetchResult | None:
-    """A feed or sitemap with a conditional GET; None when it failed or has not changed (304)."""
+def _fetch_listing(fetcher: Fetcher, state: SeenUrls, url: str, role: str, parse, fetched: list[FetchResult]):  # type: ignore[no-untyped-def]
+    """Fetch a feed or sitemap with a conditional GET and parse it; None when it failed, did not
+    change (304) or did not parse (the fetch result then records why)."""
     result = fetcher.get(url, role, state.validators(url))
     fetched.append(result)
     if not result.ok or result.status == 304:
         return None
-    return result
-
-
-def _parse_listing(result: FetchResult, parse, fetched: list[FetchResult]):  # type: ignore[no-untyped-def]
-    """Parse a listing body; a malformed one turns its fetch result into a logged error."""
     try:
         return parse(result.body)
     except FeedError as exc:
-        index = fetched.index(result)
-        fetched[index] = FetchResult(
-            result.url,
-            result.role,
-            result.fetched_at,
-            result.status,
-            result.final_url,
-            result.headers,
-            result.body,
-            result.elapsed_ms,
-            "malformed_" + result.role,
-            str(exc),
-        )
+        fetched[-1] = result.failed("malformed_" + role, str(exc))
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import logging
 import time
@@ -39,6 +40,10 @@ class FetchResult:
     elapsed_ms: int = 0
     error_class: str | None = None
     message: str = ""
+
+    def failed(self, error_class: str, message: str) -> FetchResult:
+        """This response, judged unusable for the reason given."""
+        return dataclasses.replace(self, error_class=error_class, message=message)
 
     @property
     def ok(self) -> bool:
@@ -125,8 +130,8 @@ class Fetcher:
                 return self._check_type(result)
             wait = retry_after if retry_after > 0 else self.settings.fetch_backoff_s * 2**attempt
             if wait > self.settings.max_retry_after_s:
-                return _replace_error(
-                    result, result.error_class, f"{result.message}; Retry-After {wait:.0f}s is too long"
+                return result.failed(
+                    result.error_class, f"{result.message}; Retry-After {wait:.0f}s is too long"
                 )
             LOGGER.info("retrying %s in %.1fs after %s", url, wait, result.error_class)
             self._sleep(wait)
@@ -207,7 +212,7 @@ class Fetcher:
         retry_after = (
             _retry_after_s(response_headers.get("retry-after")) if status in RETRYABLE_STATUSES else None
         )
-        return _replace_error(result, f"http_{status}", f"HTTP {status}"), retry_after
+        return result.failed(f"http_{status}", f"HTTP {status}"), retry_after
 
     def _wait_for_host(self, url: str) -> None:
         host = urlsplit(url).netloc
@@ -223,31 +228,16 @@ class Fetcher:
             return result
         content_type = result.content_type
         if result.role == "article" and content_type not in ARTICLE_CONTENT_TYPES:
-            return _replace_error(
-                result, "unsupported_content_type", f"{content_type or 'no content type'} is not HTML"
+            return result.failed(
+                "unsupported_content_type", f"{content_type or 'no content type'} is not HTML"
             )
         if result.role in ("feed", "sitemap") and not any(
             kind in content_type for kind in FEED_CONTENT_TYPES
         ):
-            return _replace_error(
-                result, "unsupported_content_type", f"{content_type or 'no content type'} is not XML"
+            return result.failed(
+                "unsupported_content_type", f"{content_type or 'no content type'} is not XML"
             )
         return result
-
-
-def _replace_error(result: FetchResult, error_class: str, message: str) -> FetchResult:
-    return FetchResult(
-        result.url,
-        result.role,
-        result.fetched_at,
-        result.status,
-        result.final_url,
-        result.headers,
-        result.body,
-        result.elapsed_ms,
-        error_class,
-        message,
-    )
 
 
 def _retry_after_s(value: str | None) -> float:
