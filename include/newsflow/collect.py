@@ -26,6 +26,8 @@ from newsflow.sources import SourceSpec, declared_charset, decode_bytes, read_fo
 LOGGER = logging.getLogger(__name__)
 
 FETCH_LOG_FILE = "fetch_log.parquet"
+# How often a long fetch reports progress in the task log.
+PROGRESS_EVERY = 25
 # A sitemap index may point at sitemaps, which may not point further.
 MAX_SITEMAP_DEPTH = 2
 # URLs skipped by policy, not failed: they do not count towards the run's failure share.
@@ -87,7 +89,10 @@ def _fetch_live(
                 )
             else:
                 unique[url] = link
-        for url in list(unique)[: source.max_items]:
+        todo = list(unique)[: source.max_items]
+        for done, url in enumerate(todo):
+            if done % PROGRESS_EVERY == 0:
+                LOGGER.info("%s: %d of %d article URLs done", source.name, done, len(todo))
             if not state.is_new(url, day):
                 skipped.append(_skip(url, source, day, "already_seen", "fetched on an earlier day"))
                 continue
