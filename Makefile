@@ -40,8 +40,9 @@ test: $(VENV)/.installed
 	$(BIN)/pytest
 
 # The Airflow UI on http://localhost:8080 (user admin, password in .airflow/simple_auth_manager_passwords.json.generated).
+# standalone starts its components as `airflow …` subprocesses: the venv must be on PATH.
 airflow: $(AIRFLOW_HOME)/airflow.db
-	$(BIN)/airflow standalone
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
 
 EVAL_DIR ?= $(CURDIR)/../shared/eval
 bench: $(VENV)/.installed
