@@ -51,6 +51,7 @@ def _failed_expectations_by_row(articles: list[Article], settings: Settings) -> 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     import pandas as pd
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     frame = pd.DataFrame(
         {
@@ -62,7 +63,7 @@ def _failed_expectations_by_row(articles: list[Article], settings: Settings) -> 
         }
     )
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # task logs, not a terminal
     batch = (
         context.data_sources.add_pandas("newsflow")
         .add_dataframe_asset("articles")
@@ -81,6 +82,7 @@ def _failed_expectations_by_row(articles: list[Article], settings: Settings) -> 
     failures: dict[int, list[str]] = defaultdict(list)
     for outcome in result.results:
         config = outcome.expectation_config
+        assert config is not None  # GX attaches the configuration to every result of a suite run
         name = f"{config.type}({config.kwargs.get('column')})"
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             raise RuntimeError(f"expectation {name} could not run: {outcome.exception_info}")
