@@ -79,14 +79,13 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     published_date, date_source = find_published_date(tree, url, max_date or date.today())
     removed = [RemovedSpan("dom.teaser_block", text) for text in prune_teasers(tree)]
-    document, method = None, "failed"
-    for name, options in EXTRACTION_PASSES:
+    document, method, text = None, "failed", ""
+    for name, options in EXTRACTION_PASSES:  # keep the longest text until one is long enough
         candidate = _bare_extraction(tree, url, options)
-        if candidate is not None and len(candidate.text or "") > len(document.text or "" if document else ""):
-            document, method = candidate, name
-        if document is not None and len(document.text or "") >= MIN_EXTRACTED_CHARS:
+        if candidate is not None and len(candidate.text or "") > len(text):
+            document, method, text = candidate, name, candidate.text
+        if len(text) >= MIN_EXTRACTED_CHARS:
             break
-    text = document.text if document is not None and document.text else ""
     if len(text) < MIN_EXTRACTED_CHARS:
         baseline = _baseline_text(tree)
         if len(baseline) > len(text):
