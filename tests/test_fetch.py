@@ -124,7 +124,8 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
         "/news/latin1.html",
         "/private/secret.html",
     ]
-    source = SourceSpec("web", "urls", "", urls=tuple(server.url(p) for p in paths))
+    closed_port = "http://127.0.0.1:1/down.html"  # nothing listens there: connection refused
+    source = SourceSpec("web", "urls", "", urls=(*(server.url(p) for p in paths), closed_port))
     started = time.monotonic()
     collected = collect_source(source, DAY, fast_settings(tmp_path))
     assert outcomes(collected) == {
@@ -140,6 +141,7 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
         "huge-unannounced.html": (200, "body_too_large"),  # cut off while streaming
         "latin1.html": (200, None),
         "secret.html": (None, "robots_disallowed"),
+        "down.html": (None, "robots_unavailable"),  # an outage, not a decision
     }
     assert server.hits["/flaky.html"] == 2 and server.hits["/busy.html"] == 2
     assert server.hits["/slow.html"] == 3  # the first try and two retries
@@ -150,8 +152,10 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
     assert by_path["latin1.html"].encoding == "iso8859-1"
     assert "réunis jeudi à Bruxelles" in by_path["latin1.html"].raw_text
     assert server.headers_of("/news/a.html")[0]["User-Agent"] == Settings().user_agent
-    # 7 of the 11 attempted article URLs failed (robots is a decision, not an attempt).
-    assert fetch_failure_share(collected.log) == pytest.approx(7 / 11)
+    # 8 of the 12 attempted article URLs failed (a robots.txt refusal is a decision, not an attempt).
+    assert fetch_failure_share(collected.log) == pytest.approx(8 / 12)
+    (robots_row,) = [row for row in collected.log if row.role == "robots" and "127.0.0.1:1/" in row.url]
+    assert robots_row.error_class == "connection_error"
 
 
 def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path: Path) -> None:

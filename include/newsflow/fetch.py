@@ -110,7 +110,16 @@ class Fetcher:
         ok result with no body. Articles must be HTML; feeds and sitemaps XML-ish.
         """
         started_at = datetime.now(UTC)
-        if not self.allowed_by_robots(url):
+        robots = self._robots_for(url)
+        if robots is None:  # an outage, not a decision: it counts as a failure
+            return FetchResult(
+                url,
+                role,
+                started_at,
+                error_class="robots_unavailable",
+                message="robots.txt could not be read (no answer or a 5xx), so nothing is fetched",
+            )
+        if not robots.can_fetch(self.settings.user_agent, url):
             return FetchResult(
                 url,
                 role,
@@ -137,8 +146,8 @@ class Fetcher:
             self._sleep(wait)
             attempt += 1
 
-    def allowed_by_robots(self, url: str) -> bool:
-        """robots.txt says yes (or has nothing to say): 4xx = allow all; no answer or 5xx = allow none."""
+    def _robots_for(self, url: str) -> RobotFileParser | None:
+        """The host's robots.txt rules (a 4xx means no rules); None when it could not be read."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
@@ -153,8 +162,7 @@ class Fetcher:
             else:
                 parser = None
             self._robots[origin] = parser
-        parser = self._robots[origin]
-        return parser is not None and parser.can_fetch(self.settings.user_agent, url)
+        return self._robots[origin]
 
     def _attempt(self, url: str, role: str, headers: dict[str, str]) -> tuple[FetchResult, float | None]:
         """One request. The float is None when retrying is pointless, else the Retry-After (0 = use backoff)."""
@@ -177,7 +185,8 @@ class Fetcher:
         try:
             with self._client.stream("GET", url, headers=headers) as response:
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
-                declared = int(response_headers.get("content-length") or 0)
+                length = response_headers.get("content-length", "")
+                declared = int(length) if length.isdigit() else 0
                 if declared > self.settings.max_body_bytes:
                     return failed(
                         "body_too_large",
