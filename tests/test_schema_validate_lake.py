@@ -12,13 +12,10 @@ import pytest
 from newsflow import lake
 from newsflow.schema import (
     ARTICLE_SCHEMA,
-    MENTION_SCHEMA,
     QUARANTINE_SCHEMA,
-    RAW_SCHEMA,
+    SCHEMAS,
     Article,
-    Mention,
     QuarantinedArticle,
-    RawDocument,
     RemovedSpan,
     from_table,
     quarantine_from_table,
@@ -33,8 +30,7 @@ LONG_TEXT = "L'OTAN a tenu son sommet à Washington. " * 10
 
 
 @pytest.mark.parametrize(
-    ("record_type", "schema"),
-    [(RawDocument, RAW_SCHEMA), (Article, ARTICLE_SCHEMA), (Mention, MENTION_SCHEMA)],
+    ("record_type", "schema"), list(SCHEMAS.items()), ids=lambda x: getattr(x, "__name__", "")
 )
 def test_dataclass_fields_and_arrow_schema_agree(record_type: type, schema: pa.Schema) -> None:
     assert [f.name for f in dataclasses.fields(record_type)] == schema.names
