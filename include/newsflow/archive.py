@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -16,6 +14,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsflow.fetch import FetchResult
+from newsflow.lake import atomic_path
 
 WARC_FILE = "responses.warc.gz"
 ROLE_HEADER = "WARC-Newsflow-Role"  # article, feed, sitemap or robots: what the response was fetched as
@@ -28,35 +27,26 @@ def archive_dir(data_dir: Path, source: str, day: date) -> Path:
 
 def write_warc(path: Path, results: list[FetchResult]) -> Path:
     """Every response that came back (any status) as a gzipped WARC response record, written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            writer = WARCWriter(handle, gzip=True)
-            for result in results:
-                if result.status is None:
-                    continue
-                http_headers = StatusAndHeaders(
-                    str(result.status),
-                    list(result.headers.items()),
-                    protocol="HTTP/1.1",
-                    is_http_request=False,
-                )
-                record = writer.create_warc_record(
-                    result.final_url or result.url,
-                    "response",
-                    payload=io.BytesIO(result.body),
-                    http_headers=http_headers,
-                    warc_headers_dict={
-                        "WARC-Date": result.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        ROLE_HEADER: result.role,
-                        REQUESTED_URL_HEADER: result.url,
-                    },
-                )
-                writer.write_record(record)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for result in results:
+            if result.status is None:
+                continue
+            http_headers = StatusAndHeaders(
+                str(result.status), list(result.headers.items()), protocol="HTTP/1.1", is_http_request=False
+            )
+            record = writer.create_warc_record(
+                result.final_url or result.url,
+                "response",
+                payload=io.BytesIO(result.body),
+                http_headers=http_headers,
+                warc_headers_dict={
+                    "WARC-Date": result.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    ROLE_HEADER: result.role,
+                    REQUESTED_URL_HEADER: result.url,
+                },
+            )
+            writer.write_record(record)
     return path
 
 

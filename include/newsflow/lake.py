@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -20,15 +22,25 @@ def partition_dir(lake_dir: Path, dataset: str, day: date) -> Path:
     return lake_dir / dataset / f"ingest_date={day.isoformat()}"
 
 
-def write_table_atomic(table: pa.Table, path: Path) -> Path:
-    """Write one Parquet file via a temporary name, so readers never see half of it."""
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A hidden temporary path to write; renamed to `path` when the block succeeds, removed if not.
+
+    Readers never see half a file, and a crash leaves the previous version in place.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> Path:
+    """Write one Parquet file atomically."""
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
     return path
 
 

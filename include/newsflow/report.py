@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from newsflow.lake import atomic_path
 from newsflow.settings import Settings
 from newsflow.warehouse import query
 
@@ -109,8 +108,6 @@ def _html_page(
 
 
 def _write_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
     return path
