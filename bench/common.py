@@ -8,6 +8,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import trafilatura
+
+from newsflow.extract import extract_text
 from newsflow.settings import PROJECT_DIR
 
 DEFAULT_EVAL_DIR = PROJECT_DIR.parent / "shared" / "eval"
@@ -37,3 +40,16 @@ def run_timed(method: Callable[[Item], Result], items: Sequence[Item]) -> tuple[
     start = time.perf_counter()
     results = [method(item) for item in items]
     return results, len(items) / (time.perf_counter() - start)
+
+
+# The extractors compared, each on a (html, url) page.
+def trafilatura_default(page: tuple[str, str | None]) -> str:
+    return trafilatura.extract(page[0], url=page[1]) or ""
+
+
+def trafilatura_precision(page: tuple[str, str | None]) -> str:
+    return trafilatura.extract(page[0], url=page[1], favor_precision=True) or ""
+
+
+def newsflow_text(page: tuple[str, str | None]) -> str:
+    return extract_text(page[0], page[1])

@@ -16,11 +16,7 @@ import re
 import statistics
 from collections import Counter
 
-import trafilatura
-
-from newsflow.extract import extract_text
-
-from common import eval_dir_from_args, run_timed
+from common import eval_dir_from_args, newsflow_text, run_timed, trafilatura_default, trafilatura_precision
 
 _TOKEN = re.compile(r"\w+")
 SHINGLE_TOKENS = 4
@@ -59,11 +55,9 @@ def summarise(scores: list[tuple[float, float, float]]) -> tuple[float, float, f
 
 
 METHODS = {
-    "trafilatura default": lambda page: trafilatura.extract(page[0], url=page[1]) or "",
-    "trafilatura favor_precision": lambda page: (
-        trafilatura.extract(page[0], url=page[1], favor_precision=True) or ""
-    ),
-    "newsflow": lambda page: extract_text(page[0], page[1]),
+    "trafilatura default": trafilatura_default,
+    "trafilatura favor_precision": trafilatura_precision,
+    "newsflow": newsflow_text,
 }
 
 

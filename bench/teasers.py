@@ -12,11 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-import trafilatura
-
-from newsflow.extract import extract_text
-
-from common import eval_dir_from_args, run_timed
+from common import eval_dir_from_args, newsflow_text, run_timed, trafilatura_default
 
 # The markers the manifest lists, as whole phrases; matched case-insensitively, ignoring accents on "a".
 TEASER_MARKER = re.compile(
@@ -24,10 +20,7 @@ TEASER_MARKER = re.compile(
     re.IGNORECASE,
 )
 
-METHODS = {
-    "trafilatura default": lambda page: trafilatura.extract(page[0], url=page[1]) or "",
-    "newsflow": lambda page: extract_text(page[0], page[1]),
-}
+METHODS = {"trafilatura default": trafilatura_default, "newsflow": newsflow_text}
 
 
 def main() -> None:

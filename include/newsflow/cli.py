@@ -28,6 +28,9 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 LakeOption = Annotated[
     Path | None, typer.Option(help="Parquet lake folder [default: $NEWSFLOW_DATA_DIR/lake]")
 ]
+SourcesOption = Annotated[
+    Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")
+]
 WarehouseOption = Annotated[
     Path | None, typer.Option(help="DuckDB file [default: $NEWSFLOW_DATA_DIR/warehouse.duckdb]")
 ]
@@ -39,9 +42,7 @@ def ingest(
     source: Annotated[
         Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files [default: seeds/]")
     ] = None,
-    sources: Annotated[
-        Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")
-    ] = None,
+    sources: SourcesOption = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
@@ -59,9 +60,7 @@ def ingest(
 @app.command()
 def reextract(
     day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD, whose archive to re-read.")],
-    sources: Annotated[
-        Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")
-    ] = None,
+    sources: SourcesOption = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
