@@ -355,3 +355,26 @@ def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(
             "select distinct html_language from articles where source = 'seeds'"
         ).fetchall() == [("fr",)]
     assert pipeline.check_fetch_health(date(2024, 7, 12), Settings.from_env()) == pytest.approx(1 / 4)
+
+
+def test_dag_run_fails_after_publishing_when_most_fetches_fail(
+    server, airflow_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.models import DagBag
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(server.url(p) for p in ("/news/b.html", "/missing.html", "/news/photo.html")))
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: web, kind: urls, location: urls.txt}\n")
+    for key, value in {"DATA_DIR": tmp_path / "data", "SOURCES_PATH": sources, "HOST_DELAY_S": 0}.items():
+        monkeypatch.setenv(f"NEWSFLOW_{key}", str(value))
+    dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).dags["news_ingest"]
+    run = dag.test(logical_date=pendulum.datetime(2024, 7, 13, tz="UTC"))
+
+    assert run.state == DagRunState.FAILED
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["check_fetch_health"] == TaskInstanceState.FAILED
+    assert states["publish"] == states["build_warehouse"] == TaskInstanceState.SUCCESS
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from articles").fetchone() == (1,)
