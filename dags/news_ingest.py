@@ -16,8 +16,8 @@ sources are replayed from the day's archive). Logic lives in the `newsflow` pack
 from datetime import timedelta
 
 import pendulum
-from airflow.exceptions import AirflowFailException
 from airflow.sdk import Asset, chain, dag, task
+from airflow.sdk.exceptions import AirflowFailException
 
 ARTICLES_ASSET = Asset("newsflow_articles")
 # Bounds concurrent HTTP fetching across runs and sources; created by `make demo` / `make airflow`.
