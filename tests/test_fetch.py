@@ -17,6 +17,7 @@ from newsflow.collect import collect_source, fetch_failure_share
 from newsflow.fetch import Fetcher, normalise_url
 from newsflow.settings import Settings
 from newsflow.sources import SourceSpec, load_sources
+from newsflow.warehouse import build_warehouse
 
 import webserver
 from conftest import PROJECT_DIR, SEEDS_DIR
@@ -378,3 +379,73 @@ def test_dag_run_fails_after_publishing_when_most_fetches_fail(
     assert states["publish"] == states["build_warehouse"] == TaskInstanceState.SUCCESS
     with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from articles").fetchone() == (1,)
+
+
+def live_feed(base: str, updated: str) -> webserver.Response:
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Live</title>'
+        f"<item><title>Live</title><link>{base}/news/live.html</link>"
+        f"<pubDate>{updated}</pubDate></item>"
+        f"<item><title>Tagged</title><link>{base}/news/tagged.html</link>"
+        f"<pubDate>{updated}</pubDate></item></channel></rss>"
+    )
+    return html(feed.encode(), "application/rss+xml")
+
+
+def test_only_new_or_changed_articles_are_fetched_again(server, tmp_path: Path) -> None:
+    settings = fast_settings(tmp_path, sources_path=tmp_path / "sources.yaml")
+    (tmp_path / "sources.yaml").write_text(
+        f"sources:\n  - {{name: live, kind: rss, location: '{server.url('/live.rss')}'}}\n"
+    )
+    first_text = article_page("Le direct du sommet de l'OTAN", "Premières déclarations à Washington.")
+    server.routes["/news/live.html"] = html(first_text)
+    server.routes["/news/tagged.html"] = with_etag(
+        '"t1"', html(article_page("Page avec ETag", "Texte stable."))
+    )
+
+    def day_run(day: date, updated: str) -> dict[str, tuple[int | None, str | None]]:
+        server.routes["/live.rss"] = live_feed(server.base, updated)
+        pipeline.ingest_day(day, settings)
+        build_warehouse(settings)
+        return {
+            row.url.rsplit("/", 1)[-1]: (row.status, row.error_class)
+            for row in collect_source(load_sources(settings)[0], day, settings).log  # replayed: same log
+            if row.role == "article"
+        }
+
+    assert day_run(date(2024, 7, 10), "Wed, 10 Jul 2024 08:00:00 GMT") == {
+        "live.html": (200, None),
+        "tagged.html": (200, None),
+    }
+    # Listed again, not updated since: not fetched.
+    assert day_run(date(2024, 7, 11), "Wed, 10 Jul 2024 08:00:00 GMT") == {
+        "live.html": (None, "already_seen"),
+        "tagged.html": (None, "already_seen"),
+    }
+    # Listed as updated, same body: fetched conditionally, kept out; the ETag page answers 304.
+    assert day_run(date(2024, 7, 12), "Fri, 12 Jul 2024 08:00:00 GMT") == {
+        "live.html": (200, "unchanged"),
+        "tagged.html": (304, None),
+    }
+    assert server.headers_of("/news/tagged.html")[-1].get("If-None-Match") == '"t1"'
+    # Listed as updated, new body: a new version of the same article.
+    server.routes["/news/live.html"] = html(
+        article_page("Le direct du sommet de l'OTAN", "Pékin appelle au calme.")
+    )
+    assert day_run(date(2024, 7, 13), "Sat, 13 Jul 2024 08:00:00 GMT") == {
+        "live.html": (200, None),
+        "tagged.html": (304, None),  # listed as updated again: asked again, still not modified
+    }
+    # The 304s kept the stored content hash: the same page without its ETag is "unchanged".
+    server.routes["/news/tagged.html"] = html(article_page("Page avec ETag", "Texte stable."))
+    assert day_run(date(2024, 7, 14), "Sun, 14 Jul 2024 08:00:00 GMT") == {
+        "live.html": (200, "unchanged"),
+        "tagged.html": (200, "unchanged"),
+    }
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        row = con.execute(
+            "select ingest_date, first_ingest_date, article_date, text like '%Pékin appelle au calme%' "
+            "from articles where url like '%live.html'"
+        ).fetchone()
+        assert row == (date(2024, 7, 13), date(2024, 7, 10), date(2024, 7, 10), True)
+        assert con.execute("select count(*) from fetch_log where is_failure").fetchone() == (0,)

@@ -109,6 +109,12 @@ class SeenUrls:
             row = con.execute("select first_seen from seen_urls where url = ?", [url]).fetchone()
         return row is None or row[0] == day.isoformat()
 
+    def last_seen(self, url: str) -> tuple[date | None, str | None]:
+        """(last day the URL was fetched, the content hash then), or (None, None) if never."""
+        with self._connect() as con:
+            row = con.execute("select last_seen, content_hash from seen_urls where url = ?", [url]).fetchone()
+        return (date.fromisoformat(row[0]), row[1]) if row else (None, None)
+
     def validators(self, url: str) -> dict[str, str]:
         """The ETag / Last-Modified of the URL's last 200 response, for a conditional GET."""
         with self._connect() as con:

@@ -31,7 +31,7 @@ PROGRESS_EVERY = 25
 # A sitemap index may point at sitemaps, which may not point further.
 MAX_SITEMAP_DEPTH = 2
 # URLs skipped by policy, not failed: they do not count towards the run's failure share.
-POLICY_SKIPS = {"already_seen", "duplicate_url", "robots_disallowed"}
+POLICY_SKIPS = {"already_seen", "duplicate_url", "robots_disallowed", "unchanged"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +93,36 @@ def _fetch_live(
         for done, url in enumerate(todo):
             if done % PROGRESS_EVERY == 0:
                 LOGGER.info("%s: %d of %d article URLs done", source.name, done, len(todo))
-            if not state.is_new(url, day):
-                skipped.append(_skip(url, source, day, "already_seen", "fetched on an earlier day"))
+            if state.is_new(url, day):
+                fetched.append(fetcher.get(url, "article"))
                 continue
-            fetched.append(fetcher.get(url, "article"))
+            last_seen, last_hash = state.last_seen(url)
+            updated = unique[url].updated
+            if updated is None or last_seen is None or updated <= last_seen:
+                skipped.append(
+                    _skip(url, source, day, "already_seen", f"fetched on {last_seen}, not updated since")
+                )
+                continue
+            # The listing says the page changed: ask conditionally, keep it only if the body did change.
+            result = fetcher.get(url, "article", state.validators(url))
+            if result.ok and result.status == 200 and hashlib.sha256(result.body).hexdigest() == last_hash:
+                result = result.failed(
+                    "unchanged", f"listed as updated on {updated}, same content as on {last_seen}"
+                )
+            fetched.append(result)
         fetched.extend(fetcher.robots_log)
     log = [_log_row(result, source, day) for result in fetched] + skipped
     write_warc(archive / WARC_FILE, fetched)
     lake.write_table_atomic(to_table(log, FetchLogEntry), archive / FETCH_LOG_FILE)
     for result in fetched:  # only once the archive is safe, so a crash never marks unarchived URLs seen
-        if result.ok and result.status == 200 and result.role != "robots":
-            body_hash = hashlib.sha256(result.body).hexdigest() if result.role == "article" else None
+        # 200s and 304s are what the site has now: they move last_seen (and the validators) on.
+        if (
+            result.status in (200, 304)
+            and result.error_class in (None, "unchanged")
+            and result.role != "robots"
+        ):
+            has_body = result.role == "article" and result.status == 200  # a 304 carries no body
+            body_hash = hashlib.sha256(result.body).hexdigest() if has_body else None
             state.record(result.url, source.name, day, body_hash, result.headers)
     documents = [_document(result, source, day) for result in fetched if _is_article(result)]
     LOGGER.info("%s: %d articles fetched, %d log rows", source.name, len(documents), len(log))

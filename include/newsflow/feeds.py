@@ -21,11 +21,10 @@ class FeedError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """An article URL with what the feed or sitemap says about it (hints, not truth)."""
+    """An article URL, and the day the feed or sitemap says it last changed (a hint, not truth)."""
 
     url: str
-    title: str | None = None
-    published: date | None = None
+    updated: date | None = None
 
 
 def parse_feed(body: bytes) -> list[Link]:
@@ -40,9 +39,8 @@ def parse_feed(body: bytes) -> list[Link]:
         url = entry.get("link")
         if not url:
             continue
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
-        links.append(Link(url, entry.get("title"), published))
+        stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+        links.append(Link(url, date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None))
     return links
 
 
@@ -67,9 +65,9 @@ def parse_sitemap(body: bytes) -> tuple[list[Link], list[str]]:
         loc = _first_text(url, "loc")
         if not loc:
             continue
-        # Google News sitemaps: <news:news><news:publication_date>, <news:title>.
-        published = _first_text(url, "publication_date") or _first_text(url, "lastmod")
-        links.append(Link(loc, _first_text(url, "title"), parse_published_date(published)))
+        # <lastmod>, else a Google News sitemap's <news:publication_date>.
+        updated = _first_text(url, "lastmod") or _first_text(url, "publication_date")
+        links.append(Link(loc, parse_published_date(updated)))
     return links, []
 
 

@@ -1,11 +1,12 @@
--- stg_articles: one row per article_id, from its first ingest day; renames and derived dates only.
+-- stg_articles: one row per article_id, its latest version; renames and derived dates only.
 -- materialized: table
--- Built from: lake_articles. An article read again on a later day keeps its first copy.
+-- Built from: lake_articles. An article fetched again because it changed (or a file read again)
+-- shows its latest text, but is dated by the day it was first ingested.
 with lake as (select * from lake_articles),
-first_ingest as (
-    select *
+latest as (
+    select *, min(ingest_date) over (partition by article_id) as first_ingest_date
     from lake
-    qualify row_number() over (partition by article_id order by ingest_date) = 1
+    qualify row_number() over (partition by article_id order by ingest_date desc) = 1
 )
 select
     article_id,
@@ -30,6 +31,7 @@ select
     coalesce(story_id, article_id) as story_id,
     published_date,
     ingest_date,
-    coalesce(published_date, ingest_date) as article_date,
+    first_ingest_date,
+    coalesce(published_date, first_ingest_date) as article_date,
     case when published_date is null then 'ingest_date' else 'published_date' end as date_source
-from first_ingest
+from latest

@@ -1,4 +1,4 @@
--- stg_mentions: one row per mention occurrence in an article's first ingest, with the article's date,
+-- stg_mentions: one row per mention occurrence in an article's latest version, with the article's date,
 -- story and source.
 -- materialized: table
 -- Built from: lake_mentions, stg_articles.

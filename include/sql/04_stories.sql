@@ -9,8 +9,8 @@ stories as (
         count(distinct source) as n_sources,
         min(article_date) as first_date,
         max(article_date) as last_date,
-        arg_min(title, (ingest_date, article_id <> story_id)) as title,
-        list(article_id order by ingest_date, article_id) as article_ids
+        arg_min(title, (first_ingest_date, article_id <> story_id)) as title,
+        list(article_id order by first_ingest_date, article_id) as article_ids
     from articles
     group by story_id
 )

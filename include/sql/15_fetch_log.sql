@@ -1,9 +1,9 @@
 -- fetch_log: one row per URL newsflow tried (or decided not) to fetch, per source and ingest day.
 -- materialized: table
 -- Built from: lake_fetch_log. error_class is null when the response was used; already_seen,
--- duplicate_url and robots_disallowed are decisions, every other value a failure.
+-- duplicate_url, robots_disallowed and unchanged are decisions, every other value a failure.
 with fetch_log as (select * from lake_fetch_log)
 select
     ingest_date, source, role, url, status, bytes, elapsed_ms, error_class, message, fetched_at,
-    error_class is not null and error_class not in ('already_seen', 'duplicate_url', 'robots_disallowed') as is_failure
+    error_class is not null and error_class not in ('already_seen', 'duplicate_url', 'robots_disallowed', 'unchanged') as is_failure
 from fetch_log
