@@ -303,7 +303,9 @@ def test_a_run_with_too_many_failed_fetches_publishes_then_fails(
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSFLOW_HOST_DELAY_S", "0")
     assert main(["ingest", "--sources", str(sources), "--date", "2024-07-10"]) == 1
-    assert "75% of article fetches failed on 2024-07-10 (limit 50%)" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "75% of article fetches failed on 2024-07-10 (limit 50%)" in printed.err
+    assert "fetch failures" in printed.out and "too_many_redirects" in printed.out
     with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from articles").fetchone() == (1,)  # published all the same
         assert con.execute("select count(*) from fetch_log where is_failure").fetchone() == (3,)

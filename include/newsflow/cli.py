@@ -87,6 +87,17 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
     table.add_row(*(str(value) for value in counts.values()))
     console.print(table)
     console.print(f"lake: {settings.lake_dir}  warehouse: {settings.warehouse_path}  chart: {chart}")
+    columns, failures = warehouse_module.query(
+        settings,
+        "select source, role, error_class, count(*) as n_urls from fetch_log "
+        "where ingest_date = $day and is_failure group by all order by n_urls desc, source, error_class",
+        {"day": day},
+    )
+    if failures:
+        failed = Table(*columns, title="fetch failures (see the fetch_log table)")
+        for row in failures:
+            failed.add_row(*(str(value) for value in row))
+        console.print(failed)
     try:
         pipeline.check_fetch_health(day, settings)
     except pipeline.FetchHealthError as exc:
