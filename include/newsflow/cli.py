@@ -26,13 +26,13 @@ app = typer.Typer(
 console = Console(width=None if sys.stdout.isatty() else 140)
 
 LakeOption = Annotated[
-    Path | None, typer.Option(help="Parquet lake folder [default: $NEWSFLOW_DATA_DIR/lake]")
+    Path | None, typer.Option(help="Parquet lake folder (default: $NEWSFLOW_DATA_DIR/lake)")
 ]
 SourcesOption = Annotated[
     Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")
 ]
 WarehouseOption = Annotated[
-    Path | None, typer.Option(help="DuckDB file [default: $NEWSFLOW_DATA_DIR/warehouse.duckdb]")
+    Path | None, typer.Option(help="DuckDB file (default: $NEWSFLOW_DATA_DIR/warehouse.duckdb)")
 ]
 
 
@@ -40,14 +40,15 @@ WarehouseOption = Annotated[
 def ingest(
     day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD: the lake partition key.")],
     source: Annotated[
-        Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files [default: seeds/]")
+        Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files (default: seeds/)")
     ] = None,
     sources: SourcesOption = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Ingest one day of a folder (or of every source in a sources file) into the lake, then
-    update the warehouse and the chart. Exits 1 when too many article fetches failed.
+    """Ingest one day of a folder, or of every source in a sources file, and update the warehouse.
+
+    Also renders the chart. Exits 1 when too many article fetches failed (after publishing).
 
     Example: newsflow ingest --source seeds/ --date 2024-07-10
     """
