@@ -61,6 +61,8 @@ def prune_teasers(tree: HtmlElement) -> list[str]:
     for element in list(tree.iter(*TEASER_BLOCK_TAGS)):
         if not _attached(element, tree):
             continue
+        if not TEASER_LABEL.match(_leading_text(element)):  # cheap test first: most blocks are not teasers
+            continue
         text = _text(element)
         label = TEASER_LABEL.match(text)
         if label is None or len(text) > MAX_TEASER_BLOCK_CHARS:
@@ -124,6 +126,17 @@ def _attached(element: HtmlElement, root: HtmlElement) -> bool:
     while element is not None and element is not root:
         element = element.getparent()
     return element is root
+
+
+def _leading_text(element: HtmlElement, chars: int = 80) -> str:
+    """The first `chars` or so of the element's text, without walking all of it."""
+    parts, length = [], 0
+    for piece in element.itertext():
+        parts.append(piece)
+        length += len(piece)
+        if length >= chars:
+            break
+    return " ".join("".join(parts).split())
 
 
 def _text(element: HtmlElement) -> str:

@@ -156,9 +156,14 @@ def _load_tree(html: str) -> HtmlElement | None:
 
 
 def _bare_extraction(tree: HtmlElement, url: str | None, options: dict[str, bool]):  # type: ignore[no-untyped-def]
-    """One trafilatura pass on a copy of the tree (trafilatura edits the tree it is given)."""
+    """One trafilatura pass on a copy of the tree (trafilatura edits the tree it is given).
+
+    Reader comments are not the article: skipping them saves the comment search too.
+    """
     try:
-        return trafilatura.bare_extraction(copy.deepcopy(tree), url=url, with_metadata=True, **options)
+        return trafilatura.bare_extraction(
+            copy.deepcopy(tree), url=url, with_metadata=True, include_comments=False, **options
+        )
     except Exception:  # trafilatura raises assorted lxml/ValueError types on broken markup
         LOGGER.warning("trafilatura failed on %s (%s)", url or "document", options, exc_info=True)
         return None
