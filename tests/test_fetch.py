@@ -151,6 +151,11 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
     by_path = {d.url.rsplit("/", 1)[-1]: d for d in collected.documents}
     assert sorted(by_path) == ["a.html", "busy.html", "flaky.html", "latin1.html"]
     assert by_path["latin1.html"].encoding == "iso8859-1"
+    # A re-run replays the archive: the refused responses in it (PDF, image, cut-off body) stay refused.
+    replayed = collect_source(source, DAY, fast_settings(tmp_path))
+    assert replayed.replayed and [(d.url, d.raw_text) for d in replayed.documents] == [
+        (d.url, d.raw_text) for d in collected.documents
+    ]
     assert "réunis jeudi à Bruxelles" in by_path["latin1.html"].raw_text
     assert server.headers_of("/news/a.html")[0]["User-Agent"] == Settings().user_agent
     # 8 of the 12 attempted article URLs failed (a robots.txt refusal is a decision, not an attempt).

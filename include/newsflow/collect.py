@@ -130,10 +130,12 @@ def _fetch_live(
 
 
 def _replay(source: SourceSpec, day: date, archive: Path) -> Collected:
+    """The archived day again. The WARC keeps every response, refused ones too (a PDF, a cut-off
+    body, an unchanged page); the fetch log says which ones were used as articles."""
     log = from_table(lake.read_table(archive / FETCH_LOG_FILE), FetchLogEntry)
-    documents = [
-        _document(result, source, day) for result in read_warc(archive / WARC_FILE) if _is_article(result)
-    ]
+    used = {row.url for row in log if row.role == "article" and row.status == 200 and row.error_class is None}
+    responses = read_warc(archive / WARC_FILE)
+    documents = [_document(r, source, day) for r in responses if _is_article(r) and r.url in used]
     return Collected(documents, log, replayed=True)
 
 
