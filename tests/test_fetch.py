@@ -3,6 +3,7 @@ with a clear reason; feeds, sitemaps, robots.txt, retries, limits, archive repla
 
 from __future__ import annotations
 
+import gzip
 import time
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pendulum
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from newsflow import pipeline
 from newsflow.archive import WARC_FILE, archive_dir, read_warc
@@ -58,6 +60,11 @@ def server():
             "/news/c.html": html(article_page("Sommet de l'OTAN : troisième article", "Moscou proteste.")),
             "/news/d.html": html(
                 article_page("Sommet de l'OTAN : quatrième article", "Pékin appelle au calme.")
+            ),
+            "/news/gzipped.html": (
+                200,
+                {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+                gzip.compress(article_page("Page compressée par le serveur", "Le contenu arrive en gzip.")),
             ),
             "/news/latin1.html": html(
                 article_page("Défense européenne à Bruxelles", charset="iso-8859-1"), "text/html"
@@ -113,6 +120,7 @@ def outcomes(collected) -> dict[str, tuple[int | None, str | None]]:  # type: ig
 def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> None:
     paths = [
         "/news/a.html",
+        "/news/gzipped.html",
         "/missing.html",
         "/flaky.html",
         "/busy.html",
@@ -131,6 +139,7 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
     collected = collect_source(source, DAY, fast_settings(tmp_path))
     assert outcomes(collected) == {
         "a.html": (200, None),
+        "gzipped.html": (200, None),  # Content-Encoding: gzip, decoded by httpx
         "missing.html": (404, "http_404"),
         "flaky.html": (200, None),  # 500, then retried
         "busy.html": (200, None),  # 429 with Retry-After: 1, then retried
@@ -149,7 +158,18 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
     assert server.hits["/private/secret.html"] == 0
     assert time.monotonic() - started >= 1.0  # Retry-After was honoured
     by_path = {d.url.rsplit("/", 1)[-1]: d for d in collected.documents}
-    assert sorted(by_path) == ["a.html", "busy.html", "flaky.html", "latin1.html"]
+    assert sorted(by_path) == ["a.html", "busy.html", "flaky.html", "gzipped.html", "latin1.html"]
+    assert "Le contenu arrive en gzip." in by_path["gzipped.html"].raw_text
+    # The archive holds the decoded body, so it must not claim a gzip encoding other WARC tools would undo.
+    with (archive_dir(tmp_path / "data", "web", DAY) / WARC_FILE).open("rb") as warc:
+        encodings = {
+            record.rec_headers.get_header("WARC-Target-URI"): record.http_headers.get_header(
+                "Content-Encoding"
+            )
+            for record in ArchiveIterator(warc)
+            if record.rec_type == "response"
+        }
+    assert encodings[server.url("/news/gzipped.html")] is None
     assert by_path["latin1.html"].encoding == "iso8859-1"
     # A re-run replays the archive: the refused responses in it (PDF, image, cut-off body) stay refused.
     replayed = collect_source(source, DAY, fast_settings(tmp_path))
@@ -158,8 +178,8 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
     ]
     assert "réunis jeudi à Bruxelles" in by_path["latin1.html"].raw_text
     assert server.headers_of("/news/a.html")[0]["User-Agent"] == Settings().user_agent
-    # 8 of the 12 attempted article URLs failed (a robots.txt refusal is a decision, not an attempt).
-    assert fetch_failure_share(collected.log) == pytest.approx(8 / 12)
+    # 8 of the 13 attempted article URLs failed (a robots.txt refusal is a decision, not an attempt).
+    assert fetch_failure_share(collected.log) == pytest.approx(8 / 13)
     (robots_row,) = [row for row in collected.log if row.role == "robots" and "127.0.0.1:1/" in row.url]
     assert robots_row.error_class == "connection_error"
 

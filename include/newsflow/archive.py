@@ -19,6 +19,7 @@ from newsflow.lake import atomic_path
 WARC_FILE = "responses.warc.gz"
 ROLE_HEADER = "WARC-Newsflow-Role"  # article, feed, sitemap or robots: what the response was fetched as
 REQUESTED_URL_HEADER = "WARC-Newsflow-Requested-URI"  # before redirects; the id of the article
+_WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
 def archive_dir(data_dir: Path, source: str, day: date) -> Path:
@@ -32,8 +33,10 @@ def write_warc(path: Path, results: list[FetchResult]) -> Path:
         for result in results:
             if result.status is None:
                 continue
+            # httpx hands over the decoded body, so the wire-level headers would describe bytes we do not keep.
+            headers = [(k, v) for k, v in result.headers.items() if k not in _WIRE_HEADERS]
             http_headers = StatusAndHeaders(
-                str(result.status), list(result.headers.items()), protocol="HTTP/1.1", is_http_request=False
+                str(result.status), headers, protocol="HTTP/1.1", is_http_request=False
             )
             record = writer.create_warc_record(
                 result.final_url or result.url,
@@ -60,12 +63,7 @@ def read_warc(path: Path) -> list[FetchResult]:
             headers = record.rec_headers
             http = record.http_headers
             fetched_at = datetime.fromisoformat(headers.get_header("WARC-Date").replace("Z", "+00:00"))
-            # warcio decodes chunked/gzip transfer encodings; the stored headers may still name them.
-            response_headers = {
-                k.lower(): v
-                for k, v in http.headers
-                if k.lower() not in ("content-encoding", "transfer-encoding")
-            }
+            response_headers = {k.lower(): v for k, v in http.headers}
             results.append(
                 FetchResult(
                     url=headers.get_header(REQUESTED_URL_HEADER) or headers.get_header("WARC-Target-URI"),
