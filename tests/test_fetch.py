@@ -186,10 +186,14 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
 
 def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path: Path) -> None:
     waits: list[float] = []
-    with Fetcher(fast_settings(tmp_path, host_delay_s=0.3), sleep=waits.append) as fetcher:
+    # A stopped clock: no time passes between requests, so each one waits the whole delay.
+    with Fetcher(
+        fast_settings(tmp_path, host_delay_s=0.3), sleep=waits.append, clock=lambda: 100.0
+    ) as fetcher:
         fetcher.get(server.url("/news/a.html"), "article")  # robots.txt first, then the page
         fetcher.get(server.url("/news/b.html"), "article")
-    assert len(waits) == 2 and all(0.2 < wait <= 0.3 for wait in waits)
+        fetcher.get("http://localhost:1/other-host.html", "article")  # another host: no wait for it
+    assert waits == [0.3, 0.3]
 
 
 def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) -> None:
