@@ -6,6 +6,7 @@ import io
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -78,10 +79,30 @@ def read_warc(path: Path) -> list[FetchResult]:
     return results
 
 
+@dataclass(frozen=True, slots=True)
+class SeenUrl:
+    """One row of the seen-URL state."""
+
+    first_seen: date
+    last_seen: date
+    content_hash: str | None  # of the last 200 response's body (articles only)
+    etag: str | None
+    last_modified: str | None
+
+    def is_new_on(self, day: date) -> bool:
+        """First fetched that very day: a re-run of the day treats it as new again."""
+        return self.first_seen == day
+
+    @property
+    def validators(self) -> dict[str, str]:
+        """ETag / Last-Modified of the last response, for a conditional GET."""
+        return {k: v for k, v in (("etag", self.etag), ("last_modified", self.last_modified)) if v}
+
+
 class SeenUrls:
     """SQLite table of every URL fetched: first/last day seen, content hash and HTTP validators.
 
-    A URL is new for a day when it was never seen, or first seen that very day (a re-run).
+    A URL is new for a day when it was never seen (lookup is None), or first seen that very day.
     """
 
     def __init__(self, path: Path) -> None:
@@ -102,24 +123,19 @@ class SeenUrls:
         finally:
             con.close()
 
-    def is_new(self, url: str, day: date) -> bool:
+    def lookup(self, url: str) -> SeenUrl | None:
+        """What is known of the URL, in one query; None when it was never fetched."""
         with self._connect() as con:
-            row = con.execute("select first_seen from seen_urls where url = ?", [url]).fetchone()
-        return row is None or row[0] == day.isoformat()
-
-    def last_seen(self, url: str) -> tuple[date | None, str | None]:
-        """(last day the URL was fetched, the content hash then), or (None, None) if never."""
-        with self._connect() as con:
-            row = con.execute("select last_seen, content_hash from seen_urls where url = ?", [url]).fetchone()
-        return (date.fromisoformat(row[0]), row[1]) if row else (None, None)
-
-    def validators(self, url: str) -> dict[str, str]:
-        """The ETag / Last-Modified of the URL's last 200 response, for a conditional GET."""
-        with self._connect() as con:
-            row = con.execute("select etag, last_modified from seen_urls where url = ?", [url]).fetchone()
+            row = con.execute(
+                "select first_seen, last_seen, content_hash, etag, last_modified from seen_urls where url = ?",
+                [url],
+            ).fetchone()
         if row is None:
-            return {}
-        return {key: value for key, value in zip(("etag", "last_modified"), row, strict=True) if value}
+            return None
+        first_seen, last_seen, content_hash, etag, last_modified = row
+        return SeenUrl(
+            date.fromisoformat(first_seen), date.fromisoformat(last_seen), content_hash, etag, last_modified
+        )
 
     def record(
         self, url: str, source: str, day: date, content_hash: str | None, headers: dict[str, str]

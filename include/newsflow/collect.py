@@ -93,21 +93,25 @@ def _fetch_live(
         for done, url in enumerate(todo):
             if done % PROGRESS_EVERY == 0:
                 LOGGER.info("%s: %d of %d article URLs done", source.name, done, len(todo))
-            if state.is_new(url, day):
+            seen = state.lookup(url)
+            if seen is None or seen.is_new_on(day):
                 fetched.append(fetcher.get(url, "article"))
                 continue
-            last_seen, last_hash = state.last_seen(url)
             updated = unique[url].updated
-            if updated is None or last_seen is None or updated <= last_seen:
+            if updated is None or updated <= seen.last_seen:
                 skipped.append(
-                    _skip(url, source, day, "already_seen", f"fetched on {last_seen}, not updated since")
+                    _skip(url, source, day, "already_seen", f"fetched on {seen.last_seen}, not updated since")
                 )
                 continue
             # The listing says the page changed: ask conditionally, keep it only if the body did change.
-            result = fetcher.get(url, "article", state.validators(url))
-            if result.ok and result.status == 200 and hashlib.sha256(result.body).hexdigest() == last_hash:
+            result = fetcher.get(url, "article", seen.validators)
+            if (
+                result.ok
+                and result.status == 200
+                and hashlib.sha256(result.body).hexdigest() == seen.content_hash
+            ):
                 result = result.failed(
-                    "unchanged", f"listed as updated on {updated}, same content as on {last_seen}"
+                    "unchanged", f"listed as updated on {updated}, same content as on {seen.last_seen}"
                 )
             fetched.append(result)
         fetched.extend(fetcher.robots_log)
@@ -166,7 +170,8 @@ def _discover(
 def _fetch_listing(fetcher: Fetcher, state: SeenUrls, url: str, role: str, parse, fetched: list[FetchResult]):  # type: ignore[no-untyped-def]
     """Fetch a feed or sitemap with a conditional GET and parse it; None when it failed, did not
     change (304) or did not parse (the fetch result then records why)."""
-    result = fetcher.get(url, role, state.validators(url))
+    seen = state.lookup(url)
+    result = fetcher.get(url, role, seen.validators if seen else None)
     fetched.append(result)
     if not result.ok or result.status == 304:
         return None
