@@ -255,7 +255,10 @@ def summarise_day(day: date, settings: Settings) -> dict[str, int]:
     duplicates = sum(1 for value in articles.column("duplicate_of").to_pylist() if value is not None)
     fetch_log = lake.read_partition(settings.lake_dir, "fetch_log", day)
     return {
-        "read": len(_read_staged(settings, day, "raw", RawDocument)),
+        "read": sum(
+            lake.count_rows(staging_path(settings, day, f"raw_{source.name}"))
+            for source in load_sources(settings)
+        ),  # from the Parquet footers: the raw HTML need not be read again to be counted
         "fetch_errors": sum(1 for e in fetch_log.column("error_class").to_pylist() if e is not None),
         "clean": articles.num_rows,
         "quarantined": lake.read_partition(settings.lake_dir, "quarantine", day).num_rows,
