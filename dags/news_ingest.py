@@ -1,15 +1,18 @@
 """## news_ingest
 Nightly: collect every configured source (one mapped task per source: read a folder, or fetch URL
-lists, RSS/Atom feeds and sitemaps politely, archiving every response as WARC), extract and clean
-articles, detect language, mark exact duplicates and near-duplicate stories, validate with Great
-Expectations (failures go to the quarantine partition with their reasons), publish the day's
-Parquet partitions, extract gazetteer mentions and NER entity candidates, load the new partitions
-into DuckDB and render the mentions chart (`data/reports/mentions.png`, `mentions.html`).
-`check_fetch_health` fails the run, after publishing, when too many article fetches failed.
+lists, RSS/Atom feeds and sitemaps politely, archiving every response as WARC) into raw shards of
+at most 500 documents; run the per-document work on each shard (one mapped task per shard:
+extract and clean, detect language, hash and sign for duplicates, gazetteer mentions and NER
+candidates); then, on the day's columns, mark URL and exact duplicates and near-duplicate stories
+against the stored signatures, validate with Great Expectations (failures go to the quarantine
+partition with their reasons), publish the day's Parquet partitions, load them into DuckDB and
+render the mentions chart (`data/reports/mentions.png`, `mentions.html`). `check_fetch_health`
+fails the run, after publishing, when too many article fetches failed.
 
-Partition key: the run's logical date. Each task writes its own staging file or lake partition and
-hands on only its path, so any task can be retried alone and a re-run replaces the day (web
-sources are replayed from the day's archive). Logic lives in the `newsflow` package
+Partition key: the run's logical date. Each task writes its own staging files or lake partitions
+and hands on only paths, so any task can be retried alone (a shard's output is written whole or
+not at all) and a re-run replaces the day (web sources are replayed from the day's archive). More
+workers share the day by taking shards. Logic lives in the `newsflow` package
 (`include/newsflow`); this file only wires it.
 """
 
@@ -22,9 +25,8 @@ from airflow.sdk.exceptions import AirflowFailException
 ARTICLES_ASSET = Asset("newsflow_articles")
 # Bounds concurrent HTTP fetching across runs and sources; created by `make demo` / `make airflow`.
 HTTP_POOL = "newsflow_http"
-# newsflow.pipeline step names: a chain up to publish, then independent readers of the partition.
-CHAIN_STEPS = ("extract", "detect_languages", "find_duplicates", "validate_batch", "publish")
-PARALLEL_STEPS = ("extract_mentions", "discover_candidates")
+# newsflow.pipeline whole-day steps, in order, after the per-shard pass.
+DAY_STEPS = ("find_duplicates", "validate_batch", "publish")
 
 
 @dag(
@@ -50,7 +52,7 @@ def news_ingest():
         return [source.name for source in load_sources(Settings.from_env())]
 
     @task(pool=HTTP_POOL, retries=3, map_index_template="{{ source_name }}")
-    def collect(source: str, ds: str | None = None) -> str:
+    def collect(source: str, ds: str | None = None) -> list[str]:
         from airflow.sdk import get_current_context
 
         from newsflow.pipeline import run_collect_one
@@ -60,6 +62,24 @@ def news_ingest():
             return run_collect_one(source, ds)
         except (ValueError, FileNotFoundError) as exc:  # configuration errors: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
+
+    @task
+    def list_shards(ds: str | None = None) -> list[str]:
+        from newsflow.pipeline import run_list_shards
+
+        return run_list_shards(ds)
+
+    @task(map_index_template="{{ shard_name }}")
+    def process_shard(shard: str) -> str:
+        from pathlib import Path
+
+        from airflow.sdk import get_current_context
+
+        from newsflow.pipeline import process_one
+        from newsflow.settings import Settings
+
+        get_current_context()["shard_name"] = "/".join(Path(shard).parts[-2:])  # source/shard-N
+        return process_one(shard, Settings.from_env())
 
     @task
     def run_step(step: str, ds: str | None = None) -> str:
@@ -90,19 +110,17 @@ def news_ingest():
         except FetchHealthError as exc:  # the same log gives the same share: no retry
             raise AirflowFailException(str(exc)) from exc
 
-    def step_task(step: str):
+    def day_task(step: str):
         outlets = [ARTICLES_ASSET] if step == "publish" else []
-        return run_step.override(task_id=step, outlets=outlets)(step)
+        # A day with no documents maps process_shard over nothing (skipped): it is still published.
+        trigger_rule = "none_failed" if step == DAY_STEPS[0] else "all_success"
+        return run_step.override(task_id=step, outlets=outlets, trigger_rule=trigger_rule)(step)
 
-    chain_tasks = [step_task(step) for step in CHAIN_STEPS]
-    chain(
-        collect.expand(source=list_sources()),
-        *chain_tasks,
-        [step_task(step) for step in PARALLEL_STEPS],
-        build_warehouse(),
-        render_report(),
-    )
-    chain_tasks[-1] >> check_fetch_health()
+    shards = list_shards()
+    collect.expand(source=list_sources()) >> shards
+    day_tasks = [day_task(step) for step in DAY_STEPS]
+    chain(process_shard.expand(shard=shards), *day_tasks, build_warehouse(), render_report())
+    day_tasks[-1] >> check_fetch_health()
 
 
 news_ingest()

@@ -14,13 +14,13 @@ from conftest import PROJECT_DIR
 CHAIN = [
     "list_sources",
     "collect",
-    "extract",
-    "detect_languages",
+    "list_shards",
+    "process_shard",
     "find_duplicates",
     "validate_batch",
     "publish",
 ]
-AFTER_PUBLISH = {"extract_mentions", "discover_candidates"}
+AFTER_PUBLISH = {"build_warehouse", "check_fetch_health"}
 
 
 @pytest.fixture(scope="module")
@@ -47,19 +47,18 @@ def test_every_dag_file_imports_and_is_configured(dagbag) -> None:
 
 def test_news_ingest_wires_one_task_per_stage_and_the_lake_asset(dagbag) -> None:
     dag = dagbag.dags["news_ingest"]
-    assert set(dag.task_ids) == {
-        *CHAIN,
-        *AFTER_PUBLISH,
-        "build_warehouse",
-        "render_report",
-        "check_fetch_health",
-    }
+    assert set(dag.task_ids) == {*CHAIN, *AFTER_PUBLISH, "render_report"}
     for upstream, downstream in zip(CHAIN, CHAIN[1:], strict=False):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
-    assert dag.get_task("publish").downstream_task_ids == AFTER_PUBLISH | {"check_fetch_health"}
+    assert dag.get_task("publish").downstream_task_ids == AFTER_PUBLISH
     collect = dag.get_task("collect")
     assert collect.pool == "newsflow_http" and collect.retries == 3
-    assert dag.get_task("build_warehouse").upstream_task_ids == AFTER_PUBLISH
+    # The per-document work is one mapped task per shard, over the shards that collect wrote.
+    assert (
+        dag.get_task("process_shard").op_kwargs_expand_input.value["shard"].operator.task_id == "list_shards"
+    )
+    # A day without documents maps process_shard over nothing, and is still published.
+    assert dag.get_task("find_duplicates").trigger_rule == "none_failed"
     assert dag.get_task("build_warehouse").downstream_task_ids == {"render_report"}
     assert [o.name for o in dag.get_task("publish").outlets] == ["newsflow_articles"]
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from newsflow.dedup import content_hash, mark_exact_duplicates
 from newsflow.language import detect_language
-from newsflow.schema import Article
 
 from conftest import seed_text
 
@@ -32,22 +29,8 @@ def test_content_hash_ignores_case_accents_punctuation_and_spacing() -> None:
     assert content_hash("L'OTAN a déclaré oui") != content_hash("L'OTAN a déclaré non")
 
 
-def article(article_id: str, text: str) -> Article:
-    return Article(article_id, "test", None, f"{article_id}.txt", date(2024, 7, 10), text=text)
-
-
 def test_exact_duplicates_point_to_the_first_copy_today_or_earlier() -> None:
+    texts = {"a": "Un texte.", "b": "UN TEXTE !", "c": "Texte publié hier.", "d": "Autre chose."}
+    hashes = [content_hash(text) for text in texts.values()] + [None]  # e: empty text, no hash
     earlier = {content_hash("Texte publié hier."): "old"}
-    marked = mark_exact_duplicates(
-        [
-            article("a", "Un texte."),
-            article("b", "UN TEXTE !"),
-            article("c", "Texte publié hier."),
-            article("d", "Autre chose."),
-            article("e", ""),
-        ],
-        earlier,
-    )
-    assert [a.duplicate_of for a in marked] == [None, "a", "old", None, None]
-    assert marked[0].content_hash == marked[1].content_hash
-    assert marked[4].content_hash is None  # empty text: nothing to compare, validation quarantines it
+    assert mark_exact_duplicates([*texts, "e"], hashes, earlier) == [None, "a", "old", None, None]

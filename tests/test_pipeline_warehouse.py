@@ -92,9 +92,9 @@ def test_bad_inputs_end_clean_or_quarantined_and_the_rest_is_kept(tmp_path: Path
     )
     assert quarantine == {
         "binary.txt": "read: binary_content: not text in any known encoding",
-        "empty.txt": "validate: expect_column_value_lengths_to_be_between(text), expect_column_values_to_not_be_null(language), "
+        "empty.txt": "validate: expect_column_values_to_be_between(text_chars), expect_column_values_to_not_be_null(language), "
         "expect_column_values_to_not_be_null(title)",
-        "boilerplate.txt": "validate: expect_column_value_lengths_to_be_between(text), "
+        "boilerplate.txt": "validate: expect_column_values_to_be_between(text_chars), "
         "expect_column_values_to_not_be_null(language)",
     }
     assert rows(settings, "select language, title from articles where source_path = 'latin1.txt'") == [
@@ -145,21 +145,25 @@ def test_html_pages_bring_their_dates_and_a_language_disagreement_is_flagged(tmp
 def test_every_model_builds_on_an_empty_lake(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "empty")
     build_warehouse(settings)
-    for name, _, _ in sql_models(settings.sql_dir):
+    for name in (m.name for m in sql_models(settings.sql_dir)):
         assert rows(settings, f"select count(*) from {name}") == [(0,)] or name == "entities"
     assert rows(settings, "select count(*) from entities")[0][0] >= 12
 
 
 def test_every_sql_model_states_its_grain_and_materialization() -> None:
     models = sql_models(Settings().sql_dir)
-    assert [name for name, _, _ in models][:2] == ["stg_articles", "stg_mentions"]
-    for name, materialized, sql in models:
-        assert sql.startswith(f"-- {name}: one row per"), name
-        assert materialized in ("table", "view")
+    assert [m.name for m in models][:2] == ["stg_articles", "stg_mentions"]
+    for model in models:
+        assert model.sql.startswith(f"-- {model.name}: one row per"), model.name
+        assert model.materialized in ("table", "view", "incremental")
+        # An incremental model refreshes whole weeks: it must read only the weeks it is asked for.
+        assert (model.materialized == "incremental") == ("refresh_weeks" in model.sql), model.name
 
 
 def test_missing_step_date_fails_loudly(settings: Settings) -> None:
     with pytest.raises(ValueError, match="logical date"):
-        pipeline.run_step("collect", None, settings)
+        pipeline.run_step("publish", None, settings)
+    with pytest.raises(ValueError, match="logical date"):
+        pipeline.run_collect_one("seeds", None, settings)
     with pytest.raises(ValueError, match="unknown step"):
         pipeline.run_step("nope", "2024-07-10", settings)

@@ -115,7 +115,7 @@ def extract(
 
     Example: newsflow extract page.html --url https://example.org/a --json
     """
-    from newsflow import pipeline, sources
+    from newsflow import process, sources
     from newsflow.schema import RawDocument
 
     if path == "-":
@@ -127,11 +127,11 @@ def extract(
         raw = dataclasses.replace(sources.read_file(Path(path), path, "cli", date.today()), url=url)
         if raw.read_error:
             raise click.ClickException(f"{path}: {raw.read_error}")
-    article = pipeline.build_article(raw)
+    article = process.build_article(raw)
     if not as_json:
         typer.echo(article.text)
         return
-    record = dataclasses.asdict(pipeline.with_language(article))
+    record = dataclasses.asdict(process.with_language(article))
     typer.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
 
 

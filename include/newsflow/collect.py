@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from newsflow.feeds import FeedError, Link, parse_feed, parse_sitemap
 from newsflow.fetch import Fetcher, FetchResult, normalise_url
 from newsflow.schema import FetchLogEntry, RawDocument, from_table, to_table
 from newsflow.settings import Settings
-from newsflow.sources import SourceSpec, declared_charset, decode_bytes, read_folder
+from newsflow.sources import SourceSpec, declared_charset, decode_bytes, iter_folder
 
 LOGGER = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ POLICY_SKIPS = {"already_seen", "duplicate_url", "robots_disallowed", "unchanged
 
 @dataclass(frozen=True, slots=True)
 class Collected:
-    documents: list[RawDocument]
+    documents: Iterable[RawDocument]  # a folder's are read lazily, one file at a time
     log: list[FetchLogEntry]
     replayed: bool = False
 
@@ -53,8 +54,8 @@ def collect_source(
     `offline` replays archived days only: a web source without an archive for `day` yields nothing.
     """
     if source.kind == "folder":
-        documents = read_folder(Path(source.location), day, source.name)
-        return Collected([dataclasses.replace(d, language_hint=source.language) for d in documents], [])
+        documents = iter_folder(Path(source.location), day, source.name)
+        return Collected((dataclasses.replace(d, language_hint=source.language) for d in documents), [])
     archive = archive_dir(settings.data_dir, source.name, day)
     if (archive / WARC_FILE).exists() and (archive / FETCH_LOG_FILE).exists():
         LOGGER.info("replaying %s for %s from %s", source.name, day, archive)
@@ -128,7 +129,7 @@ def _fetch_live(
             has_body = result.role == "article" and result.status == 200  # a 304 carries no body
             body_hash = hashlib.sha256(result.body).hexdigest() if has_body else None
             state.record(result.url, source.name, day, body_hash, result.headers)
-    documents = [_document(result, source, day) for result in fetched if _is_article(result)]
+    documents = _documents([result for result in fetched if _is_article(result)], source, day)
     LOGGER.info("%s: %d articles fetched, %d log rows", source.name, len(documents), len(log))
     return Collected(documents, log)
 
@@ -139,7 +140,7 @@ def _replay(source: SourceSpec, day: date, archive: Path) -> Collected:
     log = from_table(lake.read_table(archive / FETCH_LOG_FILE), FetchLogEntry)
     used = {row.url for row in log if row.role == "article" and row.status == 200 and row.error_class is None}
     responses = read_warc(archive / WARC_FILE)
-    documents = [_document(r, source, day) for r in responses if _is_article(r) and r.url in used]
+    documents = _documents([r for r in responses if _is_article(r) and r.url in used], source, day)
     return Collected(documents, log, replayed=True)
 
 
@@ -186,7 +187,11 @@ def _is_article(result: FetchResult) -> bool:
     return result.role == "article" and result.ok and result.status == 200
 
 
-def _document(result: FetchResult, source: SourceSpec, day: date) -> RawDocument:
+def _documents(responses: list[FetchResult], source: SourceSpec, day: date) -> list[RawDocument]:
+    return [_document(result, source, day, position) for position, result in enumerate(responses)]
+
+
+def _document(result: FetchResult, source: SourceSpec, day: date, position: int) -> RawDocument:
     declared = result.charset or declared_charset(result.body)
     text, encoding = decode_bytes(result.body, declared)
     error = None if text is not None else "binary_content: not text in any known encoding"
@@ -202,6 +207,7 @@ def _document(result: FetchResult, source: SourceSpec, day: date) -> RawDocument
         result.fetched_at,
         error,
         source.language,
+        position,
     )
 
 

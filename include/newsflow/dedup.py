@@ -1,33 +1,27 @@
-"""Duplicates: exact copies by a hash of the normalised text; near-duplicate stories by MinHash LSH."""
+"""Duplicates: exact copies by a hash of the normalised text; near-duplicate stories by MinHash LSH.
+
+Each article's hash and story signature are computed once, in its shard, and kept in the lake's
+`signatures` dataset when it is published, so later days compare against stored signatures
+instead of re-reading and re-shingling the history.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
-from datasketch import MinHash, MinHashLSH
-
-from newsflow.schema import Article
-from newsflow.settings import Settings
+import duckdb
+import pyarrow as pa
+from datasketch import MinHash
+from datasketch.hashfunc import sha1_hash32
 
 # Story shingles are pairs of consecutive content words; words under 4 letters are mostly function
 # words ("le", "des", "qui") that make unrelated French articles look alike.
 MIN_CONTENT_WORD_CHARS = 4
 # Fixed so signatures (and so story ids) are the same on every run and machine.
 MINHASH_SEED = 1
-
-
-@dataclass(frozen=True, slots=True)
-class StoryRef:
-    """An already-clustered article that new articles can join."""
-
-    article_id: str
-    story_id: str
-    text: str
 
 
 def _words(text: str) -> list[str]:
@@ -41,71 +35,82 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(_words(text)).encode("utf-8")).hexdigest()
 
 
-def mark_exact_duplicates(articles: list[Article], earlier: Mapping[str, str]) -> list[Article]:
-    """Set `content_hash` on every article and `duplicate_of` to the first article with the same hash.
-
-    `earlier` maps content hashes of previous days to their article ids; within the batch the
-    first article in order wins, so the result is the same on every re-run.
-    """
+def mark_exact_duplicates(
+    article_ids: Sequence[str], hashes: Sequence[str | None], earlier: Mapping[str, str]
+) -> list[str | None]:
+    """`duplicate_of` of each article: the first article with the same content hash, from
+    `earlier` days (hash -> article id) or earlier in this list; None for a first copy and for an
+    article without a hash (no text to compare: validation quarantines it)."""
     first_by_hash = dict(earlier)
     marked = []
-    for article in articles:
-        if not article.text.strip():  # nothing to compare; validation quarantines it
-            marked.append(article)
-            continue
-        digest = content_hash(article.text)
-        first = first_by_hash.setdefault(digest, article.article_id)
-        duplicate_of = first if first != article.article_id else None
-        marked.append(dataclasses.replace(article, content_hash=digest, duplicate_of=duplicate_of))
+    for article_id, digest in zip(article_ids, hashes, strict=True):
+        first = first_by_hash.setdefault(digest, article_id) if digest is not None else article_id
+        marked.append(first if first != article_id else None)
     return marked
 
 
-def story_shingles(text: str) -> set[str]:
+def story_shingles(text: str) -> frozenset[int]:
+    """32-bit hashes of the pairs of consecutive content words (hashed once, stored, compared)."""
     words = [w for w in _words(text) if len(w) >= MIN_CONTENT_WORD_CHARS]
-    return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    return frozenset(sha1_hash32(f"{a} {b}".encode()) for a, b in zip(words, words[1:], strict=False))
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+def minhash_of(shingles: frozenset[int], bands: int) -> tuple[int, ...]:
+    """The MinHash signature of a hashed shingle set; empty for an empty set."""
+    if not shingles:
+        return ()
+    signature = MinHash(num_perm=bands, seed=MINHASH_SEED, hashfunc=int)
+    signature.update_batch(sorted(shingles))
+    return tuple(int(v) for v in signature.hashvalues)
 
 
-def assign_story_ids(articles: list[Article], earlier: list[StoryRef], settings: Settings) -> list[Article]:
-    """Give every article a `story_id`: the story of the first earlier or same-day article it
-    nearly duplicates, else its own id.
+def story_signature(text: str, bands: int) -> tuple[list[int], list[int]]:
+    """(MinHash values, sorted shingle hashes) of a text: what story clustering stores and compares."""
+    shingles = story_shingles(text)
+    return list(minhash_of(shingles, bands)), sorted(shingles)
 
-    MinHash LSH finds candidates cheaply; each candidate is then confirmed with the exact Jaccard
-    similarity of the shingle sets against `settings.story_min_jaccard`, so LSH only costs time,
-    never a wrong merge. Order decides ties (earlier days first), so re-runs give the same ids.
+
+def assign_story_ids(new: pa.Table, earlier: pa.Table, min_jaccard: float) -> list[str]:
+    """The story of each `new` article: that of the first earlier or same-day article it nearly
+    duplicates, else its own id.
+
+    Both tables have `article_id`, `story_id` (null for new articles), `minhash` and `shingles`,
+    in order (earlier days first). LSH with one MinHash row per band: two articles are candidates
+    when any band value agrees (a join in DuckDB, which scales with the window, not with Python
+    objects), and a candidate counts only when the exact Jaccard of the shingle sets reaches
+    `min_jaccard`, so LSH only costs time, never a wrong merge. Order decides ties, so re-runs give
+    the same ids; `earlier` may be only the history, or any superset of the articles that can match.
     """
-    bands = settings.story_lsh_bands
-    lsh = MinHashLSH(num_perm=bands, params=(bands, 1))  # one row per band: see Settings
-    shingles: list[set[str]] = []
-    stories: list[str] = []
-
-    def add(story_id: str, text_shingles: set[str]) -> int:
-        index = len(stories)
-        stories.append(story_id)
-        shingles.append(text_shingles)
-        if text_shingles:
-            lsh.insert(index, _signature(text_shingles, bands))
-        return index
-
-    for ref in earlier:
-        add(ref.story_id, story_shingles(ref.text))
-    assigned = []
-    for article in articles:
-        own = story_shingles(article.text)
-        matches = []
-        if own:
-            candidates = lsh.query(_signature(own, bands))
-            matches = [i for i in candidates if jaccard(own, shingles[i]) >= settings.story_min_jaccard]
-        story_id = stories[min(matches)] if matches else article.article_id
-        add(story_id, own)
-        assigned.append(dataclasses.replace(article, story_id=story_id))
-    return assigned
-
-
-def _signature(shingles: set[str], num_perm: int) -> MinHash:
-    signature = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
-    signature.update_batch([s.encode("utf-8") for s in sorted(shingles)])
-    return signature
+    columns = ["article_id", "story_id", "minhash", "shingles"]
+    offset = earlier.num_rows
+    signatures = pa.concat_tables(
+        [earlier.select(columns), new.select(columns).cast(earlier.select(columns).schema)]
+    ).append_column("ord", pa.array(range(offset + new.num_rows), pa.int64()))
+    with duckdb.connect() as con:
+        con.register("signatures", signatures)
+        matches = con.execute(
+            """
+            with bands as (
+                select ord, generate_subscripts(minhash, 1) as band, unnest(minhash) as value from signatures
+            ),
+            pairs as (
+                select distinct n.ord as new_ord, o.ord as old_ord
+                from bands as n join bands as o on n.band = o.band and n.value = o.value and o.ord < n.ord
+                where n.ord >= $offset
+            ),
+            scored as (
+                select p.*, len(list_intersect(n.shingles, o.shingles)) as shared, len(n.shingles) + len(o.shingles) as total
+                from pairs as p join signatures as n on n.ord = p.new_ord join signatures as o on o.ord = p.old_ord
+            )
+            select new_ord, min(old_ord) from scored
+            where shared / (total - shared) >= $min_jaccard
+            group by new_ord
+            """,
+            {"offset": offset, "min_jaccard": min_jaccard},
+        ).fetchall()
+    first_match = dict(matches)
+    ids = signatures.column("article_id").to_pylist()
+    stories = [story or ids[i] for i, story in enumerate(earlier.column("story_id").to_pylist())]
+    for ord_ in range(offset, len(ids)):  # in order: a same-day match already has its story
+        stories.append(stories[first_match[ord_]] if ord_ in first_match else ids[ord_])
+    return stories[offset:]

@@ -5,17 +5,22 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from newsflow.schema import to_table
+
 PART_FILE = "part-0.parquet"
+# What the warehouse loads; `signatures` is the history index that only the dedup step reads.
 DATASETS = ("articles", "quarantine", "mentions", "candidates", "fetch_log")
+SIGNATURES = "signatures"
 
 
 def partition_dir(lake_dir: Path, dataset: str, day: date) -> Path:
@@ -44,8 +49,47 @@ def write_table_atomic(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def write_partition(table: pa.Table, lake_dir: Path, dataset: str, day: date) -> Path:
+def write_shards(
+    records: Iterable[Any],
+    record_type: type,
+    folder: Path,
+    max_rows: int,
+    max_bytes: int,
+    size: Callable[[Any], int],
+) -> list[Path]:
+    """Replace `folder` with the records as numbered Parquet shards of at most `max_rows` rows and
+    about `max_bytes` (as measured by `size`), streaming: one shard is in memory at a time."""
+    building = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}.tmp")
+    building.mkdir(parents=True)
+    names: list[str] = []
+    batch: list[Any] = []
+    batch_bytes = 0
+
+    def flush() -> None:
+        names.append(f"shard-{len(names):05d}.parquet")
+        pq.write_table(to_table(batch, record_type), building / names[-1], compression="zstd")
+        batch.clear()
+
+    try:
+        for record in records:
+            batch.append(record)
+            batch_bytes += size(record)
+            if len(batch) >= max_rows or batch_bytes >= max_bytes:
+                flush()
+                batch_bytes = 0
+        if batch:
+            flush()
+        shutil.rmtree(folder, ignore_errors=True)
+        building.rename(folder)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return [folder / name for name in names]
+
+
+def write_partition(table: pa.Table | pa.RecordBatchReader, lake_dir: Path, dataset: str, day: date) -> Path:
     """Replace the day's partition of `dataset` with `table` (an empty table still makes a partition).
+
+    A RecordBatchReader is written batch by batch, so a large day never sits in memory whole.
 
     The new partition is built in a hidden sibling folder and renamed into place, so a crash
     leaves either the old partition or the new one, never a mix.
@@ -56,7 +100,9 @@ def write_partition(table: pa.Table, lake_dir: Path, dataset: str, day: date) ->
     retired = final.with_name(f".{final.name}.{uuid.uuid4().hex}.old")
     staging.mkdir()
     try:
-        pq.write_table(table, staging / PART_FILE, compression="zstd")
+        with pq.ParquetWriter(staging / PART_FILE, table.schema, compression="zstd") as writer:
+            for batch in table.to_batches() if isinstance(table, pa.Table) else table:
+                writer.write_batch(batch)
         if final.exists():
             final.rename(retired)
         staging.rename(final)
@@ -74,11 +120,11 @@ def count_rows(path: Path) -> int:
     return pq.read_metadata(path).num_rows
 
 
-def read_partition(lake_dir: Path, dataset: str, day: date) -> pa.Table:
+def read_partition(lake_dir: Path, dataset: str, day: date, columns: list[str] | None = None) -> pa.Table:
     path = partition_dir(lake_dir, dataset, day) / PART_FILE
     if not path.exists():
         raise FileNotFoundError(f"no {dataset} partition for {day}: {path} is missing")
-    return pq.read_table(path)
+    return pq.read_table(path, columns=columns)
 
 
 def partition_files(lake_dir: Path, dataset: str) -> list[Path]:
@@ -86,16 +132,21 @@ def partition_files(lake_dir: Path, dataset: str) -> list[Path]:
     return sorted((lake_dir / dataset).glob(f"ingest_date=*/{PART_FILE}"))
 
 
-def read_before(
-    lake_dir: Path, dataset: str, day: date, columns: list[str], since: date | None = None
-) -> pa.Table | None:
-    """`columns` of every partition strictly before `day` (and from `since` on); None when there is none.
+def files_before(lake_dir: Path, dataset: str, day: date, since: date | None = None) -> list[Path]:
+    """Part files of every partition strictly before `day` (and from `since` on), oldest first.
 
     Only earlier days count, so re-running a day never sees its own previous output.
     """
     first = f"ingest_date={since.isoformat()}" if since else ""
     last = f"ingest_date={day.isoformat()}"
-    files = [p for p in partition_files(lake_dir, dataset) if first <= p.parent.name < last]
+    return [p for p in partition_files(lake_dir, dataset) if first <= p.parent.name < last]
+
+
+def read_before(
+    lake_dir: Path, dataset: str, day: date, columns: list[str], since: date | None = None
+) -> pa.Table | None:
+    """`columns` of every partition strictly before `day` (and from `since` on); None when there is none."""
+    files = files_before(lake_dir, dataset, day, since)
     if not files:
         return None
     return pads.dataset([str(p) for p in files], format="parquet").to_table(columns=columns)

@@ -1,182 +1,334 @@
-"""The stages composed for one ingest day; the CLI runs them in a row, the DAG one task each.
+"""The stages composed for one ingest day: sources → raw shards → per-shard pass → whole-day steps.
 
-Every step reads the previous step's staging file and writes its own, so a task can be retried
-alone and XCom only ever carries paths and counts.
+`collect_one` writes a source's documents as raw shards of bounded size; `process_one` runs the
+per-document work of one shard (the DAG maps it over the shards, the CLI runs a process pool);
+`find_duplicates`, `validate_batch` and `publish` then work on the day's columns through DuckDB
+and Arrow, never on a list of Python objects. Every step reads the files the one before wrote, so
+a task can be retried alone and XCom carries only paths. Staging is deleted once the day is
+published (a web source's raw archive stays).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import multiprocessing
+import os
+import shutil
+import uuid
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, timedelta
 from pathlib import Path
 
-from newsflow import candidates, dedup, entities, lake, validate
-from newsflow.clean import clean_text
+import duckdb
+import pyarrow as pa
+
+from newsflow import dedup, lake, process, validate
 from newsflow.collect import collect_source, fetch_failure_share
-from newsflow.extract import extract_html, extract_plain_text
-from newsflow.language import detect_language
 from newsflow.schema import (
-    Article,
-    Candidate,
+    ARTICLE_SCHEMA,
+    CANDIDATE_SCHEMA,
+    FETCH_LOG_SCHEMA,
+    MENTION_SCHEMA,
+    PROCESSED_SCHEMA,
+    QUARANTINE_SCHEMA,
+    SIGNATURE_SCHEMA,
     FetchLogEntry,
-    Mention,
-    QuarantinedArticle,
     RawDocument,
-    Record,
     from_table,
-    quarantine_from_table,
-    quarantine_table,
-    stable_id,
     to_table,
 )
 from newsflow.settings import Settings
-from newsflow.sources import load_sources
+from newsflow.sources import SourceSpec, load_sources
 
 LOGGER = logging.getLogger(__name__)
 
+# A shard whose worker process died (killed, out of memory) is tried again this many times in all.
+MAX_SHARD_ATTEMPTS = 3
+# The per-shard decisions of find_duplicates and validate_batch, joined by publish.
+DEDUP_FILE = "dedup.parquet"
+VALIDATION_FILE = "validation.parquet"
+DEDUP_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("position", pa.int64()),
+        ("reject_stage", pa.string()),  # read or collect; validation decides the rest
+        ("reject_reason", pa.string()),
+        ("content_hash", pa.string()),
+        ("duplicate_of", pa.string()),
+        ("story_id", pa.string()),
+    ]
+)
+VALIDATION_SCHEMA = pa.schema(
+    [("source", pa.string()), ("position", pa.int64()), ("failed_expectations", pa.list_(pa.string()))]
+)
 
-def build_article(raw: RawDocument) -> Article:
-    """Extract, clean and measure one decoded document."""
-    if raw.content_type == "text/html":
-        fetched_on = raw.fetched_at.date() if raw.fetched_at else None
-        extracted = extract_html(raw.raw_text, raw.url, max_date=fetched_on)
-    else:
-        extracted = extract_plain_text(raw.raw_text)
-    cleaned = clean_text(extracted.text, extracted.title)
-    return Article(
-        article_id=article_id_of(raw),
-        source=raw.source,
-        url=extracted.url or raw.url,
-        source_path=raw.source_path,
-        ingest_date=raw.ingest_date,
-        title=extracted.title,
-        author=extracted.author,
-        sitename=extracted.sitename,
-        description=extracted.description,
-        published_date=extracted.published_date,
-        published_date_source=extracted.published_date_source,
-        fetched_at=raw.fetched_at,
-        html_language=extracted.html_language or raw.language_hint,
-        text=cleaned.text,
-        raw_chars=len(raw.raw_text),
-        text_chars=len(cleaned.text),
-        removed=extracted.removed + cleaned.removed,
-        extraction_method=extracted.method,
+
+# --- staging layout ----------------------------------------------------------------------------
+
+
+def day_staging(settings: Settings, day: date) -> Path:
+    return settings.staging_dir / f"ingest_date={day.isoformat()}"
+
+
+def raw_shard_dir(settings: Settings, day: date, source: str) -> Path:
+    return day_staging(settings, day) / "raw" / source
+
+
+def processed_path(raw_shard: Path) -> Path:
+    """Where the per-shard pass writes the result of `raw_shard` (…/raw/S/shard-N → …/processed/S/shard-N)."""
+    return raw_shard.parents[2] / "processed" / raw_shard.parent.name / raw_shard.name
+
+
+def fetch_log_path(settings: Settings, day: date, source: str) -> Path:
+    return day_staging(settings, day) / "fetch_log" / f"{source}.parquet"
+
+
+# --- collection and the per-shard pass -----------------------------------------------------------
+
+
+def collect_one(source_name: str, day: date, settings: Settings, offline: bool = False) -> list[str]:
+    """Collect one configured source (the DAG maps this over the sources) into raw shards."""
+    source = _source_named(source_name, settings)
+    collected = collect_source(source, day, settings, offline=offline)
+    shards = lake.write_shards(
+        collected.documents,
+        RawDocument,
+        raw_shard_dir(settings, day, source.name),
+        max_rows=settings.shard_docs,
+        max_bytes=settings.shard_bytes,
+        size=lambda document: len(document.raw_text),
     )
-
-
-def article_id_of(raw: RawDocument) -> str:
-    return stable_id(raw.url) if raw.url else stable_id(raw.source, raw.source_path or "")
-
-
-def with_language(article: Article) -> Article:
-    language, probability = detect_language(article.text)
-    return dataclasses.replace(article, language=language, language_prob=probability)
-
-
-# --- steps: (day, settings) -> path of what they wrote --------------------------------------------
-
-
-def staging_path(settings: Settings, day: date, name: str) -> Path:
-    return settings.staging_dir / f"ingest_date={day.isoformat()}" / f"{name}.parquet"
-
-
-def collect_one(source_name: str, day: date, settings: Settings, offline: bool = False) -> Path:
-    """Collect one configured source (the DAG maps this over the sources) into staging."""
-    by_name = {source.name: source for source in load_sources(settings)}
-    if source_name not in by_name:
-        raise ValueError(f"no source named {source_name!r} in the configuration; known: {', '.join(by_name)}")
-    collected = collect_source(by_name[source_name], day, settings, offline=offline)
     lake.write_table_atomic(
-        to_table(collected.log, FetchLogEntry), staging_path(settings, day, f"fetch_log_{source_name}")
+        to_table(collected.log, FetchLogEntry), fetch_log_path(settings, day, source.name)
     )
-    return lake.write_table_atomic(
-        to_table(collected.documents, RawDocument), staging_path(settings, day, f"raw_{source_name}")
-    )
+    LOGGER.info("%s: %d raw shards for %s", source.name, len(shards), day)
+    return [str(shard) for shard in shards]
 
 
-def collect(day: date, settings: Settings, offline: bool = False) -> Path:
+def collect(day: date, settings: Settings, offline: bool = False) -> list[str]:
     """Collect every configured source, one after the other (the CLI's path)."""
-    for source in load_sources(settings):
-        collect_one(source.name, day, settings, offline=offline)
-    return staging_path(settings, day, "raw").parent
+    return [shard for s in load_sources(settings) for shard in collect_one(s.name, day, settings, offline)]
 
 
-def extract(day: date, settings: Settings) -> Path:
-    """Raw documents → cleaned articles; documents that are not text, or a URL a second source also
-    gave, go straight to quarantine."""
-    raws = _read_staged(settings, day, "raw", RawDocument)
-    first_source: dict[str, str] = {}
-    rejected = []
-    articles = []
-    for raw in raws:
-        article_id = article_id_of(raw)
-        reason = raw.read_error
-        if reason is None and article_id in first_source:
-            reason = f"duplicate_url: also collected from source {first_source[article_id]}"
-        first_source.setdefault(article_id, raw.source)
-        if reason is None:
-            articles.append(build_article(raw))
-            continue
-        stub = Article(
-            article_id,
-            raw.source,
-            raw.url,
-            raw.source_path,
-            raw.ingest_date,
-            fetched_at=raw.fetched_at,
-            raw_chars=raw.raw_bytes,
-        )
-        rejected.append(QuarantinedArticle(stub, "read" if raw.read_error else "collect", [reason]))
-    lake.write_table_atomic(quarantine_table(rejected), staging_path(settings, day, "rejected"))
-    return _save_articles(articles, settings, day, "extracted")
+def list_shards(day: date, settings: Settings) -> list[str]:
+    """The day's raw shards, in source order: what the per-shard task is mapped over."""
+    return [
+        str(shard)
+        for source in load_sources(settings)
+        for shard in sorted(raw_shard_dir(settings, day, source.name).glob("shard-*.parquet"))
+    ]
 
 
-def detect_languages(day: date, settings: Settings) -> Path:
-    articles = _load_articles(settings, day, "extracted")
-    return _save_articles([with_language(a) for a in articles], settings, day, "languages")
+def process_one(shard: str, settings: Settings, on_document: Callable[[], object] | None = None) -> str:
+    """The per-document pass over one raw shard; returns the processed shard's path."""
+    raw = Path(shard)
+    return str(process.process_shard(raw, processed_path(raw), settings, on_document))
+
+
+def process_shards(
+    shards: list[str], settings: Settings, on_progress: Callable[[int, int], object] | None = None
+) -> None:
+    """Run the per-shard pass over `shards` on `settings.workers` processes (0: one per core).
+
+    `on_progress(documents_done, documents_total)` is called about twice a second. A shard whose
+    worker process dies is retried in a fresh pool (its output is written atomically, so a retry
+    never duplicates rows); an exception inside a shard fails the run.
+    """
+    total = sum(lake.count_rows(Path(shard)) for shard in shards)
+    workers = min(settings.workers or os.cpu_count() or 1, len(shards))
+    if workers <= 1:
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if on_progress is not None:
+                on_progress(done, total)
+
+        for shard in shards:
+            process_one(shard, settings, tick)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["newsflow.process"])
+    counter = context.Value("q", 0)
+    pending = list(shards)
+    for attempt in range(1, MAX_SHARD_ATTEMPTS + 1):
+        lost: list[str] = []
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(counter,)
+        ) as pool:
+            futures = {pool.submit(_process_in_worker, shard, settings): shard for shard in pending}
+            running = set(futures)
+            while running:
+                finished, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    try:
+                        future.result()
+                    except BrokenProcessPool:
+                        lost.append(futures[future])
+                if on_progress is not None:
+                    on_progress(min(counter.value, total), total)
+        if not lost:
+            return
+        LOGGER.warning("attempt %d: a worker died; retrying %d shards: %s", attempt, len(lost), lost)
+        pending = sorted(lost)
+    raise RuntimeError(f"shards failed {MAX_SHARD_ATTEMPTS} times, their worker died each time: {pending}")
+
+
+_worker_counter = None
+
+
+def _start_worker(counter) -> None:  # type: ignore[no-untyped-def]
+    global _worker_counter
+    _worker_counter = counter
+
+
+def _count_document() -> None:
+    with _worker_counter.get_lock():  # type: ignore[union-attr]
+        _worker_counter.value += 1  # type: ignore[union-attr]
+
+
+def _process_in_worker(shard: str, settings: Settings) -> str:
+    return process_one(shard, settings, _count_document)
+
+
+# --- whole-day steps on columns ------------------------------------------------------------------
 
 
 def find_duplicates(day: date, settings: Settings) -> Path:
-    """Mark exact duplicates (against every earlier day) and near-duplicate stories (within the window)."""
-    earlier = lake.read_before(settings.lake_dir, "articles", day, ["content_hash", "article_id"])
-    seen: dict[str, str] = {}
-    if earlier is not None:
-        columns = (earlier.column("content_hash").to_pylist(), earlier.column("article_id").to_pylist())
-        for digest, article_id in zip(*columns, strict=True):
-            if digest is not None:
-                seen.setdefault(digest, article_id)
-    articles = dedup.mark_exact_duplicates(_load_articles(settings, day, "languages"), seen)
-    window = lake.read_before(
+    """Decide, for every document of the day, whether it is rejected before validation (read
+    error, URL already given by an earlier source), its exact duplicate and its story.
+
+    Exact duplicates are looked up in the content hashes of every earlier day's signatures;
+    stories among the signatures of the `story_window_days` before. Neither re-reads any text.
+    """
+    _ensure_signatures(settings, day)
+    with _day_connection(settings, day) as con:
+        day_rows = con.sql(
+            "select source, position, article_id, reject_stage, reject_reason, content_hash, minhash, shingles "
+            "from processed order by rank, position"
+        ).to_arrow_table()
+        rows = day_rows.select(
+            ["source", "article_id", "reject_stage", "reject_reason", "content_hash"]
+        ).to_pylist()
+        first_source: dict[str, str] = {}
+        for row in rows:
+            if row["reject_stage"] is None and row["article_id"] in first_source:
+                row["reject_stage"] = "collect"
+                row["reject_reason"] = (
+                    f"duplicate_url: also collected from source {first_source[row['article_id']]}"
+                )
+            if row["reject_stage"] is None:
+                first_source[row["article_id"]] = row["source"]
+            else:
+                row["content_hash"] = None
+        kept = [i for i, row in enumerate(rows) if row["reject_stage"] is None]
+        first_copy = _earlier_copies(con, settings, day, {rows[i]["content_hash"] for i in kept} - {None})
+    duplicates = dedup.mark_exact_duplicates(
+        [rows[i]["article_id"] for i in kept], [rows[i]["content_hash"] for i in kept], first_copy
+    )
+    for i, duplicate_of in zip(kept, duplicates, strict=True):
+        rows[i]["duplicate_of"] = duplicate_of
+    earlier = lake.read_before(
         settings.lake_dir,
-        "articles",
+        lake.SIGNATURES,
         day,
-        ["article_id", "story_id", "text"],
+        ["article_id", "story_id", "minhash", "shingles"],
         since=day - timedelta(days=settings.story_window_days),
     )
-    refs = [dedup.StoryRef(**row) for row in window.to_pylist()] if window is not None else []
-    articles = dedup.assign_story_ids(articles, refs, settings)
-    return _save_articles(articles, settings, day, "deduplicated")
+    new = day_rows.take(pa.array(kept, pa.int64())).append_column(
+        "story_id", pa.nulls(len(kept), pa.string())
+    )
+    stories = dedup.assign_story_ids(
+        new, earlier if earlier is not None else _empty_signatures(), settings.story_min_jaccard
+    )
+    for i, story_id in zip(kept, stories, strict=True):
+        rows[i]["story_id"] = story_id
+    decisions = pa.table(
+        {
+            "source": day_rows.column("source"),
+            "position": day_rows.column("position"),
+            **{name: [row.get(name) for row in rows] for name in DEDUP_SCHEMA.names[2:]},
+        },
+        schema=DEDUP_SCHEMA,
+    )
+    return lake.write_table_atomic(decisions, day_staging(settings, day) / DEDUP_FILE)
 
 
 def validate_batch(day: date, settings: Settings) -> Path:
-    """Run the GX suite; write the valid articles and the full quarantine (read + validation)."""
-    valid, failed = validate.validate_articles(_load_articles(settings, day, "deduplicated"), settings)
-    rejected = quarantine_from_table(lake.read_table(staging_path(settings, day, "rejected")))
-    lake.write_table_atomic(quarantine_table(rejected + failed), staging_path(settings, day, "quarantine"))
-    return _save_articles(valid, settings, day, "valid")
+    """Run the Great Expectations suite on the day's documents that passed the earlier steps."""
+    with _day_connection(settings, day) as con:
+        con.register("decisions", lake.read_table(day_staging(settings, day) / DEDUP_FILE))
+        frame = con.execute(
+            "select p.source, p.position, p.article_id, p.text_chars, p.language, p.title "
+            "from processed as p join decisions as d using (source, position) "
+            "where d.reject_stage is null order by p.rank, p.position"
+        ).df()
+    failures = validate.failed_expectations(frame, settings)
+    failed = [i for i, names in enumerate(failures) if names]
+    table = pa.table(
+        {
+            "source": [frame["source"].iloc[i] for i in failed],
+            "position": [int(frame["position"].iloc[i]) for i in failed],
+            "failed_expectations": [failures[i] for i in failed],
+        },
+        schema=VALIDATION_SCHEMA,
+    )
+    return lake.write_table_atomic(table, day_staging(settings, day) / VALIDATION_FILE)
 
 
 def publish(day: date, settings: Settings) -> Path:
-    """Replace the day's fetch log, quarantine and articles partitions in the lake."""
-    fetch_log = to_table(_read_staged(settings, day, "fetch_log", FetchLogEntry), FetchLogEntry)
-    lake.write_partition(fetch_log, settings.lake_dir, "fetch_log", day)
-    for dataset, name in (("quarantine", "quarantine"), ("articles", "valid")):
-        table = lake.read_table(staging_path(settings, day, name))
-        path = lake.write_partition(table, settings.lake_dir, dataset, day)
-        LOGGER.info("published %d %s rows to %s", table.num_rows, dataset, path)
+    """Replace the day's partitions (articles, quarantine, mentions, candidates, signatures,
+    fetch log) from the staged decisions, then delete the day's staging."""
+    staging = day_staging(settings, day)
+    with _day_connection(settings, day) as con:
+        con.register("decisions", lake.read_table(staging / DEDUP_FILE))
+        con.register("validation", lake.read_table(staging / VALIDATION_FILE))
+        con.execute(
+            """
+            create temp view decided as
+            select
+                p.* exclude (content_hash, duplicate_of, story_id),
+                d.content_hash, d.duplicate_of, d.story_id,
+                coalesce(d.reject_stage, case when v.failed_expectations is not null then 'validate' end) as stage,
+                coalesce(v.failed_expectations, [d.reject_reason]) as failed_expectations
+            from processed as p
+            join decisions as d using (source, position)
+            left join validation as v using (source, position)
+            """
+        )
+        published = "from decided where stage is null"
+        originals = f"{published} and duplicate_of is null order by rank, position"
+        outputs = {
+            "articles": (
+                ARTICLE_SCHEMA,
+                f"select {_columns(ARTICLE_SCHEMA)} {published} order by rank, position",
+            ),
+            "quarantine": (
+                QUARANTINE_SCHEMA,
+                f"select {_columns(QUARANTINE_SCHEMA)} from decided where stage is not null order by rank, position",
+            ),
+            "mentions": (MENTION_SCHEMA, f"select unnest(mentions, recursive := true) {originals}"),
+            "candidates": (CANDIDATE_SCHEMA, f"select unnest(candidates, recursive := true) {originals}"),
+            lake.SIGNATURES: (
+                SIGNATURE_SCHEMA,
+                "select article_id, ingest_date, row_number() over (order by rank, position) - 1 as position, "
+                f"content_hash, story_id, minhash, shingles {published} order by rank, position",
+            ),
+            "fetch_log": (
+                FETCH_LOG_SCHEMA,
+                f"select {_columns(FETCH_LOG_SCHEMA)} from fetch_log order by rank, file_row_number",
+            ),
+        }
+        for dataset, (schema, sql) in outputs.items():
+            reader = con.sql(sql).to_arrow_reader().cast(schema)
+            path = lake.write_partition(reader, settings.lake_dir, dataset, day)
+            LOGGER.info("published %s", path)
+    retired = staging.with_name(f".{staging.name}.{uuid.uuid4().hex}.done")
+    staging.rename(retired)  # one step: a crash during the delete leaves no half-staged day behind
+    shutil.rmtree(retired, ignore_errors=True)
     return lake.partition_dir(settings.lake_dir, "articles", day)
 
 
@@ -199,106 +351,167 @@ def check_fetch_health(day: date, settings: Settings) -> float:
     return share
 
 
-def extract_mentions(day: date, settings: Settings) -> Path:
-    """Gazetteer mentions of the day's published, non-duplicate articles."""
-    gazetteer = entities.load_gazetteer(settings.entities_path)
-    mentions = [m for a in _published_originals(settings, day) for m in entities.find_mentions(a, gazetteer)]
-    return lake.write_partition(to_table(mentions, Mention), settings.lake_dir, "mentions", day)
-
-
-def discover_candidates(day: date, settings: Settings) -> Path:
-    """Names the NER model finds in the day's published articles that the gazetteer lacks."""
-    gazetteer = entities.load_gazetteer(settings.entities_path)
-    found = candidates.find_candidates(_published_originals(settings, day), gazetteer)
-    return lake.write_partition(to_table(found, Candidate), settings.lake_dir, "candidates", day)
-
-
-def _published_originals(settings: Settings, day: date) -> list[Article]:
-    """The day's published articles, less exact duplicates (they would count a text twice)."""
-    articles = from_table(lake.read_partition(settings.lake_dir, "articles", day), Article)
-    return [a for a in articles if a.duplicate_of is None]
-
-
-STEPS = (
-    collect,
-    extract,
-    detect_languages,
-    find_duplicates,
-    validate_batch,
-    publish,
-    extract_mentions,
-    discover_candidates,
-)
+DAY_STEPS = (find_duplicates, validate_batch, publish)
 
 
 def ingest_day(
-    day: date, settings: Settings, on_step: Callable[[str], object] | None = None, offline: bool = False
+    day: date,
+    settings: Settings,
+    on_step: Callable[[str], object] | None = None,
+    offline: bool = False,
+    on_progress: Callable[[int, int], object] | None = None,
 ) -> dict[str, int]:
-    """Run every step for `day` in this process and return the counts the CLI prints.
+    """Run every step for `day` on this machine and return the counts the CLI prints.
 
-    `on_step` is told each step's name before it runs (the CLI shows it as progress); `offline`
-    replays archived web sources only (`newsflow reextract`).
+    `on_step` is told each step's name before it runs; `on_progress` follows the per-shard pass
+    (documents done, total); `offline` replays archived web sources only (`newsflow reextract`).
     """
-    for step in STEPS:
-        LOGGER.info("step %s for %s", step.__name__, day)
+
+    def step(name: str) -> None:
+        LOGGER.info("step %s for %s", name, day)
         if on_step is not None:
-            on_step(step.__name__)
-        if step is collect:
-            collect(day, settings, offline=offline)
-        else:
-            step(day, settings)
+            on_step(name)
+
+    step("collect")
+    collect(day, settings, offline=offline)
+    step("process_shards")
+    process_shards(list_shards(day, settings), settings, on_progress)
+    for day_step in DAY_STEPS:
+        step(day_step.__name__)
+        day_step(day, settings)
     return summarise_day(day, settings)
 
 
 def summarise_day(day: date, settings: Settings) -> dict[str, int]:
-    articles = lake.read_partition(settings.lake_dir, "articles", day)
-    duplicates = sum(1 for value in articles.column("duplicate_of").to_pylist() if value is not None)
-    fetch_log = lake.read_partition(settings.lake_dir, "fetch_log", day)
+    """The day's counts, from the published partitions (every document read is an article or quarantined)."""
+    duplicates = lake.read_partition(settings.lake_dir, "articles", day, ["duplicate_of"]).column(
+        "duplicate_of"
+    )
+    errors = lake.read_partition(settings.lake_dir, "fetch_log", day, ["error_class"]).column("error_class")
+    clean = len(duplicates)
+    quarantined = lake.count_rows(lake.partition_dir(settings.lake_dir, "quarantine", day) / lake.PART_FILE)
     return {
-        "read": sum(
-            lake.count_rows(staging_path(settings, day, f"raw_{source.name}"))
-            for source in load_sources(settings)
-        ),  # from the Parquet footers: the raw HTML need not be read again to be counted
-        "fetch_errors": sum(1 for e in fetch_log.column("error_class").to_pylist() if e is not None),
-        "clean": articles.num_rows,
-        "quarantined": lake.read_partition(settings.lake_dir, "quarantine", day).num_rows,
-        "duplicates": duplicates,
-        "mentions": lake.read_partition(settings.lake_dir, "mentions", day).num_rows,
-        "candidates": lake.read_partition(settings.lake_dir, "candidates", day).num_rows,
+        "read": clean + quarantined,
+        "fetch_errors": len(errors) - errors.null_count,
+        "clean": clean,
+        "quarantined": quarantined,
+        "duplicates": len(duplicates) - duplicates.null_count,
+        "mentions": lake.count_rows(lake.partition_dir(settings.lake_dir, "mentions", day) / lake.PART_FILE),
+        "candidates": lake.count_rows(
+            lake.partition_dir(settings.lake_dir, "candidates", day) / lake.PART_FILE
+        ),
     }
 
 
-def _read_staged(settings: Settings, day: date, prefix: str, record_type: type[Record]) -> list[Record]:
-    """Records of every configured source's `<prefix>_<source>` staging file, in source order."""
-    records: list[Record] = []
-    for source in load_sources(settings):
-        records += from_table(
-            lake.read_table(staging_path(settings, day, f"{prefix}_{source.name}")), record_type
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _source_named(name: str, settings: Settings) -> SourceSpec:
+    by_name = {source.name: source for source in load_sources(settings)}
+    if name not in by_name:
+        raise ValueError(f"no source named {name!r} in the configuration; known: {', '.join(by_name)}")
+    return by_name[name]
+
+
+def _day_connection(settings: Settings, day: date) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the day's processed shards as `processed` and staged fetch logs as
+    `fetch_log`, each with the `rank` of its source in the configuration (the day's order)."""
+    sources = load_sources(settings)
+    con = duckdb.connect()
+    con.register("ranks", pa.table({"source": [s.name for s in sources], "rank": list(range(len(sources)))}))
+    shards = [processed_path(Path(shard)) for shard in list_shards(day, settings)]
+    missing = [str(p) for p in shards if not p.exists()]
+    if missing:
+        con.close()
+        raise FileNotFoundError(f"{len(missing)} shards of {day} are not processed yet: {missing[:3]}")
+    logs = [fetch_log_path(settings, day, s.name) for s in sources]
+    con.register("empty_processed", PROCESSED_SCHEMA.empty_table())
+    con.register(
+        "empty_fetch_log",
+        FETCH_LOG_SCHEMA.empty_table().append_column("file_row_number", pa.array([], pa.int64())),
+    )
+    logs = [str(p) for p in logs if p.exists()]
+    processed = f"read_parquet({[str(p) for p in shards]})" if shards else "empty_processed"
+    fetch_log = f"read_parquet({logs}, file_row_number = true)" if logs else "empty_fetch_log"
+    con.execute(f"create temp view processed as select * from {processed} join ranks using (source)")
+    con.execute(f"create temp view fetch_log as select * from {fetch_log} join ranks using (source)")
+    return con
+
+
+def _earlier_copies(
+    con: duckdb.DuckDBPyConnection, settings: Settings, day: date, hashes: set[str]
+) -> dict[str, str]:
+    """content hash -> first earlier article with it, for the given hashes (reads only the hash column)."""
+    files = lake.files_before(settings.lake_dir, lake.SIGNATURES, day)
+    if not files or not hashes:
+        return {}
+    con.register("wanted", pa.table({"content_hash": sorted(hashes)}))
+    return dict(
+        con.execute(
+            "select content_hash, arg_min(article_id, (ingest_date, position)) "
+            f"from read_parquet({[str(f) for f in files]}) where content_hash in (select content_hash from wanted) "
+            "group by content_hash"
+        ).fetchall()
+    )
+
+
+def _ensure_signatures(settings: Settings, day: date) -> None:
+    """Write the signatures of earlier articles partitions that have none (lakes from before the
+    signatures dataset existed): computed once from their texts, then stored like any other day's."""
+    have = {p.parent.name for p in lake.partition_files(settings.lake_dir, lake.SIGNATURES)}
+    for path in lake.files_before(settings.lake_dir, "articles", day):
+        if path.parent.name in have:
+            continue
+        articles = lake.read_table(path).select(
+            ["article_id", "ingest_date", "content_hash", "story_id", "text"]
         )
-    return records
+        signatures = [
+            dedup.story_signature(text, settings.story_lsh_bands)
+            for text in articles.column("text").to_pylist()
+        ]
+        table = pa.table(
+            {
+                "article_id": articles.column("article_id"),
+                "ingest_date": articles.column("ingest_date"),
+                "position": pa.array(range(articles.num_rows), pa.int64()),
+                "content_hash": articles.column("content_hash"),
+                "story_id": articles.column("story_id"),
+                "minhash": [m for m, _ in signatures],
+                "shingles": [s for _, s in signatures],
+            },
+            schema=SIGNATURE_SCHEMA,
+        )
+        day_of = date.fromisoformat(path.parent.name.removeprefix("ingest_date="))
+        lake.write_partition(table, settings.lake_dir, lake.SIGNATURES, day_of)
+        LOGGER.info("computed the missing signatures of %s", path.parent.name)
 
 
-def _load_articles(settings: Settings, day: date, name: str) -> list[Article]:
-    return from_table(lake.read_table(staging_path(settings, day, name)), Article)
+def _empty_signatures() -> pa.Table:
+    return SIGNATURE_SCHEMA.empty_table().select(["article_id", "story_id", "minhash", "shingles"])
 
 
-def _save_articles(articles: list[Article], settings: Settings, day: date, name: str) -> Path:
-    return lake.write_table_atomic(to_table(articles, Article), staging_path(settings, day, name))
+def _columns(schema: pa.Schema) -> str:
+    return ", ".join(schema.names)
+
+
+# --- the DAG's entry points ----------------------------------------------------------------------
 
 
 def run_step(step_name: str, ds: str | None, settings: Settings | None = None) -> str:
-    """Run one named step for the run's logical date; the DAG's tasks are exactly this call."""
-    steps = {step.__name__: step for step in (*STEPS, check_fetch_health)}
+    """Run one named whole-day step for the run's logical date; the DAG's day tasks are this call."""
+    steps = {step.__name__: step for step in (*DAY_STEPS, check_fetch_health)}
     if step_name not in steps:
         raise ValueError(f"unknown step {step_name!r}; known: {', '.join(steps)}")
     return str(steps[step_name](_day_of(ds, step_name), settings or Settings.from_env()))
 
 
-def run_collect_one(source_name: str, ds: str | None, settings: Settings | None = None) -> str:
-    """The DAG's mapped collect task: one source for the run's logical date."""
-    return str(
-        collect_one(source_name, _day_of(ds, f"collect {source_name}"), settings or Settings.from_env())
-    )
+def run_collect_one(source_name: str, ds: str | None, settings: Settings | None = None) -> list[str]:
+    """The DAG's mapped collect task: one source for the run's logical date, into raw shards."""
+    return collect_one(source_name, _day_of(ds, f"collect {source_name}"), settings or Settings.from_env())
+
+
+def run_list_shards(ds: str | None, settings: Settings | None = None) -> list[str]:
+    return list_shards(_day_of(ds, "list_shards"), settings or Settings.from_env())
 
 
 def _day_of(ds: str | None, what: str) -> date:

@@ -34,6 +34,7 @@ class RawDocument:
     fetched_at: datetime | None = None  # when the bytes were read or downloaded (UTC)
     read_error: str | None = None  # set when the bytes are not text at all (binary, undecodable)
     language_hint: str | None = None  # the source's configured language, if any
+    position: int = 0  # order within its source's collection that day: decides every "first copy" tie
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ RAW_SCHEMA = pa.schema(
         ("fetched_at", pa.timestamp("us", tz="UTC")),
         ("read_error", pa.string()),
         ("language_hint", pa.string()),
+        ("position", pa.int64()),
     ]
 )
 
@@ -206,6 +208,34 @@ FETCH_LOG_SCHEMA = pa.schema(
         ("message", pa.string()),
         ("fetched_at", pa.timestamp("us", tz="UTC")),
         ("ingest_date", pa.date32()),
+    ]
+)
+
+# One row of a processed shard: the article (or the stub of a rejected document) with everything the
+# day steps need, so they never reopen the text: its position, why it was rejected at read time, the
+# story signature, and its gazetteer mentions and NER candidates (published only if the article is).
+PROCESSED_SCHEMA = ARTICLE_SCHEMA.append(pa.field("position", pa.int64()))
+for _field in (
+    pa.field("reject_stage", pa.string()),
+    pa.field("reject_reason", pa.string()),
+    pa.field("minhash", pa.list_(pa.uint64())),
+    pa.field("shingles", pa.list_(pa.uint32())),
+    pa.field("mentions", pa.list_(pa.struct(list(MENTION_SCHEMA)))),
+    pa.field("candidates", pa.list_(pa.struct(list(CANDIDATE_SCHEMA)))),
+):
+    PROCESSED_SCHEMA = PROCESSED_SCHEMA.append(_field)
+
+# The history index of published articles (lake dataset `signatures`): what later days compare
+# against for exact duplicates and near-duplicate stories, without re-reading any text.
+SIGNATURE_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("ingest_date", pa.date32()),
+        ("position", pa.int64()),  # order in the day's articles partition
+        ("content_hash", pa.string()),
+        ("story_id", pa.string()),
+        ("minhash", pa.list_(pa.uint64())),
+        ("shingles", pa.list_(pa.uint32())),
     ]
 )
 

@@ -49,6 +49,12 @@ class Settings:
     host_delay_s: float = 1.0  # between two requests to the same host
     # The run fails (after publishing) when more than this share of attempted article URLs failed.
     max_fetch_failure_share: float = 0.5
+    # A shard is the unit of per-document work (one Airflow mapped task, one pool job): big enough
+    # that start-up costs vanish, small enough that a day streams through in bounded memory.
+    shard_docs: int = 500
+    shard_bytes: int = 64_000_000  # of decoded page text
+    # Processes for the CLI's per-shard pool; 0 means one per core.
+    workers: int = 0
 
     def __post_init__(self) -> None:
         if self.lake_dir is None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import gzip
 import logging
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ LOGGER = logging.getLogger(__name__)
 CONTENT_TYPES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html"}
 # Share of control characters (other than whitespace) above which bytes are not text in any encoding.
 MAX_CONTROL_CHAR_SHARE = 0.01
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
 
@@ -97,12 +100,19 @@ def _folder_source_name(folder: Path) -> str:
 
 def read_folder(folder: Path, day: date, source: str | None = None) -> list[RawDocument]:
     """Every visible file under `folder`, sorted by path; unreadable ones carry a `read_error`."""
+    return list(iter_folder(folder, day, source))
+
+
+def iter_folder(folder: Path, day: date, source: str | None = None) -> Iterator[RawDocument]:
+    """`read_folder` one document at a time, so a large folder never sits in memory at once."""
     if not folder.is_dir():
         raise FileNotFoundError(f"source folder {folder} does not exist or is not a directory")
     source = source or folder.name
     paths = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     LOGGER.info("reading %d files from %s", len(paths), folder)
-    return [read_file(path, path.relative_to(folder).as_posix(), source, day) for path in paths]
+    for position, path in enumerate(paths):
+        document = read_file(path, path.relative_to(folder).as_posix(), source, day)
+        yield dataclasses.replace(document, position=position)
 
 
 def read_file(path: Path, relative_path: str, source: str, day: date) -> RawDocument:
@@ -159,8 +169,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str | None, 
         if guess is None:
             return None, None
         text, encoding = guess
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if text and controls / len(text) > MAX_CONTROL_CHAR_SHARE:
+    if text and len(_CONTROL_CHARS.findall(text)) / len(text) > MAX_CONTROL_CHAR_SHARE:
         return None, None
     return text, encoding
 

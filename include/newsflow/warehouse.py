@@ -31,7 +31,12 @@ LAKE_INPUTS = {
     "fetch_log": FETCH_LOG_SCHEMA,
 }
 LOADED_TABLE = "lake_partitions_loaded"
-_MATERIALIZED = re.compile(r"^--\s*materialized:\s*(table|view)\s*$", re.MULTILINE)
+MODELS_TABLE = "warehouse_models"  # the SQL each incremental model was built with
+_MATERIALIZED = re.compile(
+    r"^--\s*materialized:\s*(table|view|incremental by week of (\w+))\s*$", re.MULTILINE
+)
+# The datasets whose rows carry mentions' dates: a change in either can move mentions between weeks.
+_MENTION_INPUTS = ("articles", "mentions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,25 +46,40 @@ class BuildResult:
     removed: list[str]  # partitions that left the lake, and so the warehouse
 
 
-def sql_models(sql_dir: Path) -> list[tuple[str, str, str]]:
-    """(name, materialization, select) of every model, in file-name order (NN_name.sql)."""
+@dataclass(frozen=True, slots=True)
+class Model:
+    """One include/sql file: a view, a table rebuilt whole, or a table refreshed week by week."""
+
+    name: str
+    materialized: str  # view, table or incremental
+    sql: str
+    week_column: str | None = None  # incremental models: the date column whose week is the refresh unit
+
+
+def sql_models(sql_dir: Path) -> list[Model]:
+    """Every model, in file-name order (NN_name.sql)."""
     models = []
     for path in sorted(sql_dir.glob("[0-9][0-9]_*.sql")):
         sql = path.read_text(encoding="utf-8")
         match = _MATERIALIZED.search(sql)
         if match is None:
-            raise ValueError(f"{path.name} lacks a '-- materialized: table|view' header line")
-        models.append((path.stem.split("_", 1)[1], match.group(1), sql))
+            raise ValueError(
+                f"{path.name} lacks a '-- materialized: table|view|incremental by week of COLUMN' header line"
+            )
+        kind = "incremental" if match.group(2) else match.group(1)
+        models.append(Model(path.stem.split("_", 1)[1], kind, sql, match.group(2)))
     return models
 
 
 def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
-    """Bring the warehouse up to date with the lake, in one transaction.
+    """Bring the warehouse up to date with the lake, in one transaction, at a cost that follows the day.
 
     Only partitions that are new or were rewritten since the last build (file size or mtime
-    changed) are read; partitions gone from the lake are deleted. Then every SQL model is rebuilt
-    from the lake_* tables, which is cheap next to reading Parquet. `full=True` starts from an
-    empty file, and must give the same tables.
+    changed) are read; partitions gone from the lake are deleted. Views cost nothing to refresh;
+    small tables are rebuilt; the big aggregates (`incremental by week of COLUMN`) recompute only
+    the weeks whose mentions changed: the weeks of the changed articles' mentions, before and
+    after the load. A model whose SQL changed is rebuilt whole. `full=True` starts from an empty
+    file, and must give the same tables.
     """
     path = settings.warehouse_path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,10 +88,23 @@ def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
     with duckdb.connect(str(path)) as con:
         con.execute("begin transaction")
         try:
-            loaded, removed = _sync_lake(con, settings.lake_dir)
+            models = sql_models(settings.sql_dir)
+            con.execute(f"create table if not exists {MODELS_TABLE} (name varchar primary key, sql varchar)")
             _register_gazetteer(con, settings.entities_path)
-            for name, materialized, sql in sql_models(settings.sql_dir):
-                con.execute(f"create or replace {materialized} {name} as {sql}")
+            con.execute("create temp table changed_articles (article_id varchar)")
+            con.execute("create temp table changed_weeks (week_start date)")
+            changes = _changed_partitions(con, settings.lake_dir)
+            _note_changed_articles(con, changes)
+            _note_changed_weeks(con)  # before the load: the weeks the changed articles leave
+            loaded, removed = _apply(con, changes)
+            weeks_after_noted = False
+            for model in models:
+                if _build_model(con, model):
+                    continue
+                if not weeks_after_noted:  # the staging views are rebuilt by now
+                    _note_changed_weeks(con)  # after the load: the weeks they now count in
+                    weeks_after_noted = True
+                _refresh_model(con, model)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -80,15 +113,70 @@ def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
     return BuildResult(path, loaded, removed)
 
 
-def _sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> tuple[list[str], list[str]]:
+def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
+    """Views and tables as their SQL says; an incremental table only when it is new or its SQL
+    changed. False when the model is an existing incremental table, to refresh for the changed weeks."""
+    kind = "view" if model.materialized == "view" else "table"
+    existing = con.execute(
+        "select table_type from information_schema.tables where table_name = ? and table_schema = 'main'",
+        [model.name],
+    ).fetchone()
+    if existing is not None and (existing[0] == "VIEW") != (kind == "view"):  # its materialization changed
+        con.execute(f"drop {'view' if existing[0] == 'VIEW' else 'table'} {model.name}")
+        con.execute(f"delete from {MODELS_TABLE} where name = ?", [model.name])
+    if model.materialized != "incremental":
+        con.execute(f"create or replace {kind} {model.name} as {model.sql}")
+        return True
+    built = con.execute(f"select sql from {MODELS_TABLE} where name = ?", [model.name]).fetchone()
+    if built is not None and built[0] == model.sql:
+        return False
+    con.execute(
+        "create or replace temp view refresh_weeks as "
+        "select distinct cast(date_trunc('week', mention_date) as date) as week_start from stg_mentions"
+    )
+    con.execute(f"create or replace table {model.name} as {model.sql}")
+    con.execute(f"insert or replace into {MODELS_TABLE} values (?, ?)", [model.name, model.sql])
+    return True
+
+
+def _note_changed_weeks(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the weeks in which the changed articles have mentions, as the warehouse stands now."""
+    if not con.execute(
+        "select 1 from information_schema.tables where table_name = 'stg_mentions'"
+    ).fetchone():
+        return  # a new warehouse: every incremental model is built whole
+    con.execute(
+        "insert into changed_weeks select distinct cast(date_trunc('week', mention_date) as date) "
+        "from stg_mentions where article_id in (select article_id from changed_articles) "
+        "except select week_start from changed_weeks"
+    )
+
+
+def _refresh_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Replace the changed weeks' rows of an incremental model."""
+    con.execute("create or replace temp view refresh_weeks as select week_start from changed_weeks")
+    week = f"cast(date_trunc('week', {model.week_column}) as date)"
+    con.execute(f"delete from {model.name} where {week} in (select week_start from changed_weeks)")
+    con.execute(f"insert into {model.name} {model.sql}")
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionChange:
+    dataset: str
+    day: str
+    file: Path | None  # None: the partition left the lake
+    stat: tuple[int, int] = (0, 0)  # size and mtime of `file`, to tell a rewrite later
+
+
+def _changed_partitions(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[PartitionChange]:
+    """Lake partitions that are new, rewritten or gone since the last build (creates the lake_* tables)."""
     con.execute(
         f"create table if not exists {LOADED_TABLE} "
         "(dataset varchar, ingest_date date, file_bytes bigint, file_mtime_ns bigint, primary key (dataset, ingest_date))"
     )
-    loaded, removed = [], []
+    changes = []
     for dataset, schema in LAKE_INPUTS.items():
-        table = f"lake_{dataset}"
-        _ensure_table(con, table, dataset, schema)
+        _ensure_table(con, f"lake_{dataset}", dataset, schema)
         known = {
             str(day): (size, mtime)
             for day, size, mtime in con.execute(
@@ -96,23 +184,51 @@ def _sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> tuple[list[str
                 [dataset],
             ).fetchall()
         }
-        present = {}
+        present = set()
         for file in lake.partition_files(lake_dir, dataset):
             day = file.parent.name.removeprefix("ingest_date=")
+            present.add(day)
             stat = file.stat()
-            present[day] = (stat.st_size, stat.st_mtime_ns)
-            if known.get(day) == present[day]:
-                continue
-            con.execute(f"delete from {table} where ingest_date = ?", [day])
-            con.execute(f"insert into {table} by name select * from read_parquet(?)", [str(file)])
+            if known.get(day) != (stat.st_size, stat.st_mtime_ns):
+                changes.append(PartitionChange(dataset, day, file, (stat.st_size, stat.st_mtime_ns)))
+        changes += [PartitionChange(dataset, day, None) for day in sorted(set(known) - present)]
+    return changes
+
+
+def _note_changed_articles(con: duckdb.DuckDBPyConnection, changes: list[PartitionChange]) -> None:
+    """The articles whose mentions may move: those in changed articles/mentions partitions, old and new."""
+    for change in changes:
+        if change.dataset not in _MENTION_INPUTS:
+            continue
+        con.execute(
+            f"insert into changed_articles select article_id from lake_{change.dataset} where ingest_date = ?",
+            [change.day],
+        )
+        if change.file is not None:
             con.execute(
-                f"insert or replace into {LOADED_TABLE} values (?, ?, ?, ?)", [dataset, day, *present[day]]
+                "insert into changed_articles select article_id from read_parquet(?)", [str(change.file)]
             )
-            loaded.append(f"{dataset}/ingest_date={day}")
-        for day in sorted(set(known) - set(present)):
-            con.execute(f"delete from {table} where ingest_date = ?", [day])
-            con.execute(f"delete from {LOADED_TABLE} where dataset = ? and ingest_date = ?", [dataset, day])
-            removed.append(f"{dataset}/ingest_date={day}")
+
+
+def _apply(con: duckdb.DuckDBPyConnection, changes: list[PartitionChange]) -> tuple[list[str], list[str]]:
+    """Replace or delete the changed partitions' rows in the lake_* tables."""
+    loaded, removed = [], []
+    for change in changes:
+        table, name = f"lake_{change.dataset}", f"{change.dataset}/ingest_date={change.day}"
+        con.execute(f"delete from {table} where ingest_date = ?", [change.day])
+        if change.file is None:
+            con.execute(
+                f"delete from {LOADED_TABLE} where dataset = ? and ingest_date = ?",
+                [change.dataset, change.day],
+            )
+            removed.append(name)
+            continue
+        con.execute(f"insert into {table} by name select * from read_parquet(?)", [str(change.file)])
+        con.execute(
+            f"insert or replace into {LOADED_TABLE} values (?, ?, ?, ?)",
+            [change.dataset, change.day, *change.stat],
+        )
+        loaded.append(name)
     return loaded, removed
 
 
@@ -131,6 +247,7 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, dataset: str, sche
         LOGGER.warning("%s columns changed; reloading every %s partition", table, dataset)
         con.execute(f"drop table {table}")
         con.execute(f"delete from {LOADED_TABLE} where dataset = ?", [dataset])
+        con.execute(f"drop table if exists {MODELS_TABLE}")  # so every incremental model is rebuilt whole
     con.register("empty_input", schema.empty_table())
     con.execute(f"create table {table} as select * from empty_input")
     con.unregister("empty_input")

@@ -1,5 +1,5 @@
 -- stg_articles: one row per article_id, its latest version; renames and derived dates only.
--- materialized: table
+-- materialized: view
 -- Built from: lake_articles. An article fetched again because it changed (or a file read again)
 -- shows its latest text, but is dated by the day it was first ingested.
 with lake as (select * from lake_articles),

@@ -1,6 +1,6 @@
 -- stg_mentions: one row per mention occurrence in an article's latest version, with the article's date,
 -- story and source.
--- materialized: table
+-- materialized: view
 -- Built from: lake_mentions, stg_articles.
 with mentions as (select * from lake_mentions),
 articles as (select article_id, ingest_date, article_date, date_source, story_id, source from stg_articles),

@@ -1,5 +1,5 @@
 -- articles: one row per article (analyst-facing), duplicates flagged rather than dropped.
--- materialized: table
+-- materialized: view
 -- Built from: stg_articles.
 with articles as (select * from stg_articles)
 select

@@ -1,5 +1,5 @@
 -- stories: one row per story_id, a cluster of near-duplicate articles (syndicated copies of one story).
--- materialized: table
+-- materialized: view
 -- Built from: stg_articles. The story's title is its first article's.
 with articles as (select * from stg_articles),
 stories as (

@@ -1,11 +1,13 @@
 -- int_mention_counts: one row per (grain, period_start, entity_id), grain 'day' or 'week' (ISO, from
 -- Monday): the attention measures, defined once for mentions_daily and mentions_weekly.
--- materialized: table
--- Built from: mentions. n_stories counts syndicated copies once; n_articles_ingest_dated counts
+-- materialized: incremental by week of period_start
+-- Built from: mentions. Refreshed for the weeks in refresh_weeks (the weeks whose mentions changed;
+-- every week on a full build). n_stories counts syndicated copies once; n_articles_ingest_dated counts
 -- articles dated by their ingest day because the page gave no publication date.
 with mentions as (
     select *, cast(date_trunc('week', mention_date) as date) as week_start
     from mentions
+    where cast(date_trunc('week', mention_date) as date) in (select week_start from refresh_weeks)
 ),
 counts as (
     select

@@ -1,11 +1,12 @@
 -- cooccurrence_weekly: one row per (week_start, entity_a, entity_b) with entity_a < entity_b: how many
 -- articles (and distinct stories) mention both entities that week.
--- materialized: table
--- Built from: mentions.
+-- materialized: incremental by week of week_start
+-- Built from: mentions, for the weeks in refresh_weeks (see int_mention_counts).
 with article_entities as (
     select distinct
         cast(date_trunc('week', mention_date) as date) as week_start, article_id, story_id, entity_id
     from mentions
+    where cast(date_trunc('week', mention_date) as date) in (select week_start from refresh_weeks)
 ),
 pairs as (
     select

@@ -1,5 +1,5 @@
 -- quarantine: one row per rejected document per ingest day, with the stage and every failed check.
--- materialized: table
+-- materialized: view
 -- Built from: lake_quarantine.
 with quarantine as (select * from lake_quarantine)
 select

@@ -1,5 +1,5 @@
 -- fetch_log: one row per URL newsflow tried (or decided not) to fetch, per source and ingest day.
--- materialized: table
+-- materialized: view
 -- Built from: lake_fetch_log. error_class is null when the response was used; already_seen,
 -- duplicate_url, robots_disallowed and unchanged are decisions, every other value a failure.
 with fetch_log as (select * from lake_fetch_log)

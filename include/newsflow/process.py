@@ -1,0 +1,154 @@
+"""The per-document pass over one shard: extract, clean, language, hashes, mentions, NER candidates.
+
+Everything that looks at one document alone happens here, once, so the whole-day steps after it
+(dedup, validation, publishing) only move columns. A shard's result is one Parquet file written
+atomically: a worker that dies mid-shard leaves nothing, and the retry writes it whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsflow import candidates, dedup, entities, lake
+from newsflow.clean import clean_text
+from newsflow.extract import extract_html, extract_plain_text
+from newsflow.language import detect_language
+from newsflow.schema import PROCESSED_SCHEMA, Article, RawDocument, stable_id
+from newsflow.settings import Settings
+
+LOGGER = logging.getLogger(__name__)
+
+# How often a shard reports its progress in the (task) log.
+PROGRESS_SECONDS = 5.0
+# Raw rows decoded from Parquet at a time: a shard's pages never sit in memory as Python objects at once.
+READ_BATCH_ROWS = 32
+
+
+def build_article(raw: RawDocument) -> Article:
+    """Extract, clean and measure one decoded document."""
+    if raw.content_type == "text/html":
+        fetched_on = raw.fetched_at.date() if raw.fetched_at else None
+        extracted = extract_html(raw.raw_text, raw.url, max_date=fetched_on)
+    else:
+        extracted = extract_plain_text(raw.raw_text)
+    cleaned = clean_text(extracted.text, extracted.title)
+    return Article(
+        article_id=article_id_of(raw),
+        source=raw.source,
+        url=extracted.url or raw.url,
+        source_path=raw.source_path,
+        ingest_date=raw.ingest_date,
+        title=extracted.title,
+        author=extracted.author,
+        sitename=extracted.sitename,
+        description=extracted.description,
+        published_date=extracted.published_date,
+        published_date_source=extracted.published_date_source,
+        fetched_at=raw.fetched_at,
+        html_language=extracted.html_language or raw.language_hint,
+        text=cleaned.text,
+        raw_chars=len(raw.raw_text),
+        text_chars=len(cleaned.text),
+        removed=extracted.removed + cleaned.removed,
+        extraction_method=extracted.method,
+    )
+
+
+def article_id_of(raw: RawDocument) -> str:
+    return stable_id(raw.url) if raw.url else stable_id(raw.source, raw.source_path or "")
+
+
+def with_language(article: Article) -> Article:
+    language, probability = detect_language(article.text)
+    return dataclasses.replace(article, language=language, language_prob=probability)
+
+
+def process_shard(
+    raw_shard: Path, out: Path, settings: Settings, on_document: Callable[[], object] | None = None
+) -> Path:
+    """Every document of `raw_shard` through the per-document stages, into one Parquet file at `out`.
+
+    A document that could not be read becomes a row with `reject_stage = 'read'` and its reason;
+    the day steps decide duplicates and validity. `on_document` is called after each document
+    (the CLI's progress bar); the log gets documents/s and an ETA every PROGRESS_SECONDS.
+    """
+    gazetteer = entities.load_gazetteer(settings.entities_path)
+    total = lake.count_rows(raw_shard)
+    started = reported = time.monotonic()
+    rows, articles = [], []
+    for done, raw in enumerate(_iter_raw(raw_shard), start=1):
+        article = None if raw.read_error else with_language(build_article(raw))
+        rows.append(_row(raw, article, gazetteer, settings))
+        if article is not None:
+            articles.append(article)
+        if on_document is not None:
+            on_document()
+        now = time.monotonic()
+        if now - reported >= PROGRESS_SECONDS:
+            rate = done / (now - started)
+            LOGGER.info(
+                "%s: %d of %d documents, %.1f docs/s, ETA %.0f s",
+                raw_shard.name,
+                done,
+                total,
+                rate,
+                (total - done) / rate,
+            )
+            reported = now
+    found = defaultdict(list)
+    for candidate in candidates.find_candidates(articles, gazetteer):
+        found[candidate.article_id].append(dataclasses.asdict(candidate))
+    for row in rows:
+        row["candidates"] = found.get(row["article_id"], []) if row["reject_stage"] is None else []
+    lake.write_table_atomic(pa.Table.from_pylist(rows, schema=PROCESSED_SCHEMA), out)
+    LOGGER.info("%s: %d documents in %.1f s", raw_shard.name, total, time.monotonic() - started)
+    return out
+
+
+def _iter_raw(raw_shard: Path) -> Iterator[RawDocument]:
+    for batch in pq.ParquetFile(raw_shard).iter_batches(batch_size=READ_BATCH_ROWS):
+        for row in batch.to_pylist():
+            yield RawDocument(**row)
+
+
+def _row(
+    raw: RawDocument, article: Article | None, gazetteer: entities.Gazetteer, settings: Settings
+) -> dict:
+    """The processed row of one document; a stub article with the read error when it was not text."""
+    if article is None:
+        stub = Article(
+            article_id_of(raw),
+            raw.source,
+            raw.url,
+            raw.source_path,
+            raw.ingest_date,
+            fetched_at=raw.fetched_at,
+            raw_chars=raw.raw_bytes,
+        )
+        return dataclasses.asdict(stub) | {
+            "position": raw.position,
+            "reject_stage": "read",
+            "reject_reason": raw.read_error,
+            "minhash": [],
+            "shingles": [],
+            "mentions": [],
+        }
+    has_text = bool(article.text.strip())  # an empty text has nothing to compare; validation rejects it
+    minhash, shingles = dedup.story_signature(article.text, settings.story_lsh_bands)
+    return dataclasses.asdict(article) | {
+        "content_hash": dedup.content_hash(article.text) if has_text else None,
+        "position": raw.position,
+        "reject_stage": None,
+        "reject_reason": None,
+        "minhash": minhash,
+        "shingles": shingles,
+        "mentions": [dataclasses.asdict(m) for m in entities.find_mentions(article, gazetteer)],
+    }
