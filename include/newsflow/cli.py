@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from typing import Annotated
 import click
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from newsflow.settings import Settings
@@ -34,6 +36,10 @@ SourcesOption = Annotated[
 WarehouseOption = Annotated[
     Path | None, typer.Option(help="DuckDB file (default: $NEWSFLOW_DATA_DIR/warehouse.duckdb)")
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Processes for the per-shard pass (default: one per core, $NEWSFLOW_WORKERS)."),
+]
 
 
 @app.command()
@@ -45,15 +51,17 @@ def ingest(
     sources: SourcesOption = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Ingest one day of a folder, or of every source in a sources file, and update the warehouse.
 
-    Also renders the chart. Exits 1 when too many article fetches failed (after publishing).
+    Documents are processed in shards on every core. Also renders the chart. Exits 1 when too
+    many article fetches failed (after publishing).
 
-    Example: newsflow ingest --source seeds/ --date 2024-07-10
+    Example: newsflow ingest --source seeds/ --date 2024-07-10 --workers 2
     """
     settings = Settings.from_env(
-        source_dir=source, sources_path=sources, lake_dir=lake, warehouse_path=warehouse
+        source_dir=source, sources_path=sources, lake_dir=lake, warehouse_path=warehouse, workers=workers
     )
     _run_day(settings, _parse_date(day), offline=False)
 
@@ -64,12 +72,15 @@ def reextract(
     sources: SourcesOption = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Re-run extraction for a day from the raw WARC archive, without fetching anything.
 
     Example: newsflow reextract --sources sources.yaml --date 2024-07-10
     """
-    settings = Settings.from_env(sources_path=sources, lake_dir=lake, warehouse_path=warehouse)
+    settings = Settings.from_env(
+        sources_path=sources, lake_dir=lake, warehouse_path=warehouse, workers=workers
+    )
     _run_day(settings, _parse_date(day), offline=True)
 
 
@@ -77,12 +88,34 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
     from newsflow import pipeline, report
     from newsflow import warehouse as warehouse_module
 
-    with console.status(f"ingesting {day}…") as status:
-        counts = pipeline.ingest_day(
-            day, settings, on_step=lambda name: status.update(f"{day}: {name}…"), offline=offline
-        )
-        status.update("building the warehouse…")
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("docs"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+    documents = progress.add_task(f"{day}: collect", total=None, rate="")
+    started = time.monotonic()
+
+    def on_progress(done: int, total: int) -> None:
+        rate = done / max(time.monotonic() - started, 1e-9)
+        progress.update(documents, completed=done, total=total, rate=f"{rate:.1f}/s")
+
+    def on_step(name: str) -> None:
+        nonlocal started
+        if name == "process_shards":
+            started = time.monotonic()
+        progress.update(documents, description=f"{day}: {name}")
+
+    with progress:
+        counts = pipeline.ingest_day(day, settings, on_step=on_step, offline=offline, on_progress=on_progress)
+        on_step("build_warehouse")
         warehouse_module.build_warehouse(settings)
+        on_step("render_report")
         chart, _ = report.render_report(settings)
     table = Table(*counts, title=f"newsflow {'reextract' if offline else 'ingest'} {day}")
     table.add_row(*(str(value) for value in counts.values()))

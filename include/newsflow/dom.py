@@ -7,8 +7,8 @@ import re
 from lxml.html import HtmlElement
 
 # Teaser/related-content labels in French, English, German, Spanish and Italian, at the start of a block.
-TEASER_LABEL = re.compile(
-    r"^\W*(?:"
+_TEASER_LABELS = (
+    r"(?:"
     r"(?:[àa]\s+)?lire\s+(?:aussi|également|la\s+suite)|voir\s+aussi|sur\s+le\s+même\s+(?:sujet|thème)"
     r"|(?:les\s+)?plus\s+lus|articles?\s+(?:similaires|associés|liés)|[àa]\s+découvrir|dans\s+la\s+même\s+rubrique"
     r"|read\s+(?:more|also|next)|see\s+also|related(?:\s+(?:articles?|stories|content|coverage|posts?|news))?"
@@ -17,9 +17,11 @@ TEASER_LABEL = re.compile(
     r"|lesen\s+sie\s+auch|mehr\s+zum\s+thema|weitere\s+artikel|meistgelesen|das\s+könnte\s+sie\s+auch\s+interessieren"
     r"|lee\s+también|te\s+puede\s+interesar|noticias\s+relacionadas|más\s+leídas|relacionad[oa]s"
     r"|leggi\s+anche|potrebbe\s+interessarti|articoli\s+correlati|i\s+più\s+letti"
-    r")(?!\w)",
-    re.IGNORECASE,
+    r")(?!\w)"
 )
+TEASER_LABEL = re.compile(r"^\W*" + _TEASER_LABELS, re.IGNORECASE)
+# Anywhere in the page: most pages have no label at all, and need no element-by-element look.
+_ANY_TEASER_LABEL = re.compile(r"(?<!\w)" + _TEASER_LABELS, re.IGNORECASE)
 # Elements that can hold a teaser block; inline elements are judged through their block.
 TEASER_BLOCK_TAGS = (
     "p",
@@ -57,7 +59,9 @@ def prune_teasers(tree: HtmlElement) -> list[str]:
     A sentence that merely starts with a label word ("Related questions remain…") has no link and
     more than the label, so it stays.
     """
-    removed = []
+    removed: list[str] = []
+    if not _ANY_TEASER_LABEL.search(tree.text_content()):
+        return removed
     for element in list(tree.iter(*TEASER_BLOCK_TAGS)):
         if not _attached(element, tree):
             continue

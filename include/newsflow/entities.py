@@ -54,11 +54,14 @@ def load_gazetteer(path: Path) -> Gazetteer:
 
 def normalise(text: str) -> str:
     """Lower-case, accent-free, one apostrophe; same length as the input so offsets carry over."""
-    out = []
-    for ch in text.translate(_APOSTROPHES):
-        base = unicodedata.normalize("NFD", ch)[0].lower()
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+    return "".join(map(_fold, text.translate(_APOSTROPHES)))
+
+
+@cache
+def _fold(ch: str) -> str:
+    """One character without its accent, lower-cased; itself when that would change the length."""
+    base = unicodedata.normalize("NFD", ch)[0].lower()
+    return base if len(base) == 1 else ch
 
 
 def find_mentions(article: Article, gazetteer: Gazetteer) -> list[Mention]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -14,6 +12,8 @@ from htmldate import find_date
 from htmldate.extractors import extract_url_date
 from htmldate.utils import Extractor as DateOptions
 from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from newsflow.clean import clean_text
@@ -68,42 +68,47 @@ class Extracted:
 def extract_html(html: str, url: str | None = None, max_date: date | None = None) -> Extracted:
     """Article body and metadata of an HTML page; empty text (method "failed") when none is found.
 
-    Teaser blocks are pruned from the DOM first; then the EXTRACTION_PASSES run until one finds
-    MIN_EXTRACTED_CHARS, and trafilatura's baseline (all paragraph text) is the last resort. A
-    standfirst the passes skipped is put back in front. `max_date` is the fetch time: no article
-    is published after it.
+    The page is parsed once: metadata (with the publication date) is read from the pristine
+    tree, teaser blocks are pruned from it, the standfirst under the headline is noted, and the
+    first EXTRACTION_PASSES pass runs on that same tree. Only a page whose first pass finds less
+    than MIN_EXTRACTED_CHARS is parsed again for the next pass (trafilatura edits the tree it is
+    given), and trafilatura's baseline (all paragraph text) is the last resort. A standfirst the
+    passes skipped is put back in front. `max_date` is the fetch time: no article is published
+    after it.
     """
     html_language = detect_html_language(html)
     tree = _load_tree(html)
     if tree is None:
         return Extracted(text="", method="failed", url=url, html_language=html_language)
-    published_date, date_source = find_published_date(tree, url, max_date or date.today())
+    metadata = _metadata(tree, url, max_date or date.today())
+    published_date, date_source = metadata.published
     removed = [RemovedSpan("dom.teaser_block", text) for text in prune_teasers(tree)]
-    document, method, text = None, "failed", ""
-    for name, options in EXTRACTION_PASSES:  # keep the longest text until one is long enough
-        candidate = _bare_extraction(tree, url, options)
-        if candidate is not None and len(candidate.text or "") > len(text):
-            document, method, text = candidate, name, candidate.text
+    lead = find_standfirst(tree, metadata.title)
+    method, text = "failed", ""
+    for index, (name, options) in enumerate(
+        EXTRACTION_PASSES
+    ):  # keep the longest text until one is long enough
+        candidate = _bare_extraction(tree if index == 0 else _pruned_tree(html), url, options)
+        if len(candidate) > len(text):
+            method, text = name, candidate
         if len(text) >= MIN_EXTRACTED_CHARS:
             break
     if len(text) < MIN_EXTRACTED_CHARS:
-        baseline = _baseline_text(tree)
+        baseline = _baseline_text(_pruned_tree(html))
         if len(baseline) > len(text):
             text, method = baseline, "baseline"
     if not text:
         return Extracted(text="", method="failed", url=url, html_language=html_language)
-    title = (document.title or None) if document else None
-    lead = find_standfirst(tree, title)
     if lead and lead[:60] not in " ".join(text.split()):
         text = f"{lead}\n{text}"
     return Extracted(
         text=text,
         method=method,
-        title=title,
-        author=(document.author or None) if document else None,
-        sitename=(document.sitename or None) if document else None,
-        description=(document.description or None) if document else None,
-        url=(document.url or url) if document else url,
+        title=metadata.title,
+        author=metadata.author,
+        sitename=metadata.sitename,
+        description=metadata.description,
+        url=metadata.url or url,
         published_date=published_date,
         published_date_source=date_source,
         html_language=html_language,
@@ -111,40 +116,84 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     )
 
 
-def find_published_date(tree: HtmlElement, url: str | None, max_date: date) -> tuple[date | None, str]:
+@dataclass(frozen=True, slots=True)
+class _PageMetadata:
+    title: str | None
+    author: str | None
+    sitename: str | None
+    description: str | None
+    url: str | None
+    published: tuple[date | None, str]
+
+
+def _metadata(tree: HtmlElement, url: str | None, max_date: date) -> _PageMetadata:
+    """trafilatura's metadata of the page, read once, with the publication date of `find_published_date`.
+
+    trafilatura's own date lookup is htmldate's quick one, the "metadata" attempt (so htmldate
+    runs once per page, not once in trafilatura and again here).
+    """
+    earliest, latest = _date_bounds(max_date)
+    try:
+        found = extract_metadata(
+            tree,
+            default_url=url,
+            date_config={
+                "original_date": True,
+                "extensive_search": False,
+                "min_date": earliest,
+                "max_date": latest,
+            },
+        )
+    except Exception:  # trafilatura raises assorted types on odd markup; metadata is never worth a crash
+        LOGGER.warning("metadata extraction failed on %s", url or "document", exc_info=True)
+        found = Document()
+    page_url = found.url or url
+    return _PageMetadata(
+        title=found.title or None,
+        author=found.author or None,
+        sitename=found.sitename or None,
+        description=found.description or None,
+        url=found.url or None,
+        published=find_published_date(tree, page_url, max_date, metadata_date=found.date),
+    )
+
+
+def find_published_date(
+    tree: HtmlElement, url: str | None, max_date: date, metadata_date: str | None = None
+) -> tuple[date | None, str]:
     """(publication date, where it came from) with htmldate, preferring the original date.
 
-    Page metadata and markup first, then the URL, then htmldate's search of the text. Dates
-    before MIN_PUBLISHED_DATE or after `max_date` are rejected.
+    Page metadata and markup first (htmldate's quick search, which also reads the URL: such a
+    date is labelled "url"), then htmldate's search of the text. `metadata_date` is the quick
+    search's answer when the caller already has it. Dates before MIN_PUBLISHED_DATE or after
+    `max_date` are rejected.
     """
-    earliest, latest = datetime.combine(MIN_PUBLISHED_DATE, time()), datetime.combine(max_date, time.max)
+    earliest, latest = _date_bounds(max_date)
 
     def from_page(extensive: bool) -> str | None:
         return find_date(
-            copy.deepcopy(tree),
-            extensive_search=extensive,
-            original_date=True,
-            min_date=earliest,
-            max_date=latest,
+            tree, url=url, extensive_search=extensive, original_date=True, min_date=earliest, max_date=latest
         )
 
     def from_url() -> str | None:
         return extract_url_date(url, DateOptions(False, latest, earliest, True, "%Y-%m-%d")) if url else None
 
-    attempts: tuple[tuple[str, Callable[[], str | None]], ...] = (
-        ("metadata", lambda: from_page(extensive=False)),
-        ("url", from_url),
-        ("text", lambda: from_page(extensive=True)),
-    )
-    for source, attempt in attempts:
+    quick = (lambda: metadata_date) if metadata_date is not None else (lambda: from_page(extensive=False))
+    for source, attempt in (("metadata", quick), ("text", lambda: from_page(extensive=True))):
         try:
             found = parse_published_date(attempt())
         except Exception:  # htmldate raises assorted types on odd markup; a date is never worth a crash
             LOGGER.warning("date extraction (%s) failed on %s", source, url or "document", exc_info=True)
             continue
         if found is not None and found <= max_date:
+            if source == "metadata" and parse_published_date(from_url()) == found:
+                source = "url"
             return found, source
     return None, "none"
+
+
+def _date_bounds(max_date: date) -> tuple[datetime, datetime]:
+    return datetime.combine(MIN_PUBLISHED_DATE, time()), datetime.combine(max_date, time.max)
 
 
 def _load_tree(html: str) -> HtmlElement | None:
@@ -155,23 +204,34 @@ def _load_tree(html: str) -> HtmlElement | None:
         return None
 
 
-def _bare_extraction(tree: HtmlElement, url: str | None, options: dict[str, bool]):  # type: ignore[no-untyped-def]
-    """One trafilatura pass on a copy of the tree (trafilatura edits the tree it is given).
+def _pruned_tree(html: str) -> HtmlElement | None:
+    """A fresh parse with teaser blocks pruned, for a further pass (the first pass edited the tree)."""
+    tree = _load_tree(html)
+    if tree is not None:
+        prune_teasers(tree)
+    return tree
 
-    Reader comments are not the article: skipping them saves the comment search too.
-    """
+
+def _bare_extraction(tree: HtmlElement | None, url: str | None, options: dict[str, bool]) -> str:
+    """The text of one trafilatura pass, which edits `tree`. Reader comments are not the article:
+    skipping them saves the comment search too; metadata was read before."""
+    if tree is None:
+        return ""
     try:
-        return trafilatura.bare_extraction(
-            copy.deepcopy(tree), url=url, with_metadata=True, include_comments=False, **options
+        document = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=False, include_comments=False, **options
         )
     except Exception:  # trafilatura raises assorted lxml/ValueError types on broken markup
         LOGGER.warning("trafilatura failed on %s (%s)", url or "document", options, exc_info=True)
-        return None
+        return ""
+    return (document.text or "") if document is not None else ""
 
 
-def _baseline_text(tree: HtmlElement) -> str:
+def _baseline_text(tree: HtmlElement | None) -> str:
+    if tree is None:
+        return ""
     try:
-        return trafilatura.baseline(copy.deepcopy(tree))[1]
+        return trafilatura.baseline(tree)[1]
     except Exception:  # same as above: never let one bad page fail the batch
         LOGGER.warning("trafilatura baseline failed", exc_info=True)
         return ""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
-# langdetect is ~5 ms per 2,000 characters and settles long before; the whole text adds cost, not accuracy.
-MAX_DETECT_CHARS = 5_000
+# langdetect reads every n-gram of what it is given, and settles early: on 576 extracted eval and seed
+# texts (bench/language.py) a 1,000-character prefix agrees with the whole text on 99.7 % (5,000: 99.8 %)
+# at half the cost of 5,000 characters (6 ms against 13 ms a text).
+MAX_DETECT_CHARS = 1_000
 # langdetect samples randomly; a fixed seed makes the same text always give the same answer.
 LANGDETECT_SEED = 0
 

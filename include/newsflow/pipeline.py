@@ -46,6 +46,10 @@ LOGGER = logging.getLogger(__name__)
 
 # A shard whose worker process died (killed, out of memory) is tried again this many times in all.
 MAX_SHARD_ATTEMPTS = 3
+# Rows per Arrow batch when publishing: a partition streams through, never whole in memory.
+PUBLISH_BATCH_ROWS = 1_000
+# DuckDB's share of a day step: beyond it, sorts and joins spill to the day's staging folder.
+DAY_STEP_MEMORY = "256MB"
 # The per-shard decisions of find_duplicates and validate_batch, joined by publish.
 DEDUP_FILE = "dedup.parquet"
 VALIDATION_FILE = "validation.parquet"
@@ -300,7 +304,7 @@ def publish(day: date, settings: Settings) -> Path:
             """
         )
         published = "from decided where stage is null"
-        originals = f"{published} and duplicate_of is null order by rank, position"
+        originals = f"{published} and duplicate_of is null"
         outputs = {
             "articles": (
                 ARTICLE_SCHEMA,
@@ -310,8 +314,8 @@ def publish(day: date, settings: Settings) -> Path:
                 QUARANTINE_SCHEMA,
                 f"select {_columns(QUARANTINE_SCHEMA)} from decided where stage is not null order by rank, position",
             ),
-            "mentions": (MENTION_SCHEMA, f"select unnest(mentions, recursive := true) {originals}"),
-            "candidates": (CANDIDATE_SCHEMA, f"select unnest(candidates, recursive := true) {originals}"),
+            "mentions": (MENTION_SCHEMA, _unnested("mentions", originals)),
+            "candidates": (CANDIDATE_SCHEMA, _unnested("candidates", originals)),
             lake.SIGNATURES: (
                 SIGNATURE_SCHEMA,
                 "select article_id, ingest_date, row_number() over (order by rank, position) - 1 as position, "
@@ -323,7 +327,7 @@ def publish(day: date, settings: Settings) -> Path:
             ),
         }
         for dataset, (schema, sql) in outputs.items():
-            reader = con.sql(sql).to_arrow_reader().cast(schema)
+            reader = con.sql(sql).to_arrow_reader(PUBLISH_BATCH_ROWS).cast(schema)
             path = lake.write_partition(reader, settings.lake_dir, dataset, day)
             LOGGER.info("published %s", path)
     retired = staging.with_name(f".{staging.name}.{uuid.uuid4().hex}.done")
@@ -417,7 +421,14 @@ def _day_connection(settings: Settings, day: date) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the day's processed shards as `processed` and staged fetch logs as
     `fetch_log`, each with the `rank` of its source in the configuration (the day's order)."""
     sources = load_sources(settings)
-    con = duckdb.connect()
+    staging = day_staging(settings, day)
+    con = duckdb.connect(
+        config={
+            "threads": 1,
+            "memory_limit": DAY_STEP_MEMORY,
+            "temp_directory": str(staging / "duckdb_spill"),
+        }
+    )
     con.register("ranks", pa.table({"source": [s.name for s in sources], "rank": list(range(len(sources)))}))
     shards = [processed_path(Path(shard)) for shard in list_shards(day, settings)]
     missing = [str(p) for p in shards if not p.exists()]
@@ -488,6 +499,16 @@ def _ensure_signatures(settings: Settings, day: date) -> None:
 
 def _empty_signatures() -> pa.Table:
     return SIGNATURE_SCHEMA.empty_table().select(["article_id", "story_id", "minhash", "shingles"])
+
+
+def _unnested(column: str, rows: str) -> str:
+    """One row per element of the list `column` of `rows`, in day order and list order (a sort on
+    the day order alone may shuffle the elements of one article)."""
+    return (
+        "select * exclude (rank, position, element) from ("
+        f"select rank, position, generate_subscripts({column}, 1) as element, unnest({column}, recursive := true) "
+        f"{rows}) order by rank, position, element"
+    )
 
 
 def _columns(schema: pa.Schema) -> str:
