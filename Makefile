@@ -46,7 +46,10 @@ airflow: $(AIRFLOW_HOME)/airflow.db
 
 EVAL_DIR ?= $(CURDIR)/../shared/eval
 bench: $(VENV)/.installed
-	$(BIN)/python bench/ingest_speed.py
+	$(BIN)/python bench/throughput.py $(EVAL_DIR)
+	$(BIN)/python bench/throughput.py $(EVAL_DIR) --no-dates
+	$(BIN)/python bench/warehouse.py
+	$(BIN)/python bench/language.py $(EVAL_DIR)
 	$(BIN)/python bench/extraction.py $(EVAL_DIR)
 	$(BIN)/python bench/teasers.py $(EVAL_DIR)
 	$(BIN)/python bench/dates.py $(EVAL_DIR)

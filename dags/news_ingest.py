@@ -1,7 +1,7 @@
 """## news_ingest
 Nightly: collect every configured source (one mapped task per source: read a folder, or fetch URL
 lists, RSS/Atom feeds and sitemaps politely, archiving every response as WARC) into raw shards of
-at most 500 documents; run the per-document work on each shard (one mapped task per shard:
+at most 200 documents; run the per-document work on each shard (one mapped task per shard:
 extract and clean, detect language, hash and sign for duplicates, gazetteer mentions and NER
 candidates); then, on the day's columns, mark URL and exact duplicates and near-duplicate stories
 against the stored signatures, validate with Great Expectations (failures go to the quarantine

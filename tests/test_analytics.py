@@ -195,3 +195,29 @@ def test_chart_and_report_are_written(seeded: Settings) -> None:
     assert width > 600 and height > 300
     text = page.read_text(encoding="utf-8")
     assert "data:image/png;base64," in text and "Jens Stoltenberg" in text and "<table>" in text
+
+
+def test_weekly_aggregates_forget_a_day_that_leaves_the_lake(tmp_path: Path) -> None:
+    """Incremental models refresh the weeks a changed article leaves as well as those it joins."""
+    later = tmp_path / "later"
+    later.mkdir()
+    followup = next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8") + "\nMise à jour."
+    (later / "followup.txt").write_text(followup, encoding="utf-8")  # not an exact copy: it counts
+    settings = Settings(data_dir=tmp_path / "data", source_dir=SEEDS_DIR)
+    pipeline.ingest_day(DAY, settings)
+    next_week = DAY + timedelta(days=10)
+    pipeline.ingest_day(next_week, Settings(data_dir=tmp_path / "data", source_dir=later))
+    build_warehouse(settings)
+    weeks = "select distinct week_start from mentions_weekly order by week_start"
+    assert rows(settings, weeks) == [(date(2024, 7, 8),), (date(2024, 7, 15),)]
+
+    for dataset in lake.DATASETS:  # the later day is withdrawn from the lake
+        shutil.rmtree(lake.partition_dir(settings.lake_dir, dataset, next_week))
+    assert build_warehouse(settings).removed
+    assert rows(settings, weeks) == [(date(2024, 7, 8),)]
+    full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")
+    build_warehouse(full, full=True)
+    for name in ("int_mention_counts", "cooccurrence_weekly"):
+        assert rows(settings, f"select * from {name} order by all") == rows(
+            full, f"select * from {name} order by all"
+        )

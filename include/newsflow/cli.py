@@ -24,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+LOGGER = logging.getLogger(__name__)
 # Piped output (make, CI logs) gets rich's 80-column default, which wraps every title; allow wider.
 console = Console(width=None if sys.stdout.isatty() else 140)
 
@@ -111,12 +112,17 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
             started = time.monotonic()
         progress.update(documents, description=f"{day}: {name}")
 
+    def own_step(name: str) -> None:
+        LOGGER.info("step %s for %s", name, day)
+        on_step(name)
+
     with progress:
         counts = pipeline.ingest_day(day, settings, on_step=on_step, offline=offline, on_progress=on_progress)
-        on_step("build_warehouse")
+        own_step("build_warehouse")
         warehouse_module.build_warehouse(settings)
-        on_step("render_report")
+        own_step("render_report")
         chart, _ = report.render_report(settings)
+        own_step("done")
     table = Table(*counts, title=f"newsflow {'reextract' if offline else 'ingest'} {day}")
     table.add_row(*(str(value) for value in counts.values()))
     console.print(table)

@@ -17,6 +17,8 @@ import pyarrow as pa
 from datasketch import MinHash
 from datasketch.hashfunc import sha1_hash32
 
+from newsflow.schema import SIGNATURE_SCHEMA
+
 # Story shingles are pairs of consecutive content words; words under 4 letters are mostly function
 # words ("le", "des", "qui") that make unrelated French articles look alike.
 MIN_CONTENT_WORD_CHARS = 4
@@ -81,10 +83,12 @@ def assign_story_ids(new: pa.Table, earlier: pa.Table, min_jaccard: float) -> li
     `min_jaccard`, so LSH only costs time, never a wrong merge. Order decides ties, so re-runs give
     the same ids; `earlier` may be only the history, or any superset of the articles that can match.
     """
-    columns = ["article_id", "story_id", "minhash", "shingles"]
+    schema = pa.schema(
+        [SIGNATURE_SCHEMA.field(name) for name in ("article_id", "story_id", "minhash", "shingles")]
+    )
     offset = earlier.num_rows
     signatures = pa.concat_tables(
-        [earlier.select(columns), new.select(columns).cast(earlier.select(columns).schema)]
+        [table.select(schema.names).cast(schema) for table in (earlier, new)]
     ).append_column("ord", pa.array(range(offset + new.num_rows), pa.int64()))
     with duckdb.connect() as con:
         con.register("signatures", signatures)

@@ -12,6 +12,7 @@ from htmldate import find_date
 from htmldate.extractors import extract_url_date
 from htmldate.utils import Extractor as DateOptions
 from lxml.html import HtmlElement
+from lxml.html import builder as E
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
@@ -24,6 +25,10 @@ LOGGER = logging.getLogger(__name__)
 
 # Dates before the web news era are misreadings (copyright years, founding dates), not publication dates.
 MIN_PUBLISHED_DATE = date(1995, 1, 1)
+# `find_published_date`'s default: the quick date search has not been run yet.
+NOT_SEARCHED = object()
+# The thorough (text) date search reads this much of the article's head, where a date line stands.
+MAX_DATE_TEXT_CHARS = 2_000
 # A plain-text title is one short line; anything longer is a paragraph.
 MAX_TITLE_CHARS = 200
 MIN_TITLE_WORDS = 4
@@ -80,8 +85,8 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     tree = _load_tree(html)
     if tree is None:
         return Extracted(text="", method="failed", url=url, html_language=html_language)
-    metadata = _metadata(tree, url, max_date or date.today())
-    published_date, date_source = metadata.published
+    max_date = max_date or date.today()
+    metadata = _metadata(tree, url, max_date)
     removed = [RemovedSpan("dom.teaser_block", text) for text in prune_teasers(tree)]
     lead = find_standfirst(tree, metadata.title)
     method, text = "failed", ""
@@ -101,6 +106,9 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     if lead and lead[:60] not in " ".join(text.split()):
         text = f"{lead}\n{text}"
+    published_date, date_source = find_published_date(
+        tree, metadata.url or url, max_date, metadata.date, text
+    )
     return Extracted(
         text=text,
         method=method,
@@ -123,14 +131,14 @@ class _PageMetadata:
     sitename: str | None
     description: str | None
     url: str | None
-    published: tuple[date | None, str]
+    date: str | None  # htmldate's quick answer, as trafilatura asked it
 
 
 def _metadata(tree: HtmlElement, url: str | None, max_date: date) -> _PageMetadata:
-    """trafilatura's metadata of the page, read once, with the publication date of `find_published_date`.
+    """trafilatura's metadata of the page, read once from the pristine tree.
 
-    trafilatura's own date lookup is htmldate's quick one, the "metadata" attempt (so htmldate
-    runs once per page, not once in trafilatura and again here).
+    trafilatura's date lookup is set to htmldate's quick search, which is `find_published_date`'s
+    first attempt: htmldate reads the page once, not once in trafilatura and again here.
     """
     earliest, latest = _date_bounds(max_date)
     try:
@@ -147,39 +155,48 @@ def _metadata(tree: HtmlElement, url: str | None, max_date: date) -> _PageMetada
     except Exception:  # trafilatura raises assorted types on odd markup; metadata is never worth a crash
         LOGGER.warning("metadata extraction failed on %s", url or "document", exc_info=True)
         found = Document()
-    page_url = found.url or url
     return _PageMetadata(
         title=found.title or None,
         author=found.author or None,
         sitename=found.sitename or None,
         description=found.description or None,
         url=found.url or None,
-        published=find_published_date(tree, page_url, max_date, metadata_date=found.date),
+        date=found.date,
     )
 
 
 def find_published_date(
-    tree: HtmlElement, url: str | None, max_date: date, metadata_date: str | None = None
+    tree: HtmlElement,
+    url: str | None,
+    max_date: date,
+    metadata_date: str | None | object = NOT_SEARCHED,
+    text: str | None = None,
 ) -> tuple[date | None, str]:
     """(publication date, where it came from) with htmldate, preferring the original date.
 
     Page metadata and markup first (htmldate's quick search, which also reads the URL: such a
-    date is labelled "url"), then htmldate's search of the text. `metadata_date` is the quick
-    search's answer when the caller already has it. Dates before MIN_PUBLISHED_DATE or after
-    `max_date` are rejected.
+    date is labelled "url"), then htmldate's thorough search over the head of the article `text`
+    (default: the page's text). Only the head: over a whole page that search costs ~0.5 s when no
+    date parses, over MAX_DATE_TEXT_CHARS about 1 ms. `metadata_date` is the quick search's
+    answer (None: no date) when the caller already asked it. Dates before MIN_PUBLISHED_DATE or after `max_date`
+    are rejected.
     """
     earliest, latest = _date_bounds(max_date)
+    bounds = {"original_date": True, "min_date": earliest, "max_date": latest}
 
-    def from_page(extensive: bool) -> str | None:
-        return find_date(
-            tree, url=url, extensive_search=extensive, original_date=True, min_date=earliest, max_date=latest
-        )
+    def from_page() -> str | None:
+        if metadata_date is NOT_SEARCHED:
+            return find_date(tree, url=url, extensive_search=False, **bounds)
+        return metadata_date  # type: ignore[return-value]
+
+    def from_text() -> str | None:
+        head = (tree.text_content() if text is None else text)[:MAX_DATE_TEXT_CHARS]
+        return find_date(E.HTML(E.BODY(E.P(head))), extensive_search=True, **bounds) if head.strip() else None
 
     def from_url() -> str | None:
         return extract_url_date(url, DateOptions(False, latest, earliest, True, "%Y-%m-%d")) if url else None
 
-    quick = (lambda: metadata_date) if metadata_date is not None else (lambda: from_page(extensive=False))
-    for source, attempt in (("metadata", quick), ("text", lambda: from_page(extensive=True))):
+    for source, attempt in (("metadata", from_page), ("text", from_text)):
         try:
             found = parse_published_date(attempt())
         except Exception:  # htmldate raises assorted types on odd markup; a date is never worth a crash

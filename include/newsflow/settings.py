@@ -51,7 +51,7 @@ class Settings:
     max_fetch_failure_share: float = 0.5
     # A shard is the unit of per-document work (one Airflow mapped task, one pool job): big enough
     # that start-up costs vanish, small enough that a day streams through in bounded memory.
-    shard_docs: int = 500
+    shard_docs: int = 200
     shard_bytes: int = 64_000_000  # of decoded page text
     # Processes for the CLI's per-shard pool; 0 means one per core.
     workers: int = 0
