@@ -21,7 +21,7 @@ import psutil
 import pyarrow as pa
 import pytest
 
-from newsflow import dedup, lake, pipeline
+from newsflow import dedup, lake, pipeline, process
 from newsflow.settings import Settings
 from newsflow.warehouse import build_warehouse, sql_models
 
@@ -221,3 +221,28 @@ def test_peak_memory_does_not_grow_with_the_day(tmp_path: Path) -> None:
     # Ten times the documents. Holding the day in Python objects added ~190 MB here (~100 kB a
     # document); streaming shards adds ~70 MB, most of it DuckDB's sort buffers, which are capped.
     assert large - small < 100_000, (small, large)
+
+
+def test_a_document_that_breaks_a_stage_is_quarantined_and_the_shard_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "inbox"
+    corpus.mkdir()
+    for path in SEEDS_DIR.glob("*.txt"):
+        shutil.copy(path, corpus / path.name)
+    (corpus / "trap.txt").write_text("Un article piégé\nCe texte fait échouer une étape.", encoding="utf-8")
+    build_article = process.build_article
+
+    def failing_on_the_trap(raw):  # type: ignore[no-untyped-def]
+        if raw.source_path == "trap.txt":  # stands for a bug a real page could hit in any stage
+            raise ValueError("stage bug")
+        return build_article(raw)
+
+    monkeypatch.setattr(process, "build_article", failing_on_the_trap)
+    settings = Settings(data_dir=tmp_path / "data", source_dir=corpus, workers=1)
+    counts = pipeline.ingest_day(DAY, settings)
+    assert counts["clean"] == 5 and counts["quarantined"] == 1
+    quarantine = lake.read_partition(settings.lake_dir, "quarantine", DAY).to_pylist()
+    assert [(q["source_path"], q["stage"], q["failed_expectations"]) for q in quarantine] == [
+        ("trap.txt", "process", ["processing_error: ValueError: stage bug"])
+    ]

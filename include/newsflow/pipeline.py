@@ -217,17 +217,7 @@ def find_duplicates(day: date, settings: Settings) -> Path:
         rows = day_rows.select(
             ["source", "article_id", "reject_stage", "reject_reason", "content_hash"]
         ).to_pylist()
-        first_source: dict[str, str] = {}
-        for row in rows:
-            if row["reject_stage"] is None and row["article_id"] in first_source:
-                row["reject_stage"] = "collect"
-                row["reject_reason"] = (
-                    f"duplicate_url: also collected from source {first_source[row['article_id']]}"
-                )
-            if row["reject_stage"] is None:
-                first_source[row["article_id"]] = row["source"]
-            else:
-                row["content_hash"] = None
+        _reject_repeated_urls(rows)
         kept = [i for i, row in enumerate(rows) if row["reject_stage"] is None]
         first_copy = _earlier_copies(con, settings, day, {rows[i]["content_hash"] for i in kept} - {None})
     duplicates = dedup.mark_exact_duplicates(
@@ -259,6 +249,22 @@ def find_duplicates(day: date, settings: Settings) -> Path:
         schema=DEDUP_SCHEMA,
     )
     return lake.write_table_atomic(decisions, day_staging(settings, day) / DEDUP_FILE)
+
+
+def _reject_repeated_urls(rows: list[dict]) -> None:
+    """A URL (article id) that an earlier source of the day gave is rejected at stage `collect`;
+    a rejected row has no content hash to be compared on."""
+    first_source: dict[str, str] = {}
+    for row in rows:
+        if row["reject_stage"] is None and row["article_id"] in first_source:
+            row["reject_stage"] = "collect"
+            row["reject_reason"] = (
+                f"duplicate_url: also collected from source {first_source[row['article_id']]}"
+            )
+        if row["reject_stage"] is None:
+            first_source[row["article_id"]] = row["source"]
+        else:
+            row["content_hash"] = None
 
 
 def validate_batch(day: date, settings: Settings) -> Path:

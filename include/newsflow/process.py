@@ -76,8 +76,9 @@ def process_shard(
 ) -> Path:
     """Every document of `raw_shard` through the per-document stages, into one Parquet file at `out`.
 
-    A document that could not be read becomes a row with `reject_stage = 'read'` and its reason;
-    the day steps decide duplicates and validity. `on_document` is called after each document
+    A document that could not be read becomes a row with `reject_stage = 'read'` and its reason,
+    one that broke a stage a row with `reject_stage = 'process'` and the error (logged with its
+    traceback): the shard, and the day, go on. The day steps decide duplicates and validity. `on_document` is called after each document
     (the CLI's progress bar); the log gets documents/s and an ETA every PROGRESS_SECONDS.
     """
     gazetteer = entities.load_gazetteer(settings.entities_path)
@@ -85,8 +86,15 @@ def process_shard(
     started = reported = time.monotonic()
     rows, articles = [], []
     for done, raw in enumerate(_iter_raw(raw_shard), start=1):
-        article = None if raw.read_error else with_language(build_article(raw))
-        rows.append(_row(raw, article, gazetteer, settings))
+        try:
+            row, article = _processed(raw, gazetteer, settings)
+        except Exception as exc:  # one document that breaks a stage must not fail its shard, and the day
+            LOGGER.exception("%s: %s failed", raw_shard.name, raw.source_path or raw.url)
+            row, article = (
+                _rejected_row(raw, "process", f"processing_error: {type(exc).__name__}: {exc}"),
+                None,
+            )
+        rows.append(row)
         if article is not None:
             articles.append(article)
         if on_document is not None:
@@ -119,31 +127,17 @@ def _iter_raw(raw_shard: Path) -> Iterator[RawDocument]:
             yield RawDocument(**row)
 
 
-def _row(
-    raw: RawDocument, article: Article | None, gazetteer: entities.Gazetteer, settings: Settings
-) -> dict:
-    """The processed row of one document; a stub article with the read error when it was not text."""
-    if article is None:
-        stub = Article(
-            article_id_of(raw),
-            raw.source,
-            raw.url,
-            raw.source_path,
-            raw.ingest_date,
-            fetched_at=raw.fetched_at,
-            raw_chars=raw.raw_bytes,
-        )
-        return dataclasses.asdict(stub) | {
-            "position": raw.position,
-            "reject_stage": "read",
-            "reject_reason": raw.read_error,
-            "minhash": [],
-            "shingles": [],
-            "mentions": [],
-        }
+def _processed(
+    raw: RawDocument, gazetteer: entities.Gazetteer, settings: Settings
+) -> tuple[dict, Article | None]:
+    """The processed row of one document (the article with its hash, signature and mentions), and
+    the article; a document that could not be read is a rejected row and no article."""
+    if raw.read_error:
+        return _rejected_row(raw, "read", raw.read_error), None
+    article = with_language(build_article(raw))
     has_text = bool(article.text.strip())  # an empty text has nothing to compare; validation rejects it
     minhash, shingles = dedup.story_signature(article.text, settings.story_lsh_bands)
-    return dataclasses.asdict(article) | {
+    row = dataclasses.asdict(article) | {
         "content_hash": dedup.content_hash(article.text) if has_text else None,
         "position": raw.position,
         "reject_stage": None,
@@ -151,4 +145,26 @@ def _row(
         "minhash": minhash,
         "shingles": shingles,
         "mentions": [dataclasses.asdict(m) for m in entities.find_mentions(article, gazetteer)],
+    }
+    return row, article
+
+
+def _rejected_row(raw: RawDocument, stage: str, reason: str) -> dict:
+    """A stub article for a document that went no further, with the stage and the reason."""
+    stub = Article(
+        article_id_of(raw),
+        raw.source,
+        raw.url,
+        raw.source_path,
+        raw.ingest_date,
+        fetched_at=raw.fetched_at,
+        raw_chars=raw.raw_bytes,
+    )
+    return dataclasses.asdict(stub) | {
+        "position": raw.position,
+        "reject_stage": stage,
+        "reject_reason": reason,
+        "minhash": [],
+        "shingles": [],
+        "mentions": [],
     }
