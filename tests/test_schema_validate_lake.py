@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -137,3 +142,50 @@ def test_settings_from_env_and_flags() -> None:
     assert settings.warehouse_path == Path("/tmp/w.duckdb")
     assert settings.languages == ("fr", "de") and settings.min_text_chars == 50
     assert settings.source_dir == Settings().source_dir
+
+
+REWRITER = """
+import sys
+from datetime import date
+from pathlib import Path
+import pyarrow as pa
+from newsflow import lake
+lake_dir, sizes = Path(sys.argv[1]), [int(n) for n in sys.argv[2:]]
+tables = [pa.table({"n": pa.array(range(size), pa.int64()), "text": ["x" * 200] * size}) for size in sizes]
+print("ready", flush=True)
+while True:  # rewrite the day forever, old and new in turn, until killed
+    for table in tables:
+        lake.write_partition(table, lake_dir, "articles", date(2024, 7, 10))
+"""
+
+
+def test_readers_and_crashes_see_the_old_day_or_the_new_never_neither_nor_both(tmp_path: Path) -> None:
+    sizes = (20_000, 50_000)
+    glob = str(tmp_path / "articles" / "*" / "*.parquet")  # the README's own glob
+    for _ in range(4):  # each round: a writer rewrites the day while a reader polls, then SIGKILL
+        writer = subprocess.Popen(
+            [sys.executable, "-c", REWRITER, str(tmp_path), *map(str, sizes)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        seen = set()
+        deadline = time.monotonic() + 1.5
+        with duckdb.connect() as con:
+            while time.monotonic() < deadline:
+                try:
+                    seen.add(con.execute(f"select count(*) from read_parquet('{glob}')").fetchone()[0])
+                except duckdb.IOException as exc:  # no file yet: only before the very first write
+                    assert (
+                        "No files found" in str(exc)
+                        and not seen
+                        and not lake.partition_files(tmp_path, "articles")
+                    ), exc
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        assert seen <= set(sizes) and seen, seen
+        after_crash = lake.read_partition(tmp_path, "articles", DAY).num_rows
+        assert after_crash in sizes
+    partition = lake.partition_dir(tmp_path, "articles", DAY)
+    lake.write_partition(pa.table({"n": [1]}), tmp_path, "articles", DAY)
+    assert [p.name for p in partition.iterdir()] == [lake.PART_FILE]  # a crashed writer's leftovers are gone

@@ -89,26 +89,19 @@ def write_shards(
 def write_partition(table: pa.Table | pa.RecordBatchReader, lake_dir: Path, dataset: str, day: date) -> Path:
     """Replace the day's partition of `dataset` with `table` (an empty table still makes a partition).
 
-    A RecordBatchReader is written batch by batch, so a large day never sits in memory whole.
-
-    The new partition is built in a hidden sibling folder and renamed into place, so a crash
-    leaves either the old partition or the new one, never a mix.
+    A partition is one Parquet file, replaced by one `os.replace`: a reader, or a crash at any
+    point, sees the old day or the new one, never neither and never both. The new file is written
+    under a hidden name that no `*.parquet` glob matches, and a crashed writer's leftovers are
+    removed by the next write. A RecordBatchReader is written batch by batch, so a large day never
+    sits in memory whole.
     """
     final = partition_dir(lake_dir, dataset, day)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-    retired = final.with_name(f".{final.name}.{uuid.uuid4().hex}.old")
-    staging.mkdir()
-    try:
-        with pq.ParquetWriter(staging / PART_FILE, table.schema, compression="zstd") as writer:
-            for batch in table.to_batches() if isinstance(table, pa.Table) else table:
-                writer.write_batch(batch)
-        if final.exists():
-            final.rename(retired)
-        staging.rename(final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
+    final.mkdir(parents=True, exist_ok=True)
+    for leftover in final.glob(f".{PART_FILE}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+    with atomic_path(final / PART_FILE) as tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer:
+        for batch in table.to_batches() if isinstance(table, pa.Table) else table:
+            writer.write_batch(batch)
     return final
 
 
