@@ -69,8 +69,13 @@ def test_dag_run_on_the_seeds_fills_lake_and_warehouse(
     from airflow.utils.state import DagRunState
 
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("NEWSFLOW_SHARD_DOCS", "2")  # five seeds: three shards, three mapped tasks
     run = dagbag.dags["news_ingest"].test(logical_date=pendulum.datetime(2024, 7, 10, tz="UTC"))
     assert run.state == DagRunState.SUCCESS
+    shard_tasks = [ti for ti in run.get_task_instances() if ti.task_id == "process_shard"]
+    assert sorted((ti.map_index, ti.rendered_map_index, ti.state) for ti in shard_tasks) == [
+        (i, f"seeds/shard-{i:05d}.parquet", "success") for i in range(3)
+    ]
 
     assert (tmp_path / "lake" / "articles" / "ingest_date=2024-07-10" / "part-0.parquet").is_file()
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
