@@ -54,6 +54,11 @@ def test_ingest_then_query_through_the_cli(
     assert "2024-07-08" in out and "Belarus" in out and "1 rows" in out
     assert main(["sql", "select count(*) as n from articles", "--warehouse", str(warehouse)]) == 0
     assert "│ 5 │" in capsys.readouterr().out
+    # Read-only as documented: no writing files, no reading files outside the warehouse.
+    copy = f"copy (select * from articles) to '{tmp_path / 'out.csv'}'"
+    assert main(["sql", copy, "--warehouse", str(warehouse)]) == 1
+    assert main(["sql", "select * from read_csv('/etc/passwd')", "--warehouse", str(warehouse)]) == 1
+    assert not (tmp_path / "out.csv").exists() and "Permission Error" in capsys.readouterr().err
 
 
 def test_cli_errors_are_exit_codes_not_tracebacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -266,10 +266,16 @@ def _register_gazetteer(con: duckdb.DuckDBPyConnection, entities_path: Path) -> 
 def query(
     settings: Settings, sql: str, parameters: dict[str, object] | None = None
 ) -> tuple[list[str], list[tuple[object, ...]]]:
-    """Run one read-only query against the warehouse: (column names, rows)."""
+    """Run one query against the warehouse, read-only: (column names, rows).
+
+    The warehouse is opened read-only and without access to anything outside it (no `COPY … TO`,
+    no reading or writing local files or URLs), so an analyst's query can only read its tables.
+    """
     if not settings.warehouse_path.exists():
         raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: run `newsflow ingest` first")
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with duckdb.connect(
+        str(settings.warehouse_path), read_only=True, config={"enable_external_access": False}
+    ) as con:
         cursor = con.execute(sql, parameters)
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()
