@@ -88,3 +88,31 @@ def test_extract_prints_clean_text_or_json_from_a_file_or_stdin() -> None:
     assert [span["rule"] for span in record["removed"]] == ["dom.teaser_block", "repeated_title"]
     assert record["removed"][0]["text"] == "Lire aussi : L'OTAN fête ses 75 ans dans un climat tendu"
     assert record["published_date"] == "2024-07-11" and record["published_date_source"] == "metadata"
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("sources: [\n", "not valid YAML"),
+        ("sources:\n  - !!python/object:os.system {name: a}\n", "not valid YAML"),
+        ("sources:\n  - {name: a, kind: rss, location: x, language: 5}\n", "source 'a': language"),
+        ("sources:\n  - {name: a, kind: urls, urls: [1, 2]}\n", "source 'a': urls.0"),
+        ("sources:\n  - {name: a, kind: urls, urls: 'https://x.example/a'}\n", "source 'a': urls"),
+        ('sources:\n  - {name: "a\\nb", kind: rss, location: x}\n', "name: String should match pattern"),
+        ("sources:\n  - {name: a, kind: rss, location: x, max_items: 0}\n", "source 'a': max_items"),
+        ("sources:\n  - {name: a, kind: rss, location: x, max_items: -1}\n", "source 'a': max_items"),
+        ("sources:\n  - {name: a, kind: rss}\n", "source 'a': location"),
+    ],
+)
+def test_bad_sources_files_are_one_line_errors_with_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, expected: str
+) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(config, encoding="utf-8")
+    assert (
+        main(["ingest", "--sources", str(sources), "--date", "2024-07-10", "--lake", str(tmp_path / "lake")])
+        == 2
+    )
+    out = capsys.readouterr().out
+    assert expected in out and str(sources) in out and "Traceback" not in out
+    assert len(out.strip().splitlines()) == 1, out

@@ -297,10 +297,10 @@ def test_url_normalisation_drops_tracking_and_fragments() -> None:
 def test_sources_file_is_validated(tmp_path: Path) -> None:
     path = tmp_path / "sources.yaml"
     path.write_text("sources:\n  - {name: Bad Name, kind: rss, location: x}\n")
-    with pytest.raises(ValueError, match="must match"):
+    with pytest.raises(ValueError, match="name: String should match pattern"):
         load_sources(Settings(sources_path=path))
     path.write_text("sources:\n  - {name: a, kind: ftp, location: x}\n")
-    with pytest.raises(ValueError, match="expected one of folder, urls, rss, sitemap"):
+    with pytest.raises(ValueError, match="kind: Input should be 'folder', 'urls', 'rss' or 'sitemap'"):
         load_sources(Settings(sources_path=path))
     path.write_text(
         "sources:\n  - {name: local, kind: folder, location: ../seeds}\n  - {name: list, kind: urls, location: urls.txt}\n"

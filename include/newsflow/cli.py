@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsflow.settings import Settings
+from newsflow.sources import ConfigError, load_sources
 
 app = typer.Typer(
     help="newsflow: news articles -> clean text -> Parquet lake -> DuckDB mentions over time.",
@@ -89,6 +90,7 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
     from newsflow import pipeline, report
     from newsflow import warehouse as warehouse_module
 
+    load_sources(settings)  # a configuration error is reported before any work starts
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -281,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except ConfigError as exc:  # a usage error, like a bad option: exit code 2
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        return 2
     except (FileNotFoundError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 1

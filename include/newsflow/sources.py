@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from charset_normalizer import from_bytes
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newsflow.schema import RawDocument
 from newsflow.settings import Settings
@@ -28,7 +30,6 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
 
-SOURCE_KINDS = ("folder", "urls", "rss", "sitemap")
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -44,8 +45,28 @@ class SourceSpec:
     urls: tuple[str, ...] = ()  # for kind urls: inline list instead of (or beside) a file
 
 
+class ConfigError(ValueError):
+    """A configuration file that cannot be used: the message names the file, the source and the field."""
+
+
+class _SourceEntry(BaseModel):
+    """One source as sources.yaml may write it; strict, so `language: 5` or `urls: [1, 2]` is an error."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(pattern=_SOURCE_NAME.pattern)
+    kind: Literal["folder", "urls", "rss", "sitemap"]
+    location: str = ""
+    language: str | None = None
+    max_items: int | None = Field(default=None, gt=0)
+    urls: list[str] = []
+
+
 def load_sources(settings: Settings) -> list[SourceSpec]:
-    """The configured sources; without a sources file, the one folder `settings.source_dir`."""
+    """The configured sources; without a sources file, the one folder `settings.source_dir`.
+
+    ConfigError (one line: file, source, field, problem) for anything sources.yaml may not say.
+    """
     if settings.sources_path is None:
         return [
             SourceSpec(
@@ -57,40 +78,41 @@ def load_sources(settings: Settings) -> list[SourceSpec]:
     path = settings.sources_path
     if not path.is_file():
         raise FileNotFoundError(f"sources file {path} does not exist")
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:  # syntax errors and tags alike
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{line}: {getattr(exc, 'problem', None) or exc}") from None
     entries = spec.get("sources") if isinstance(spec, dict) else None
     if not isinstance(entries, list) or not entries:
-        raise ValueError(f"{path}: expected a top-level 'sources:' list with at least one source")
-    sources = [_parse_source(entry, path) for entry in entries]
+        raise ConfigError(f"{path}: expected a top-level 'sources:' list with at least one source")
+    sources = [_parse_source(entry, index, path) for index, entry in enumerate(entries, start=1)]
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
-        raise ValueError(f"{path}: source names must be unique, got {names}")
+        raise ConfigError(f"{path}: source names must be unique, got {names}")
     return sources
 
 
-def _parse_source(entry: object, path: Path) -> SourceSpec:
+def _parse_source(entry: object, index: int, path: Path) -> SourceSpec:
+    label = f"source {entry.get('name')!r}" if isinstance(entry, dict) else f"source #{index}"
     if not isinstance(entry, dict):
-        raise ValueError(f"{path}: each source is a mapping with name, kind and location, got {entry!r}")
-    unknown = set(entry) - {"name", "kind", "location", "language", "max_items", "urls"}
-    if unknown:
-        raise ValueError(f"{path}: source {entry.get('name')!r} has unknown keys {sorted(unknown)}")
-    name, kind = str(entry.get("name", "")), entry.get("kind")
-    if not _SOURCE_NAME.match(name):
-        raise ValueError(f"{path}: source name {name!r} must match {_SOURCE_NAME.pattern}")
-    if kind not in SOURCE_KINDS:
-        raise ValueError(
-            f"{path}: source {name!r} has kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}"
+        raise ConfigError(f"{path}: {label}: expected a mapping with name, kind and location, got {entry!r}")
+    try:
+        parsed = _SourceEntry.model_validate(entry)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()
         )
-    urls = tuple(entry.get("urls") or ())
-    location = str(entry.get("location") or "")
-    if not location and not (kind == "urls" and urls):
-        raise ValueError(f"{path}: source {name!r} needs a location")
-    is_local = kind == "folder" or (kind == "urls" and location and "://" not in location)
+        raise ConfigError(f"{path}: {label}: {problems}") from None
+    if not parsed.location and not (parsed.kind == "urls" and parsed.urls):
+        raise ConfigError(f"{path}: {label}: location: required for kind {parsed.kind}")
+    location = parsed.location
+    is_local = parsed.kind == "folder" or (parsed.kind == "urls" and location and "://" not in location)
     if is_local and not Path(location).is_absolute():
         location = str((path.parent / location).resolve())  # relative to the sources file
-    max_items = entry.get("max_items")
     return SourceSpec(
-        name, kind, location, entry.get("language"), int(max_items) if max_items else None, urls
+        parsed.name, parsed.kind, location, parsed.language, parsed.max_items, tuple(parsed.urls)
     )
 
 
