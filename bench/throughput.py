@@ -1,13 +1,13 @@
 """End-to-end throughput and peak memory: `newsflow ingest` against raw trafilatura on the same pages.
 
-Usage: python bench/throughput.py [EVAL_DIR] [--docs 2000] [--runs 1] [--workers N] [--no-dates]
+Usage: python bench/throughput.py [EVAL_DIR] [--docs 2000] [--runs 1] [--workers N] [--no-dates] [--pages zyte|fr]
 
-Builds a corpus of N unique pages varied from the Zyte pages (paragraphs shuffled, digits,
-titles and canonical URLs changed; --no-dates also removes every digit, so no date parses), then,
-interleaved in each run: raw `trafilatura.extract` on every page in this process (seconds spent
+Builds a corpus of N unique pages varied from the Zyte pages, or with --pages fr from the French
+fr/ and dates/ pages (paragraphs shuffled, digits, titles and canonical URLs changed; --no-dates
+also removes every digit, so no date parses), then, interleaved in each run: raw `trafilatura.extract` on every page in this process (seconds spent
 inside the calls), and a whole `newsflow ingest --source CORPUS` process (wall time, read →
 shards → lake → warehouse refresh → chart), sampling the RSS of its process tree. Prints medians,
-and the time newsflow's log gives each step.
+the time newsflow's log gives each step, and NER's share.
 """
 
 from __future__ import annotations
@@ -27,9 +27,14 @@ import psutil
 import trafilatura
 from lxml import html as lxml_html
 
+from newsflow.sources import declared_charset, decode_bytes
+
 from common import DEFAULT_EVAL_DIR
 
 STEP_LINE = re.compile(r"^(\d+\.\d+) .*step (\w+) for")
+NER_LINE = re.compile(r"documents in [\d.]+ s \(NER ([\d.]+) s\)")
+# Base pages: the Zyte benchmark (mostly English), or the French pages (NER runs on those).
+CORPORA = {"zyte": ("zyte/html/*.gz",), "fr": ("fr/*.html", "dates/*.html")}
 
 
 def vary(page: str, n: int, no_dates: bool) -> str:
@@ -52,11 +57,12 @@ def vary(page: str, n: int, no_dates: bool) -> str:
     return re.sub(r"\d", lambda m: str(rng.randrange(10)), varied)
 
 
-def build_corpus(eval_dir: Path, docs: int, folder: Path, no_dates: bool) -> list[str]:
-    sources = [
-        gzip.decompress(p.read_bytes()).decode("utf-8")
-        for p in sorted((eval_dir / "zyte" / "html").glob("*.gz"))
-    ]
+def build_corpus(eval_dir: Path, docs: int, folder: Path, no_dates: bool, corpus: str = "zyte") -> list[str]:
+    paths = sorted(p for pattern in CORPORA[corpus] for p in eval_dir.glob(pattern))
+    sources = []
+    for path in paths:
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        sources.append(decode_bytes(data, declared_charset(data))[0] or "")
     pages = []
     for n in range(docs):
         page = vary(sources[n % len(sources)], n, no_dates)
@@ -136,12 +142,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workers", type=int, default=psutil.cpu_count() or 1)
     parser.add_argument("--no-dates", action="store_true", help="remove every digit, so no page has a date")
-    parser.add_argument("--no-anchor", action="store_true", help="skip raw trafilatura (memory runs at large N)")
+    parser.add_argument("--pages", choices=sorted(CORPORA), default="zyte", help="base pages to vary")
+    parser.add_argument(
+        "--no-anchor", action="store_true", help="skip raw trafilatura (memory runs at large N)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsflow-throughput-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
-        pages = build_corpus(args.eval_dir, args.docs, corpus, args.no_dates)
+        pages = build_corpus(args.eval_dir, args.docs, corpus, args.no_dates, args.pages)
         if args.no_anchor:
             pages = []  # the corpus is on disk; do not hold it
         raw, ours, tree_rss, single_rss, all_steps = [], [], [], [], []
@@ -166,9 +175,15 @@ def main() -> None:
     print(f"{'ratio':<34} {our_rate / raw_rate:8.2f}x")
     print(f"{'newsflow peak RSS, process tree':<34} {statistics.median(tree_rss):8.0f} MB")
     print(f"{'newsflow peak RSS, largest process':<34} {statistics.median(single_rss):8.0f} MB")
-    total = sum(all_steps[0].values())
-    for name, seconds in all_steps[0].items():
+    steps = all_steps[0]
+    ner = steps.pop("(NER, summed over workers)")
+    total = sum(steps.values())
+    for name, seconds in steps.items():
         print(f"  step {name:<28} {seconds:7.1f} s  {seconds / total:6.1%}")
+    busy = steps.get("process_shards", 0) * args.workers  # worker-seconds available in the shard pass
+    print(
+        f"  NER {ner:.1f} worker-seconds: {ner / busy if busy else 0:.1%} of the shard pass, ~{ner / args.workers / total:.1%} of the run"
+    )
 
 
 if __name__ == "__main__":

@@ -99,7 +99,10 @@ def write_partition(table: pa.Table | pa.RecordBatchReader, lake_dir: Path, data
     final.mkdir(parents=True, exist_ok=True)
     for leftover in final.glob(f".{PART_FILE}.*.tmp"):
         leftover.unlink(missing_ok=True)
-    with atomic_path(final / PART_FILE) as tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer:
+    with (
+        atomic_path(final / PART_FILE) as tmp,
+        pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer,
+    ):
         for batch in table.to_batches() if isinstance(table, pa.Table) else table:
             writer.write_batch(batch)
     return final

@@ -111,13 +111,21 @@ def process_shard(
                 (total - done) / rate,
             )
             reported = now
+    ner_started = time.monotonic()
     found = defaultdict(list)
     for candidate in candidates.find_candidates(articles, gazetteer):
         found[candidate.article_id].append(dataclasses.asdict(candidate))
+    ner_seconds = time.monotonic() - ner_started
     for row in rows:
         row["candidates"] = found.get(row["article_id"], []) if row["reject_stage"] is None else []
     lake.write_table_atomic(pa.Table.from_pylist(rows, schema=PROCESSED_SCHEMA), out)
-    LOGGER.info("%s: %d documents in %.1f s", raw_shard.name, total, time.monotonic() - started)
+    LOGGER.info(
+        "%s: %d documents in %.1f s (NER %.1f s)",
+        raw_shard.name,
+        total,
+        time.monotonic() - started,
+        ner_seconds,
+    )
     return out
 
 

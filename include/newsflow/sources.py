@@ -102,7 +102,8 @@ def _parse_source(entry: object, index: int, path: Path) -> SourceSpec:
         parsed = _SourceEntry.model_validate(entry)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()
+            f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']} (got {e.get('input')!r})"
+            for e in exc.errors()
         )
         raise ConfigError(f"{path}: {label}: {problems}") from None
     if not parsed.location and not (parsed.kind == "urls" and parsed.urls):
