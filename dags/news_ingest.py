@@ -9,7 +9,9 @@ partition with their reasons), publish the day's Parquet partitions, load them i
 render the mentions chart (`data/reports/mentions.png`, `mentions.html`). `check_fetch_health`
 fails the run, after publishing, when too many article fetches failed.
 
-Partition key: the run's logical date. Each task writes its own staging files or lake partitions
+Partition key: the run's logical date. `claim_day` takes the day's lock (one writer per day: a
+CLI run of the same date fails this run at once instead of interleaving with it) and the teardown
+`release_day` gives it back, whatever became of the run. Each task writes its own staging files or lake partitions
 and hands on only paths, so any task can be retried alone (a shard's output is written whole or
 not at all) and a re-run replaces the day (web sources are replayed from the day's archive). More
 workers share the day by taking shards. Logic lives in the `newsflow` package
@@ -44,6 +46,22 @@ DAY_STEPS = ("find_duplicates", "validate_batch", "publish")
     },
 )
 def news_ingest():
+    @task
+    def claim_day(ds: str | None = None, run_id: str | None = None) -> str:
+        from newsflow.locks import DayLockedError
+        from newsflow.pipeline import run_claim_day
+
+        try:  # one writer per day: a CLI run of the same date makes this run fail, not interleave
+            return run_claim_day(ds, f"airflow:news_ingest:{run_id}")
+        except DayLockedError as exc:
+            raise AirflowFailException(str(exc)) from exc
+
+    @task
+    def release_day(ds: str | None = None, run_id: str | None = None) -> None:
+        from newsflow.pipeline import run_release_day
+
+        run_release_day(ds, f"airflow:news_ingest:{run_id}")
+
     @task
     def list_sources() -> list[str]:
         from newsflow.settings import Settings
@@ -116,11 +134,14 @@ def news_ingest():
         trigger_rule = "none_failed" if step == DAY_STEPS[0] else "all_success"
         return run_step.override(task_id=step, outlets=outlets, trigger_rule=trigger_rule)(step)
 
-    shards = list_shards()
-    collect.expand(source=list_sources()) >> shards
+    claim, sources, shards = claim_day(), list_sources(), list_shards()
+    claim >> sources
+    collect.expand(source=sources) >> shards
     day_tasks = [day_task(step) for step in DAY_STEPS]
-    chain(process_shard.expand(shard=shards), *day_tasks, build_warehouse(), render_report())
-    day_tasks[-1] >> check_fetch_health()
+    report, health = render_report(), check_fetch_health()
+    chain(process_shard.expand(shard=shards), *day_tasks, build_warehouse(), report)
+    day_tasks[-1] >> health
+    [report, health] >> release_day().as_teardown(setups=claim)
 
 
 news_ingest()

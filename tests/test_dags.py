@@ -12,6 +12,7 @@ import pytest
 from conftest import PROJECT_DIR
 
 CHAIN = [
+    "claim_day",
     "list_sources",
     "collect",
     "list_shards",
@@ -47,9 +48,17 @@ def test_every_dag_file_imports_and_is_configured(dagbag) -> None:
 
 def test_news_ingest_wires_one_task_per_stage_and_the_lake_asset(dagbag) -> None:
     dag = dagbag.dags["news_ingest"]
-    assert set(dag.task_ids) == {*CHAIN, *AFTER_PUBLISH, "render_report"}
+    assert set(dag.task_ids) == {*CHAIN, *AFTER_PUBLISH, "render_report", "release_day"}
     for upstream, downstream in zip(CHAIN, CHAIN[1:], strict=False):
-        assert dag.get_task(upstream).downstream_task_ids == {downstream}
+        expected = {downstream, "release_day"} if upstream == "claim_day" else {downstream}
+        assert dag.get_task(upstream).downstream_task_ids == expected
+    # The day's lock is taken first and given back by a teardown, whatever becomes of the run.
+    assert dag.get_task("claim_day").is_setup and dag.get_task("release_day").is_teardown
+    assert dag.get_task("release_day").upstream_task_ids == {
+        "claim_day",
+        "render_report",
+        "check_fetch_health",
+    }
     assert dag.get_task("publish").downstream_task_ids == AFTER_PUBLISH
     collect = dag.get_task("collect")
     assert collect.pool == "newsflow_http" and collect.retries == 3
@@ -72,6 +81,7 @@ def test_dag_run_on_the_seeds_fills_lake_and_warehouse(
     monkeypatch.setenv("NEWSFLOW_SHARD_DOCS", "2")  # five seeds: three shards, three mapped tasks
     run = dagbag.dags["news_ingest"].test(logical_date=pendulum.datetime(2024, 7, 10, tz="UTC"))
     assert run.state == DagRunState.SUCCESS
+    assert not list((tmp_path / "locks").glob("*.lock"))  # the teardown gave the day back
     shard_tasks = [ti for ti in run.get_task_instances() if ti.task_id == "process_shard"]
     assert sorted((ti.map_index, ti.rendered_map_index, ti.state) for ti in shard_tasks) == [
         (i, f"seeds/shard-{i:05d}.parquet", "success") for i in range(3)

@@ -4,11 +4,13 @@ stored signatures give the stories recomputing would, and memory does not grow w
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -246,3 +248,59 @@ def test_a_document_that_breaks_a_stage_is_quarantined_and_the_shard_goes_on(
     assert [(q["source_path"], q["stage"], q["failed_expectations"]) for q in quarantine] == [
         ("trap.txt", "process", ["processing_error: ValueError: stage bug"])
     ]
+
+
+def test_a_second_run_of_the_same_day_fails_at_once_and_the_first_loses_nothing(tmp_path: Path) -> None:
+    corpus = tmp_path / "inbox"
+    corpus.mkdir()
+    for copy in range(4):
+        for path in SEEDS_DIR.glob("*.txt"):
+            text = path.read_text(encoding="utf-8")
+            (corpus / f"{copy}_{path.name}").write_text(f"{text}\nCopie {copy}.", encoding="utf-8")
+    env = {**os.environ, "NEWSFLOW_DATA_DIR": str(tmp_path / "data"), "NEWSFLOW_WORKERS": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "newsflow.cli",
+        "ingest",
+        "--source",
+        str(corpus),
+        "--date",
+        "2024-07-10",
+    ]
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lock = tmp_path / "data" / "locks" / "ingest_date=2024-07-10.lock"
+    deadline = time.monotonic() + 60
+    while not lock.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lock.exists(), "the first run never took the day's lock"
+    started = time.monotonic()
+    second = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert second.returncode == 3 and time.monotonic() - started < 30
+    assert "2024-07-10 is already being ingested by pid" in second.stdout and "Traceback" not in second.stdout
+    output, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, output
+    settings = Settings(data_dir=tmp_path / "data")
+    assert lake.read_partition(settings.lake_dir, "articles", DAY).num_rows == 20
+    assert not lock.exists()
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from newsflow import locks
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    lock = locks.lock_path(tmp_path, DAY)
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps({"owner": "pid x", "pid": int(dead.stdout), "host": socket.gethostname()}))
+    with locks.day_lock(tmp_path, DAY):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+    assert "taking over the lock" in caplog.text and not lock.exists()
+    # A live holder is respected, an Airflow run's lock too (only another Airflow run may take it over).
+    locks.acquire(tmp_path, DAY, "airflow:news_ingest:run-1")
+    with pytest.raises(locks.DayLockedError, match="airflow:news_ingest:run-1"):
+        locks.acquire(tmp_path, DAY)
+    assert locks.acquire(tmp_path, DAY, "airflow:news_ingest:run-2") == lock

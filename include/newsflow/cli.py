@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from newsflow.locks import DayLockedError
 from newsflow.settings import Settings
 from newsflow.sources import ConfigError, load_sources
 
@@ -283,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except DayLockedError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        return 3
     except ConfigError as exc:  # a usage error, like a bad option: exit code 2
         console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         return 2

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow import dedup, lake, process, validate
+from newsflow import dedup, lake, locks, process, validate
 from newsflow.collect import collect_source, fetch_failure_share
 from newsflow.schema import (
     ARTICLE_SCHEMA,
@@ -371,7 +371,8 @@ def ingest_day(
     offline: bool = False,
     on_progress: Callable[[int, int], object] | None = None,
 ) -> dict[str, int]:
-    """Run every step for `day` on this machine and return the counts the CLI prints.
+    """Run every step for `day` on this machine, holding the day's lock, and return the counts the
+    CLI prints. Another run of the same date fails at once with `locks.DayLockedError`.
 
     `on_step` is told each step's name before it runs; `on_progress` follows the per-shard pass
     (documents done, total); `offline` replays archived web sources only (`newsflow reextract`).
@@ -382,13 +383,14 @@ def ingest_day(
         if on_step is not None:
             on_step(name)
 
-    step("collect")
-    collect(day, settings, offline=offline)
-    step("process_shards")
-    process_shards(list_shards(day, settings), settings, on_progress)
-    for day_step in DAY_STEPS:
-        step(day_step.__name__)
-        day_step(day, settings)
+    with locks.day_lock(settings.data_dir, day):  # a second run of the date fails here, at once
+        step("collect")
+        collect(day, settings, offline=offline)
+        step("process_shards")
+        process_shards(list_shards(day, settings), settings, on_progress)
+        for day_step in DAY_STEPS:
+            step(day_step.__name__)
+            day_step(day, settings)
     return summarise_day(day, settings)
 
 
@@ -535,6 +537,18 @@ def run_step(step_name: str, ds: str | None, settings: Settings | None = None) -
 def run_collect_one(source_name: str, ds: str | None, settings: Settings | None = None) -> list[str]:
     """The DAG's mapped collect task: one source for the run's logical date, into raw shards."""
     return collect_one(source_name, _day_of(ds, f"collect {source_name}"), settings or Settings.from_env())
+
+
+def run_claim_day(ds: str | None, owner: str, settings: Settings | None = None) -> str:
+    """The DAG's first task: take the day's lock for this run (`owner`), before anything is written."""
+    settings = settings or Settings.from_env()
+    return str(locks.acquire(settings.data_dir, _day_of(ds, "claim_day"), owner))
+
+
+def run_release_day(ds: str | None, owner: str, settings: Settings | None = None) -> None:
+    """The DAG's teardown: give the day's lock back, whatever became of the run."""
+    settings = settings or Settings.from_env()
+    locks.release(settings.data_dir, _day_of(ds, "release_day"), owner)
 
 
 def run_list_shards(ds: str | None, settings: Settings | None = None) -> list[str]:
