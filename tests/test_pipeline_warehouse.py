@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -167,3 +170,51 @@ def test_missing_step_date_fails_loudly(settings: Settings) -> None:
         pipeline.run_collect_one("seeds", None, settings)
     with pytest.raises(ValueError, match="unknown step"):
         pipeline.run_step("nope", "2024-07-10", settings)
+
+
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+count = lambda: con.execute("select count(*) from articles").fetchone()[0]
+print(count(), flush=True)
+sys.stdin.readline()  # the parent builds the warehouse meanwhile
+print(count(), flush=True)
+"""
+
+
+def test_an_open_reader_never_blocks_the_build_and_keeps_its_snapshot(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", source_dir=SEEDS_DIR)
+    run_day(settings)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(settings.warehouse_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert reader.stdin is not None and reader.stdout is not None
+    assert reader.stdout.readline().strip() == "5"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "note.txt").write_text(
+        next(SEEDS_DIR.glob("002_*.txt")).read_text(encoding="utf-8") + "\nSuite."
+    )
+    run_day(Settings(data_dir=tmp_path / "data", source_dir=inbox), date(2024, 7, 11))  # builds while read
+    reader.stdin.write("go\n")
+    reader.stdin.flush()
+    assert reader.stdout.readline().strip() == "5"  # the open session keeps its snapshot
+    reader.wait(timeout=30)
+    assert rows(settings, "select count(*) from articles") == [(6,)]  # a new session sees the new one
+
+
+def test_a_failed_full_build_leaves_the_warehouse_as_it_was(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", source_dir=SEEDS_DIR)
+    run_day(settings)
+    broken_sql = tmp_path / "sql"
+    shutil.copytree(settings.sql_dir, broken_sql)
+    (broken_sql / "99_broken.sql").write_text(
+        "-- broken: one row per nothing\n-- materialized: table\nselect * from nowhere"
+    )
+    with pytest.raises(duckdb.CatalogException):
+        build_warehouse(dataclasses.replace(settings, sql_dir=broken_sql), full=True)
+    assert rows(settings, "select count(*) from articles") == [(5,)]
+    assert [p.name for p in settings.warehouse_path.parent.glob("*.building*")] == []

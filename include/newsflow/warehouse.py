@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import re
+import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,37 +84,58 @@ def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
     the weeks whose mentions changed: the weeks of the changed articles' mentions, before and
     after the load. A model whose SQL changed is rebuilt whole. `full=True` starts from an empty
     file, and must give the same tables.
+
+    The build works on a copy and swaps it in with one `os.replace` once every model built: a
+    failed build leaves the warehouse as it was, and an analyst's open (read-only) session never
+    blocks it; that session keeps reading its snapshot.
     """
     path = settings.warehouse_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    if full:
-        path.unlink(missing_ok=True)
-    with duckdb.connect(str(path)) as con:
-        con.execute("begin transaction")
+    building = path.with_name(f".{path.name}.{uuid.uuid4().hex}.building")
+    # Builds of two days may finish together: they take turns (the lock goes with the process).
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for leftover in path.parent.glob(f".{path.name}.*.building*"):  # a crashed build's copy
+            leftover.unlink(missing_ok=True)
         try:
-            models = sql_models(settings.sql_dir)
-            con.execute(f"create table if not exists {MODELS_TABLE} (name varchar primary key, sql varchar)")
-            _register_gazetteer(con, settings.entities_path)
-            con.execute("create temp table changed_articles (article_id varchar)")
-            con.execute("create temp table changed_weeks (week_start date)")
-            changes = _changed_partitions(con, settings.lake_dir)
-            _note_changed_articles(con, changes)
-            _note_changed_weeks(con)  # before the load: the weeks the changed articles leave
-            loaded, removed = _apply(con, changes)
-            weeks_after_noted = False
-            for model in models:
-                if _build_model(con, model):
-                    continue
-                if not weeks_after_noted:  # the staging views are rebuilt by now
-                    _note_changed_weeks(con)  # after the load: the weeks they now count in
-                    weeks_after_noted = True
-                _refresh_model(con, model)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+            if path.exists() and not full:
+                shutil.copyfile(path, building)
+            with duckdb.connect(str(building)) as con:
+                loaded, removed = _refresh(con, settings)
+            os.replace(building, path)  # readers of the old file keep it; the next connection sees this one
+        finally:
+            building.unlink(missing_ok=True)
+            building.with_name(building.name + ".wal").unlink(missing_ok=True)
     LOGGER.info("warehouse %s: loaded %d partitions, removed %d", path, len(loaded), len(removed))
     return BuildResult(path, loaded, removed)
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[list[str], list[str]]:
+    """Load the changed lake partitions and refresh every model, in one transaction."""
+    con.execute("begin transaction")
+    try:
+        models = sql_models(settings.sql_dir)
+        con.execute(f"create table if not exists {MODELS_TABLE} (name varchar primary key, sql varchar)")
+        _register_gazetteer(con, settings.entities_path)
+        con.execute("create temp table changed_articles (article_id varchar)")
+        con.execute("create temp table changed_weeks (week_start date)")
+        changes = _changed_partitions(con, settings.lake_dir)
+        _note_changed_articles(con, changes)
+        _note_changed_weeks(con)  # before the load: the weeks the changed articles leave
+        loaded, removed = _apply(con, changes)
+        weeks_after_noted = False
+        for model in models:
+            if _build_model(con, model):
+                continue
+            if not weeks_after_noted:  # the staging views are rebuilt by now
+                _note_changed_weeks(con)  # after the load: the weeks they now count in
+                weeks_after_noted = True
+            _refresh_model(con, model)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return loaded, removed
 
 
 def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
