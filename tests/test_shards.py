@@ -304,3 +304,23 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(
     with pytest.raises(locks.DayLockedError, match="airflow:news_ingest:run-1"):
         locks.acquire(tmp_path, DAY)
     assert locks.acquire(tmp_path, DAY, "airflow:news_ingest:run-2") == lock
+
+
+def test_a_folder_of_hostile_entries_is_published_with_every_entry_accounted_for(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(next(SEEDS_DIR.glob("002_*.txt")), inbox / "article.txt")
+    (inbox / "dangling.txt").symlink_to(inbox / "gone.txt")
+    (inbox / "escape.txt").symlink_to(Path("/etc/passwd"))
+    os.mkfifo(inbox / "pipe.txt")
+    with open(os.fsencode(inbox) + b"/caf\xe9.txt", "wb") as latin1_name:
+        latin1_name.write(next(SEEDS_DIR.glob("003_*.txt")).read_bytes())
+    settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
+    counts = pipeline.ingest_day(DAY, settings)
+    assert counts["read"] == 5 and counts["clean"] == 2
+    quarantine = lake.read_partition(settings.lake_dir, "quarantine", DAY).to_pylist()
+    assert {(q["source_path"], q["stage"]) for q in quarantine} == {
+        ("dangling.txt", "read"),
+        ("escape.txt", "read"),
+        ("pipe.txt", "read"),
+    }

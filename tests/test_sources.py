@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from datetime import date
 from pathlib import Path
 
@@ -66,3 +67,52 @@ def test_html_meta_charset_is_honoured() -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         read_folder(tmp_path / "nope", DAY)
+
+
+def test_entries_that_cannot_be_read_are_documents_with_a_reason_and_never_stop_the_folder(
+    tmp_path: Path,
+) -> None:
+    inbox, outside = tmp_path / "inbox", tmp_path / "secret.txt"
+    inbox.mkdir()
+    outside.write_text("not an article of this folder")
+    (inbox / "ok.txt").write_text("Un article lisible.", encoding="utf-8")
+    (inbox / "dangling.txt").symlink_to(inbox / "gone.txt")
+    (inbox / "loop_a.txt").symlink_to(inbox / "loop_b.txt")
+    (inbox / "loop_b.txt").symlink_to(inbox / "loop_a.txt")
+    (inbox / "escape.txt").symlink_to(outside)
+    (inbox / "inside_link.txt").symlink_to(inbox / "ok.txt")
+    os.mkfifo(inbox / "pipe.txt")
+    with open(os.fsencode(inbox) + b"/caf\xe9.txt", "wb") as latin1_name:  # a name that is not UTF-8
+        latin1_name.write(b"Un nom de fichier en Latin-1.")
+    (inbox / "utf16.txt").write_bytes("Texte en UTF-16 : « l'OTAN ».".encode("utf-16"))
+    (inbox / "bomb.html.gz").write_bytes(gzip.compress(b"<p>" + b"a" * 3_000_000))
+    (inbox / "huge.txt").write_bytes(b"mot " * 1_000_000)
+
+    docs = {d.source_path: d for d in read_folder(inbox, DAY, source="inbox", max_bytes=2_000_000)}
+
+    errors = {name: (doc.read_error or "").split(":")[0] for name, doc in docs.items()}
+    assert errors == {
+        "ok.txt": "",
+        "inside_link.txt": "",
+        "dangling.txt": "dangling_symlink",
+        "loop_a.txt": "unreadable",
+        "loop_b.txt": "unreadable",
+        "escape.txt": "outside_source_folder",
+        "pipe.txt": "not_a_regular_file",
+        "caf\\xe9.txt": "",
+        "utf16.txt": "",
+        "bomb.html.gz": "too_large",
+        "huge.txt": "too_large",
+    }
+    assert docs["utf16.txt"].raw_text == "Texte en UTF-16 : « l'OTAN »."
+    assert docs["caf\\xe9.txt"].raw_text == "Un nom de fichier en Latin-1."
+    assert "not an article" not in "".join(d.raw_text for d in docs.values())
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files without read permission")
+def test_a_file_without_read_permission_is_a_document_with_a_reason(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.txt"
+    locked.write_text("secret")
+    locked.chmod(0)
+    (doc,) = read_folder(tmp_path, DAY)
+    assert doc.read_error == "unreadable: no read permission"

@@ -54,7 +54,7 @@ def collect_source(
     `offline` replays archived days only: a web source without an archive for `day` yields nothing.
     """
     if source.kind == "folder":
-        documents = iter_folder(Path(source.location), day, source.name)
+        documents = iter_folder(Path(source.location), day, source.name, settings.max_body_bytes)
         return Collected((dataclasses.replace(d, language_hint=source.language) for d in documents), [])
     archive = archive_dir(settings.data_dir, source.name, day)
     if (archive / WARC_FILE).exists() and (archive / FETCH_LOG_FILE).exists():

@@ -6,6 +6,7 @@ import codecs
 import dataclasses
 import gzip
 import logging
+import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -26,6 +27,14 @@ LOGGER = logging.getLogger(__name__)
 CONTENT_TYPES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html"}
 # Share of control characters (other than whitespace) above which bytes are not text in any encoding.
 MAX_CONTROL_CHAR_SHARE = 0.01
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Bigger than any news page (about 0.2 MB): Settings.max_body_bytes, for callers without settings.
+DEFAULT_MAX_BYTES = 5_000_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
@@ -121,49 +130,119 @@ def _folder_source_name(folder: Path) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", folder.name.lower()).strip("-") or "folder"
 
 
-def read_folder(folder: Path, day: date, source: str | None = None) -> list[RawDocument]:
-    """Every visible file under `folder`, sorted by path; unreadable ones carry a `read_error`."""
-    return list(iter_folder(folder, day, source))
+def read_folder(
+    folder: Path, day: date, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[RawDocument]:
+    """Every visible entry under `folder`, sorted by path; unreadable ones carry a `read_error`."""
+    return list(iter_folder(folder, day, source, max_bytes))
 
 
-def iter_folder(folder: Path, day: date, source: str | None = None) -> Iterator[RawDocument]:
-    """`read_folder` one document at a time, so a large folder never sits in memory at once."""
+def iter_folder(
+    folder: Path, day: date, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[RawDocument]:
+    """`read_folder` one document at a time, so a large folder never sits in memory at once.
+
+    Nothing in the folder is skipped silently, and nothing in it can stop the reading: an entry
+    that is not a readable regular file inside the folder (a dangling symlink, a symlink loop, a
+    symlink to a file outside the folder, a FIFO or device, a file without read permission) is a
+    document with its `read_error`. A file name that is not valid UTF-8 keeps its bytes as
+    backslash escapes.
+    """
     if not folder.is_dir():
         raise FileNotFoundError(f"source folder {folder} does not exist or is not a directory")
     source = source or folder.name
-    paths = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    root = folder.resolve()
+    paths = sorted(p for p in folder.rglob("*") if not p.name.startswith(".") and not _is_folder(p))
     LOGGER.info("reading %d files from %s", len(paths), folder)
     for position, path in enumerate(paths):
-        document = read_file(path, path.relative_to(folder).as_posix(), source, day)
+        relative = _printable(path.relative_to(folder).as_posix())
+        problem = _not_a_readable_file(path, root)
+        if problem is None:
+            document = read_file(path, relative, source, day, max_bytes)
+        else:
+            document = RawDocument(
+                source,
+                relative,
+                None,
+                "application/octet-stream",
+                "",
+                None,
+                0,
+                day,
+                datetime.now(UTC),
+                problem,
+            )
         yield dataclasses.replace(document, position=position)
 
 
-def read_file(path: Path, relative_path: str, source: str, day: date) -> RawDocument:
-    data = path.read_bytes()
+def _is_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()  # rglob does not follow folder symlinks: a file here
+
+
+def _printable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (surrogate escapes) become backslash escapes."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _not_a_readable_file(path: Path, root: Path) -> str | None:
+    """Why `path` cannot be read as a document of the folder `root`, or None when it can."""
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        return f"dangling_symlink: {_printable(os.readlink(path))} does not exist"
+    except (RuntimeError, OSError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+        return f"unreadable: {exc}"
+    if not target.is_relative_to(root):
+        return "outside_source_folder: a symlink to a file outside the source folder is not read"
+    if not target.is_file():
+        return "not_a_regular_file: a FIFO, socket or device is not read"
+    if not os.access(target, os.R_OK):
+        return "unreadable: no read permission"
+    return None
+
+
+def read_file(
+    path: Path, relative_path: str, source: str, day: date, max_bytes: int = DEFAULT_MAX_BYTES
+) -> RawDocument:
+    """One file as a document. Files (or gzip contents) over `max_bytes` are refused as
+    `too_large`; a .gz is inflated while streaming, so a gzip bomb stops at the limit."""
+    fetched_at = datetime.now(UTC)
     suffix = path.suffix.lower()
     compressed = suffix == ".gz"
     if compressed:
         suffix = Path(path.stem).suffix.lower()
     content_type = CONTENT_TYPES.get(suffix, "application/octet-stream")
-
-    fetched_at = datetime.now(UTC)
+    raw_bytes = 0
 
     def document(text: str = "", encoding: str | None = None, error: str | None = None) -> RawDocument:
         return RawDocument(
-            source, relative_path, None, content_type, text, encoding, len(data), day, fetched_at, error
+            source, relative_path, None, content_type, text, encoding, raw_bytes, day, fetched_at, error
         )
 
     if content_type == "application/octet-stream":
-        return document(error=f"unsupported_file_type: {path.name}")
-    if compressed:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            return document(error=f"bad_gzip: {exc}")
+        return document(error=f"unsupported_file_type: {_printable(path.name)}")
+    try:
+        raw_bytes = path.stat().st_size
+        data = _read_bounded(path, compressed, max_bytes)
+    except OSError as exc:  # permissions changed under us, I/O errors, a broken gzip stream
+        kind = "bad_gzip" if compressed and not isinstance(exc, PermissionError) else "unreadable"
+        return document(error=f"{kind}: {exc}")
+    except (EOFError, zlib.error) as exc:
+        return document(error=f"bad_gzip: {exc}")
+    if data is None:
+        what = "inflates past" if compressed else "is over"
+        return document(error=f"too_large: {what} {max_bytes} bytes")
     text, encoding = decode_bytes(data, declared_charset(data) if content_type == "text/html" else None)
     if text is None:
         return document(error="binary_content: not text in any known encoding")
     return document(text, encoding)
+
+
+def _read_bounded(path: Path, compressed: bool, max_bytes: int) -> bytes | None:
+    """The file's bytes (inflated for gzip), or None past `max_bytes`: never more is held."""
+    with gzip.open(path, "rb") if compressed else path.open("rb") as file:
+        data = file.read(max_bytes + 1)
+    return data if len(data) <= max_bytes else None
 
 
 def declared_charset(html: bytes) -> str | None:
@@ -182,6 +261,10 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str | None, 
 
     Returns (None, None) for bytes that are not text in any encoding (NUL bytes, control characters).
     """
+    for bom, encoding in _BOMS:  # UTF-16 and UTF-32 are full of NUL bytes, yet text
+        if data.startswith(bom):
+            text = _try_decode(data, encoding)
+            return (text, encoding) if text is not None else (None, None)
     if b"\x00" in data[:8192]:
         return None, None
     text, encoding = _try_decode(data, "utf-8-sig"), "utf-8"
