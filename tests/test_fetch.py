@@ -480,3 +480,35 @@ def test_only_new_or_changed_articles_are_fetched_again(server, tmp_path: Path) 
         ).fetchone()
         assert row == (date(2024, 7, 13), date(2024, 7, 10), date(2024, 7, 10), True)
         assert con.execute("select count(*) from fetch_log where is_failure").fetchone() == (0,)
+
+
+def test_a_response_that_cannot_be_decoded_is_one_failed_url_and_replays_cleanly(
+    server, tmp_path: Path
+) -> None:
+    server.routes["/news/odd-charset.html"] = html(
+        article_page("Une page en Latin-1 à l'en-tête faux", charset="iso-8859-1"),
+        content_type="text/html; charset=x-foobar",
+    )
+    server.routes["/news/not-gzip.html"] = (
+        200,
+        {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+        b"this body was never compressed",
+    )
+    paths = ["/news/a.html", "/news/odd-charset.html", "/news/not-gzip.html"]
+    source = SourceSpec("web", "urls", "", urls=tuple(server.url(p) for p in paths))
+    settings = fast_settings(tmp_path)
+    collected = collect_source(source, DAY, settings)
+    assert outcomes(collected) == {
+        "a.html": (200, None),
+        "odd-charset.html": (200, None),  # kept: the page's own <meta charset> decodes it
+        "not-gzip.html": (None, "decoding_error"),
+    }
+    by_path = {d.url.rsplit("/", 1)[-1]: d for d in collected.documents}
+    assert set(by_path) == {"a.html", "odd-charset.html"}
+    assert "à l'en-tête faux" in by_path["odd-charset.html"].raw_text
+    log = {row.url.rsplit("/", 1)[-1]: row for row in collected.log}
+    assert "unknown charset 'x-foobar'" in log["odd-charset.html"].message
+    replayed = collect_source(source, DAY, settings)  # a re-run of the day reads the same archive
+    assert replayed.replayed and [d.raw_text for d in replayed.documents] == [
+        d.raw_text for d in collected.documents
+    ]

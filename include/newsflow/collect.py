@@ -22,7 +22,7 @@ from newsflow.feeds import FeedError, Link, parse_feed, parse_sitemap
 from newsflow.fetch import Fetcher, FetchResult, normalise_url
 from newsflow.schema import FetchLogEntry, RawDocument, from_table, to_table
 from newsflow.settings import Settings
-from newsflow.sources import SourceSpec, declared_charset, decode_bytes, iter_folder
+from newsflow.sources import SourceSpec, declared_charset, decode_bytes, iter_folder, known_charset
 
 LOGGER = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def _documents(responses: list[FetchResult], source: SourceSpec, day: date) -> l
 
 
 def _document(result: FetchResult, source: SourceSpec, day: date, position: int) -> RawDocument:
-    declared = result.charset or declared_charset(result.body)
+    declared = (known_charset(result.charset) if result.charset else None) or declared_charset(result.body)
     text, encoding = decode_bytes(result.body, declared)
     error = None if text is not None else "binary_content: not text in any known encoding"
     return RawDocument(

@@ -16,6 +16,7 @@ import httpx
 from courlan import normalize_url
 
 from newsflow.settings import Settings
+from newsflow.sources import known_charset
 
 LOGGER = logging.getLogger(__name__)
 
@@ -208,6 +209,8 @@ class Fetcher:
                 final_url = str(response.url)
         except httpx.TooManyRedirects as exc:
             return failed("too_many_redirects", str(exc)), None
+        except httpx.DecodingError as exc:  # e.g. Content-Encoding: gzip on a body that is not gzip
+            return failed("decoding_error", f"{type(exc).__name__}: {exc}"), None
         except httpx.TimeoutException as exc:
             return failed("timeout", f"{type(exc).__name__}: {exc}"), 0.0
         except httpx.TransportError as exc:
@@ -236,6 +239,11 @@ class Fetcher:
         if not result.ok or result.status == 304:
             return result
         content_type = result.content_type
+        if result.charset and known_charset(result.charset) is None:  # kept: decoded from the page instead
+            result = dataclasses.replace(
+                result,
+                message=f"unknown charset {result.charset!r} ignored; decoded from the page or by detection",
+            )
         if result.role == "article" and content_type not in ARTICLE_CONTENT_TYPES:
             return result.failed(
                 "unsupported_content_type", f"{content_type or 'no content type'} is not HTML"

@@ -248,10 +248,13 @@ def _read_bounded(path: Path, compressed: bool, max_bytes: int) -> bytes | None:
 def declared_charset(html: bytes) -> str | None:
     """The charset an HTML page declares in a <meta> tag, if Python knows it."""
     match = _META_CHARSET.search(html[:4096])
-    if match is None:
-        return None
+    return known_charset(match.group(1).decode("ascii")) if match else None
+
+
+def known_charset(name: str) -> str | None:
+    """Python's name for a declared charset; None for one it does not know (`x-foobar`)."""
     try:
-        return codecs.lookup(match.group(1).decode("ascii")).name
+        return codecs.lookup(name.strip().strip("\"'")).name
     except LookupError:
         return None
 
@@ -267,6 +270,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str | None, 
             return (text, encoding) if text is not None else (None, None)
     if b"\x00" in data[:8192]:
         return None, None
+    declared = known_charset(declared) if declared else None  # an unknown name is no declaration
     text, encoding = _try_decode(data, "utf-8-sig"), "utf-8"
     if text is None and declared:
         text, encoding = _try_decode(data, declared), declared
