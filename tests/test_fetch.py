@@ -3,9 +3,10 @@ with a clear reason; feeds, sitemaps, robots.txt, retries, limits, archive repla
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -512,3 +513,21 @@ def test_a_response_that_cannot_be_decoded_is_one_failed_url_and_replays_cleanly
     assert replayed.replayed and [d.raw_text for d in replayed.documents] == [
         d.raw_text for d in collected.documents
     ]
+
+
+def test_retry_after_is_waited_for_in_seconds_or_as_a_date_and_capped(server, tmp_path: Path) -> None:
+    page = html(article_page("Enfin disponible"))
+    in_30_s = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    server.routes["/seconds.html"] = fail_then([503], page, {"Retry-After": "3"})
+    server.routes["/date.html"] = fail_then([429], page, {"Retry-After": in_30_s})
+    server.routes["/too-long.html"] = fail_then([503], page, {"Retry-After": "3600"})
+    waits: list[float] = []
+    settings = fast_settings(tmp_path, max_retry_after_s=60.0)
+    with Fetcher(settings, sleep=waits.append) as fetcher:  # the waits are recorded, not spent
+        seconds = fetcher.get(server.url("/seconds.html"), "article")
+        assert seconds.status == 200 and waits == [3.0]
+        dated = fetcher.get(server.url("/date.html"), "article")
+        assert dated.status == 200 and len(waits) == 2 and 25 <= waits[1] <= 31
+        too_long = fetcher.get(server.url("/too-long.html"), "article")
+    assert too_long.error_class == "http_503" and "Retry-After 3600s is too long" in too_long.message
+    assert len(waits) == 2 and server.hits["/too-long.html"] == 1  # given up at once, not waited for
