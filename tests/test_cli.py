@@ -116,3 +116,18 @@ def test_bad_sources_files_are_one_line_errors_with_exit_code_2(
     out = capsys.readouterr().out
     assert expected in out and str(sources) in out and "Traceback" not in out
     assert len(out.strip().splitlines()) == 1, out
+
+
+def test_everything_a_run_writes_follows_its_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSFLOW_DATA_DIR", raising=False)
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["ingest", "--date", "2024-07-10", "--lake", str(first / "lake"), "--workers", "1"]) == 0
+    assert main(["ingest", "--date", "2024-07-10", "--data-dir", str(second), "--workers", "1"]) == 0
+    for folder in (first, second):
+        assert (folder / "reports" / "mentions.html").is_file() and (folder / "warehouse.duckdb").is_file()
+        assert (folder / "lake" / "articles" / "ingest_date=2024-07-10" / "part-0.parquet").is_file()
+        assert (folder / "locks").is_dir() and not (folder / "staging" / "ingest_date=2024-07-10").exists()
+    assert not (tmp_path / "data").exists()  # nothing landed in the working folder

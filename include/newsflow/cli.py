@@ -30,8 +30,17 @@ LOGGER = logging.getLogger(__name__)
 # Piped output (make, CI logs) gets rich's 80-column default, which wraps every title; allow wider.
 console = Console(width=None if sys.stdout.isatty() else 140)
 
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder of everything a run writes: lake, staging, raw archives, state, reports, locks, warehouse (default: $NEWSFLOW_DATA_DIR or data)."
+    ),
+]
 LakeOption = Annotated[
-    Path | None, typer.Option(help="Parquet lake folder (default: $NEWSFLOW_DATA_DIR/lake)")
+    Path | None,
+    typer.Option(
+        help="Parquet lake folder (default: DATA_DIR/lake); without --data-dir, its parent is the data folder."
+    ),
 ]
 SourcesOption = Annotated[
     Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")
@@ -52,6 +61,7 @@ def ingest(
         Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files (default: seeds/)")
     ] = None,
     sources: SourcesOption = None,
+    data_dir: DataDirOption = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
     workers: WorkersOption = None,
@@ -63,9 +73,7 @@ def ingest(
 
     Example: newsflow ingest --source seeds/ --date 2024-07-10 --workers 2
     """
-    settings = Settings.from_env(
-        source_dir=source, sources_path=sources, lake_dir=lake, warehouse_path=warehouse, workers=workers
-    )
+    settings = _settings(data_dir, lake, warehouse, source_dir=source, sources_path=sources, workers=workers)
     _run_day(settings, _parse_date(day), offline=False)
 
 
@@ -73,6 +81,7 @@ def ingest(
 def reextract(
     day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD, whose archive to re-read.")],
     sources: SourcesOption = None,
+    data_dir: DataDirOption = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
     workers: WorkersOption = None,
@@ -81,9 +90,7 @@ def reextract(
 
     Example: newsflow reextract --sources sources.yaml --date 2024-07-10
     """
-    settings = Settings.from_env(
-        sources_path=sources, lake_dir=lake, warehouse_path=warehouse, workers=workers
-    )
+    settings = _settings(data_dir, lake, warehouse, sources_path=sources, workers=workers)
     _run_day(settings, _parse_date(day), offline=True)
 
 
@@ -228,6 +235,7 @@ def trending(warehouse: WarehouseOption = None) -> None:
 
 @app.command("build-warehouse")
 def build_warehouse(
+    data_dir: DataDirOption = None,
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
     full: Annotated[
@@ -241,13 +249,22 @@ def build_warehouse(
     from newsflow import report
     from newsflow import warehouse as warehouse_module
 
-    settings = Settings.from_env(lake_dir=lake, warehouse_path=warehouse)
+    settings = _settings(data_dir, lake, warehouse)
     result = warehouse_module.build_warehouse(settings, full=full)
     chart, page = report.render_report(settings)
     console.print(
         f"built {result.path}: {len(result.loaded)} partitions loaded, {len(result.removed)} removed"
     )
     console.print(f"report: {chart} {page}")
+
+
+def _settings(data_dir: Path | None, lake: Path | None, warehouse: Path | None, **flags: object) -> Settings:
+    """Settings for a command that writes: every folder it uses follows the data folder, which is
+    --data-dir, else the parent of --lake, else $NEWSFLOW_DATA_DIR; so two runs in two folders
+    never share staging, archives, seen URLs, locks or reports."""
+    if data_dir is None and lake is not None:
+        data_dir = lake.parent
+    return Settings.from_env(data_dir=data_dir, lake_dir=lake, warehouse_path=warehouse, **flags)
 
 
 def _print_query(settings: Settings, query: str, parameters: dict[str, object] | None = None) -> None:
