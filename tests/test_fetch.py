@@ -531,3 +531,21 @@ def test_retry_after_is_waited_for_in_seconds_or_as_a_date_and_capped(server, tm
         too_long = fetcher.get(server.url("/too-long.html"), "article")
     assert too_long.error_class == "http_503" and "Retry-After 3600s is too long" in too_long.message
     assert len(waits) == 2 and server.hits["/too-long.html"] == 1  # given up at once, not waited for
+
+
+def test_a_feed_is_judged_by_its_body_not_its_content_type(server, tmp_path: Path) -> None:
+    rss = RSS.format(base=server.base).encode()
+    server.routes["/mislabelled.rss"] = html(rss, "text/html; charset=utf-8")
+    server.routes["/plain.rss"] = html(rss, "text/plain")
+    server.routes["/page-not-feed.rss"] = html(article_page("Une page, pas un flux"))
+    settings = fast_settings(tmp_path)
+    for name in ("mislabelled", "plain"):
+        collected = collect_source(SourceSpec(name, "rss", server.url(f"/{name}.rss")), DAY, settings)
+        assert [d.url for d in collected.documents] == [
+            server.url("/news/a.html"),
+            server.url("/news/b.html"),
+        ]
+    refused = collect_source(SourceSpec("page", "rss", server.url("/page-not-feed.rss")), DAY, settings)
+    assert refused.documents == [] and [row.error_class for row in refused.log if row.role == "feed"] == [
+        "malformed_feed"
+    ]

@@ -21,7 +21,6 @@ from newsflow.sources import known_charset
 LOGGER = logging.getLogger(__name__)
 
 ARTICLE_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
-FEED_CONTENT_TYPES = ("xml", "rss", "atom", "text/plain", "application/octet-stream", "gzip")
 MAX_REDIRECTS = 5
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 ROBOTS_ROLE = "robots"
@@ -108,7 +107,8 @@ class Fetcher:
         """GET `url` politely, retrying transient failures; never raises for a bad URL or server.
 
         `validators` (etag, last_modified) make the request conditional: a 304 comes back as an
-        ok result with no body. Articles must be HTML; feeds and sitemaps XML-ish.
+        ok result with no body. Articles must be HTML; feeds and sitemaps are judged by whether
+        their body parses, whatever their content type says.
         """
         started_at = datetime.now(UTC)
         robots = self._robots_for(url)
@@ -248,13 +248,7 @@ class Fetcher:
             return result.failed(
                 "unsupported_content_type", f"{content_type or 'no content type'} is not HTML"
             )
-        if result.role in ("feed", "sitemap") and not any(
-            kind in content_type for kind in FEED_CONTENT_TYPES
-        ):
-            return result.failed(
-                "unsupported_content_type", f"{content_type or 'no content type'} is not XML"
-            )
-        return result
+        return result  # a feed or sitemap is judged by its body: servers often label them text/html
 
 
 def _retry_after_s(value: str | None) -> float:
