@@ -549,3 +549,17 @@ def test_a_feed_is_judged_by_its_body_not_its_content_type(server, tmp_path: Pat
     assert refused.documents == [] and [row.error_class for row in refused.log if row.role == "feed"] == [
         "malformed_feed"
     ]
+
+
+def test_a_gzip_bomb_is_stopped_while_streaming(server, tmp_path: Path) -> None:
+    inflated = 200 * 20_000  # two hundred times the body limit of fast_settings
+    server.routes["/news/bomb.html"] = (
+        200,
+        {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+        gzip.compress(b"<p>" + b"a" * inflated),
+    )
+    source = SourceSpec("web", "urls", "", urls=(server.url("/news/bomb.html"), server.url("/news/a.html")))
+    collected = collect_source(source, DAY, fast_settings(tmp_path))
+    assert outcomes(collected) == {"bomb.html": (200, "body_too_large"), "a.html": (200, None)}
+    (row,) = [r for r in collected.log if r.url.endswith("bomb.html")]
+    assert row.bytes < inflated  # what was kept of it: cut off near the limit, not inflated whole
