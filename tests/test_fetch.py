@@ -145,7 +145,7 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
         "flaky.html": (200, None),  # 500, then retried
         "busy.html": (200, None),  # 429 with Retry-After: 1, then retried
         "slow.html": (None, "timeout"),
-        "loop1": (None, "too_many_redirects"),
+        "loop1": (302, "too_many_redirects"),
         "report.html": (200, "unsupported_content_type"),
         "photo.html": (200, "unsupported_content_type"),
         "huge.html": (200, "body_too_large"),  # refused on its Content-Length
@@ -188,8 +188,8 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
 def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path: Path) -> None:
     waits: list[float] = []
     # A stopped clock: no time passes between requests, so each one waits the whole delay.
-    with Fetcher(
-        fast_settings(tmp_path, host_delay_s=0.3), sleep=waits.append, clock=lambda: 100.0
+    with Fetcher(  # no retries: only the spacing of requests is counted
+        fast_settings(tmp_path, host_delay_s=0.3, fetch_retries=0), sleep=waits.append, clock=lambda: 100.0
     ) as fetcher:
         fetcher.get(server.url("/news/a.html"), "article")  # robots.txt first, then the page
         fetcher.get(server.url("/news/b.html"), "article")
@@ -563,3 +563,55 @@ def test_a_gzip_bomb_is_stopped_while_streaming(server, tmp_path: Path) -> None:
     assert outcomes(collected) == {"bomb.html": (200, "body_too_large"), "a.html": (200, None)}
     (row,) = [r for r in collected.log if r.url.endswith("bomb.html")]
     assert row.bytes < inflated  # what was kept of it: cut off near the limit, not inflated whole
+
+
+def test_redirects_are_checked_like_first_requests_and_robots_txt_is_read_with_care(
+    server, tmp_path: Path
+) -> None:
+    other = webserver.start()  # a second host, with its own robots.txt
+    other.routes["/robots.txt"] = fail_then(
+        [503], (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /closed/\nCrawl-delay: 2\n")
+    )
+    other.routes["/news/open.html"] = html(article_page("Sur l'autre hôte"))
+    server.routes["/to-file"] = (302, {"Location": "file:///etc/passwd"}, b"")
+    server.routes["/to-private"] = (301, {"Location": "/private/secret.html"}, b"")
+    server.routes["/to-other-closed"] = (302, {"Location": other.url("/closed/page.html")}, b"")
+    server.routes["/to-other-open"] = (307, {"Location": other.url("/news/open.html")}, b"")
+    waits: list[float] = []
+    settings = fast_settings(tmp_path, host_delay_s=0.0)
+    with Fetcher(settings, sleep=waits.append, clock=lambda: 100.0) as fetcher:  # a stopped clock
+        results = {
+            p: fetcher.get(server.url(p), "article") for p in ("/to-file", "/to-private", "/to-other-closed")
+        }
+        opened = fetcher.get(server.url("/to-other-open"), "article")
+        again = fetcher.get(other.url("/news/open.html"), "article")
+        robots = {r.url: r for r in fetcher.robots_log}
+    assert results["/to-file"].error_class == "bad_redirect" and server.hits["/to-file"] == 1  # not retried
+    assert (
+        results["/to-private"].error_class == "robots_disallowed"
+    )  # the target's rules, not the first URL's
+    assert server.hits["/private/secret.html"] == 0
+    assert (
+        results["/to-other-closed"].error_class == "robots_disallowed"
+        and other.hits["/closed/page.html"] == 0
+    )
+    assert (
+        opened.ok
+        and opened.final_url == other.url("/news/open.html")
+        and "autre hôte" in opened.body.decode()
+    )
+    assert again.ok
+    # robots.txt was retried after one 503 (the host stays open), and its Crawl-delay spaces that host.
+    assert other.hits["/robots.txt"] == 2 and robots[other.url("/robots.txt")].error_class is None
+    assert 2.0 in waits
+    other.shutdown()
+
+
+def test_a_missing_robots_txt_allows_everything_and_is_no_failure(server, tmp_path: Path) -> None:
+    bare = webserver.start()  # no /robots.txt: a 404
+    bare.routes["/news/a.html"] = html(article_page("Sans robots.txt"))
+    with Fetcher(fast_settings(tmp_path)) as fetcher:
+        assert fetcher.get(bare.url("/news/a.html"), "article").ok
+        (robots,) = fetcher.robots_log
+    assert robots.status == 404 and robots.error_class is None and "everything allowed" in robots.message
+    bare.shutdown()

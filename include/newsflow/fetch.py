@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
@@ -23,6 +23,7 @@ LOGGER = logging.getLogger(__name__)
 ARTICLE_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
 MAX_REDIRECTS = 5
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 ROBOTS_ROLE = "robots"
 
 
@@ -88,12 +89,12 @@ class Fetcher:
         self._clock = clock
         self._last_request: dict[str, float] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
+        self._host_delay: dict[str, float] = {}  # a robots.txt Crawl-delay longer than host_delay_s
         self.robots_log: list[FetchResult] = []  # robots.txt fetches, for the fetch log
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
+            follow_redirects=False,  # followed hop by hop in get(), each checked like a first request
             transport=transport,
         )
 
@@ -106,38 +107,63 @@ class Fetcher:
     def get(self, url: str, role: str, validators: dict[str, str] | None = None) -> FetchResult:
         """GET `url` politely, retrying transient failures; never raises for a bad URL or server.
 
-        `validators` (etag, last_modified) make the request conditional: a 304 comes back as an
-        ok result with no body. Articles must be HTML; feeds and sitemaps are judged by whether
-        their body parses, whatever their content type says.
+        Redirects are followed one hop at a time, each checked like a first request: only to
+        http(s) (else `bad_redirect`), and only where that host's robots.txt allows. `validators`
+        (etag, last_modified) make the request conditional: a 304 comes back as an ok result with
+        no body. Articles must be HTML; feeds and sitemaps are judged by whether their body
+        parses, whatever their content type says.
         """
-        started_at = datetime.now(UTC)
+        headers = {}
+        if validators and validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators and validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            refusal = self._refusal(target)
+            if refusal is not None:
+                return dataclasses.replace(refusal, url=url, role=role, final_url=target)
+            result = dataclasses.replace(self._with_retries(target, role, headers), url=url, final_url=target)
+            location = result.headers.get("location") if result.status in REDIRECT_STATUSES else None
+            if location is None:
+                return self._check_type(result)
+            target = urljoin(target, location)
+            if urlsplit(target).scheme not in ("http", "https"):
+                return result.failed("bad_redirect", f"redirected to {target}, which is not http(s)")
+        return result.failed("too_many_redirects", f"more than {MAX_REDIRECTS} redirects")
+
+    def _refusal(self, url: str) -> FetchResult | None:
+        """Why robots.txt keeps `url` from being fetched (unreadable robots.txt, or a disallow); None if allowed."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            return FetchResult(
+                url, "", datetime.now(UTC), error_class="invalid_url", message="not an http(s) URL"
+            )
         robots = self._robots_for(url)
         if robots is None:  # an outage, not a decision: it counts as a failure
             return FetchResult(
                 url,
-                role,
-                started_at,
+                "",
+                datetime.now(UTC),
                 error_class="robots_unavailable",
                 message="robots.txt could not be read (no answer or a 5xx), so nothing is fetched",
             )
         if not robots.can_fetch(self.settings.user_agent, url):
             return FetchResult(
                 url,
-                role,
-                started_at,
+                "",
+                datetime.now(UTC),
                 error_class="robots_disallowed",
                 message="robots.txt disallows this URL",
             )
-        headers = {}
-        if validators and validators.get("etag"):
-            headers["If-None-Match"] = validators["etag"]
-        if validators and validators.get("last_modified"):
-            headers["If-Modified-Since"] = validators["last_modified"]
+        return None
+
+    def _with_retries(self, url: str, role: str, headers: dict[str, str]) -> FetchResult:
+        """One URL (no redirect followed), retried with backoff on timeouts, connection errors, 429 and 5xx."""
         attempt = 0
         while True:
             result, retry_after = self._attempt(url, role, headers)
             if result.error_class is None or retry_after is None or attempt >= self.settings.fetch_retries:
-                return self._check_type(result)
+                return result
             wait = retry_after if retry_after > 0 else self.settings.fetch_backoff_s * 2**attempt
             if wait > self.settings.max_retry_after_s:
                 return result.failed(
@@ -148,20 +174,29 @@ class Fetcher:
             attempt += 1
 
     def _robots_for(self, url: str) -> RobotFileParser | None:
-        """The host's robots.txt rules (a 4xx means no rules); None when it could not be read."""
+        """The host's robots.txt rules (a 4xx means no rules); None when it could not be read.
+
+        Read with retries like any request, so one transient 503 does not close a host for the
+        run; its Crawl-delay, when longer than ours, spaces the host's requests.
+        """
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
-            result, _ = self._attempt(f"{origin}/robots.txt", ROBOTS_ROLE, {})
-            self.robots_log.append(result)
+            result = self._with_retries(f"{origin}/robots.txt", ROBOTS_ROLE, {})
+            parser: RobotFileParser | None = RobotFileParser()
             if result.status is not None and 400 <= result.status < 500:
-                parser = RobotFileParser()
-                parser.parse([])
+                parser.parse([])  # type: ignore[union-attr]
+                result = dataclasses.replace(
+                    result, error_class=None, message="no robots.txt: everything allowed"
+                )
             elif result.status == 200:
-                parser = RobotFileParser()
-                parser.parse(result.body.decode("utf-8", errors="replace").splitlines())
+                parser.parse(result.body.decode("utf-8", errors="replace").splitlines())  # type: ignore[union-attr]
+                delay = parser.crawl_delay(self.settings.user_agent)  # type: ignore[union-attr]
+                if delay:
+                    self._host_delay[parts.netloc] = float(delay)
             else:
                 parser = None
+            self.robots_log.append(result)
             self._robots[origin] = parser
         return self._robots[origin]
 
@@ -207,8 +242,6 @@ class Fetcher:
                         ), None
                 status = response.status_code
                 final_url = str(response.url)
-        except httpx.TooManyRedirects as exc:
-            return failed("too_many_redirects", str(exc)), None
         except httpx.DecodingError as exc:  # e.g. Content-Encoding: gzip on a body that is not gzip
             return failed("decoding_error", f"{type(exc).__name__}: {exc}"), None
         except httpx.TimeoutException as exc:
@@ -219,7 +252,7 @@ class Fetcher:
             return failed("invalid_url", str(exc)), None
         elapsed = int((self._clock() - start) * 1000)
         result = FetchResult(url, role, started_at, status, final_url, response_headers, bytes(body), elapsed)
-        if status == 304 or 200 <= status < 300:
+        if status == 304 or 200 <= status < 300 or status in REDIRECT_STATUSES:
             return result, None
         retry_after = (
             _retry_after_s(response_headers.get("retry-after")) if status in RETRYABLE_STATUSES else None
@@ -230,7 +263,8 @@ class Fetcher:
         host = urlsplit(url).netloc
         last = self._last_request.get(host)
         if last is not None:
-            remaining = self.settings.host_delay_s - (self._clock() - last)
+            delay = max(self.settings.host_delay_s, self._host_delay.get(host, 0.0))
+            remaining = delay - (self._clock() - last)
             if remaining > 0:
                 self._sleep(remaining)
         self._last_request[host] = self._clock()
