@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import shutil
 import subprocess
 import sys
@@ -218,3 +220,52 @@ def test_a_failed_full_build_leaves_the_warehouse_as_it_was(tmp_path: Path) -> N
         build_warehouse(dataclasses.replace(settings, sql_dir=broken_sql), full=True)
     assert rows(settings, "select count(*) from articles") == [(5,)]
     assert [p.name for p in settings.warehouse_path.parent.glob("*.building*")] == []
+
+
+def test_a_publish_that_fails_while_writing_replaces_nothing_of_the_day(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEEDS_DIR, inbox)
+    settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
+    pipeline.ingest_day(DAY, settings)
+    before = {d: lake.read_partition(settings.lake_dir, d, DAY) for d in lake.DATASETS}
+    (inbox / "new.txt").write_text(next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8") + "\nSuite.")
+    signatures = lake.partition_dir(settings.lake_dir, lake.SIGNATURES, DAY)
+    shutil.rmtree(signatures)
+    signatures.write_text("a file where the signatures partition should be")  # writing it fails
+    with pytest.raises(FileExistsError):
+        pipeline.ingest_day(DAY, settings)
+    after = {d: lake.read_partition(settings.lake_dir, d, DAY) for d in lake.DATASETS}
+    assert (
+        after == before
+    )  # articles, quarantine, mentions, candidates were written first, and not put in place
+    assert not [p for p in settings.lake_dir.rglob(".part-0.parquet.*.tmp")]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 4 MB tmpfs mounted for the test (root only; skipped where mounting is not allowed)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if (
+        os.geteuid() != 0
+        or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)]).returncode
+    ):
+        pytest.skip("mounting a small tmpfs needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_says_so_and_leaves_the_published_day_as_it_was(small_disk: Path) -> None:
+    settings = Settings(data_dir=small_disk / "data", source_dir=SEEDS_DIR)
+    run_day(settings)
+    before = lake.read_partition(settings.lake_dir, "articles", DAY)
+    filler = small_disk / "filler"
+    with open(filler, "wb") as file, contextlib.suppress(OSError):
+        while True:  # fill the disk to the last block
+            file.write(b"\0" * 65536)
+    with pytest.raises((OSError, duckdb.Error), match="No space left on device"):
+        run_day(settings)
+    with pytest.raises((OSError, duckdb.Error), match="No space left on device"):
+        build_warehouse(settings, full=True)  # not "cannot rollback - no transaction is active"
+    assert lake.read_partition(settings.lake_dir, "articles", DAY) == before
+    assert rows(settings, "select count(*) from articles") == [(5,)]

@@ -87,25 +87,41 @@ def write_shards(
 
 
 def write_partition(table: pa.Table | pa.RecordBatchReader, lake_dir: Path, dataset: str, day: date) -> Path:
-    """Replace the day's partition of `dataset` with `table` (an empty table still makes a partition).
+    """Replace the day's partition of `dataset` with `table` (an empty table still makes a partition)."""
+    return replace_partitions([(dataset, table)], lake_dir, day)[0]
+
+
+def replace_partitions(
+    tables: Iterable[tuple[str, pa.Table | pa.RecordBatchReader]], lake_dir: Path, day: date
+) -> list[Path]:
+    """Replace the day's partition of each dataset with its table, all or none.
 
     A partition is one Parquet file, replaced by one `os.replace`: a reader, or a crash at any
-    point, sees the old day or the new one, never neither and never both. The new file is written
-    under a hidden name that no `*.parquet` glob matches, and a crashed writer's leftovers are
+    point, sees the old day or the new one, never neither and never both. Every new file is
+    written first, under a hidden name that no `*.parquet` glob matches; only when all are
+    written are they put in place, so a failure while writing (a full disk, a read-only folder)
+    replaces nothing and a day never mixes old and new datasets. A crashed writer's leftovers are
     removed by the next write. A RecordBatchReader is written batch by batch, so a large day never
-    sits in memory whole.
+    sits in memory whole; `tables` may be a generator that opens each one in turn.
     """
-    final = partition_dir(lake_dir, dataset, day)
-    final.mkdir(parents=True, exist_ok=True)
-    for leftover in final.glob(f".{PART_FILE}.*.tmp"):
-        leftover.unlink(missing_ok=True)
-    with (
-        atomic_path(final / PART_FILE) as tmp,
-        pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer,
-    ):
-        for batch in table.to_batches() if isinstance(table, pa.Table) else table:
-            writer.write_batch(batch)
-    return final
+    written: list[tuple[Path, Path]] = []
+    try:
+        for dataset, table in tables:
+            final = partition_dir(lake_dir, dataset, day)
+            final.mkdir(parents=True, exist_ok=True)
+            for leftover in final.glob(f".{PART_FILE}.*.tmp"):
+                leftover.unlink(missing_ok=True)
+            written.append((final / f".{PART_FILE}.{uuid.uuid4().hex}.tmp", final / PART_FILE))
+            with pq.ParquetWriter(written[-1][0], table.schema, compression="zstd") as writer:
+                for batch in table.to_batches() if isinstance(table, pa.Table) else table:
+                    writer.write_batch(batch)
+    except BaseException:
+        for tmp, _ in written:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in written:
+        os.replace(tmp, final)
+    return [final.parent for _, final in written]
 
 
 def read_table(path: Path) -> pa.Table:

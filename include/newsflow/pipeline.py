@@ -291,7 +291,7 @@ def validate_batch(day: date, settings: Settings) -> Path:
 
 def publish(day: date, settings: Settings) -> Path:
     """Replace the day's partitions (articles, quarantine, mentions, candidates, signatures,
-    fetch log) from the staged decisions, then delete the day's staging."""
+    fetch log) from the staged decisions, all or none, then delete the day's staging."""
     staging = day_staging(settings, day)
     with _day_connection(settings, day) as con:
         con.register("decisions", lake.read_table(staging / DEDUP_FILE))
@@ -332,9 +332,11 @@ def publish(day: date, settings: Settings) -> Path:
                 f"select {_columns(FETCH_LOG_SCHEMA)} from fetch_log order by rank, file_row_number",
             ),
         }
-        for dataset, (schema, sql) in outputs.items():
-            reader = con.sql(sql).to_arrow_reader(PUBLISH_BATCH_ROWS).cast(schema)
-            path = lake.write_partition(reader, settings.lake_dir, dataset, day)
+        streams = (
+            (dataset, con.sql(sql).to_arrow_reader(PUBLISH_BATCH_ROWS).cast(schema))
+            for dataset, (schema, sql) in outputs.items()
+        )  # opened one at a time, as each partition is written
+        for path in lake.replace_partitions(streams, settings.lake_dir, day):
             LOGGER.info("published %s", path)
     retired = staging.with_name(f".{staging.name}.{uuid.uuid4().hex}.done")
     staging.rename(retired)  # one step: a crash during the delete leaves no half-staged day behind

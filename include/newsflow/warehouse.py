@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -133,7 +134,8 @@ def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[list[s
             _refresh_model(con, model)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        with contextlib.suppress(duckdb.Error):  # a failed commit has no transaction left to roll back:
+            con.execute("rollback")  # that must not hide why it failed (e.g. no space left on device)
         raise
     return loaded, removed
 
