@@ -251,6 +251,7 @@ def test_rerun_replays_the_archive_and_the_next_day_is_incremental(server, tmp_p
     settings = fast_settings(tmp_path)
     source = SourceSpec("quotidien", "rss", server.url("/feed.rss"))
     first = collect_source(source, DAY, settings)
+    first.mark_seen()  # as collect_one does once the documents are staged
     hits_after_first = sum(server.hits.values())
 
     again = collect_source(source, DAY, settings)  # same day: replay, no network
@@ -268,10 +269,15 @@ def test_rerun_replays_the_archive_and_the_next_day_is_incremental(server, tmp_p
 def test_seen_urls_are_skipped_on_a_later_day(server, tmp_path: Path) -> None:
     settings = fast_settings(tmp_path)
     source = SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/b.html")))
-    collect_source(source, DAY, settings)
+    first = collect_source(source, DAY, settings)
+    crashed_before_staging = collect_source(  # nothing was marked seen yet: a.html is fetched again
+        SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"),)), date(2024, 7, 11), settings
+    )
+    assert outcomes(crashed_before_staging) == {"a.html": (200, None)}
+    first.mark_seen()  # the caller marks the URLs seen once the documents are staged
     later = collect_source(
         SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/c.html"))),
-        date(2024, 7, 11),
+        date(2024, 7, 12),
         settings,
     )
     assert outcomes(later) == {"a.html": (None, "already_seen"), "c.html": (200, None)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -40,6 +40,9 @@ class Collected:
     documents: Iterable[RawDocument]  # a folder's are read lazily, one file at a time
     log: list[FetchLogEntry]
     replayed: bool = False
+    # Records the fetched URLs as seen; the caller calls it once the documents are staged, so a
+    # crash before that never loses an article to `already_seen` on a later day.
+    mark_seen: Callable[[], None] = lambda: None
 
 
 def collect_source(
@@ -119,19 +122,22 @@ def _fetch_live(
     log = [_log_row(result, source, day) for result in fetched] + skipped
     write_warc(archive / WARC_FILE, fetched)
     lake.write_table_atomic(to_table(log, FetchLogEntry), archive / FETCH_LOG_FILE)
-    for result in fetched:  # only once the archive is safe, so a crash never marks unarchived URLs seen
-        # 200s and 304s are what the site has now: they move last_seen (and the validators) on.
-        if (
-            result.status in (200, 304)
-            and result.error_class in (None, "unchanged")
-            and result.role != "robots"
-        ):
-            has_body = result.role == "article" and result.status == 200  # a 304 carries no body
-            body_hash = hashlib.sha256(result.body).hexdigest() if has_body else None
-            state.record(result.url, source.name, day, body_hash, result.headers)
+
+    def mark_seen() -> None:
+        for result in fetched:
+            # 200s and 304s are what the site has now: they move last_seen (and the validators) on.
+            if (
+                result.status in (200, 304)
+                and result.error_class in (None, "unchanged")
+                and result.role != "robots"
+            ):
+                has_body = result.role == "article" and result.status == 200  # a 304 carries no body
+                body_hash = hashlib.sha256(result.body).hexdigest() if has_body else None
+                state.record(result.url, source.name, day, body_hash, result.headers)
+
     documents = _documents([result for result in fetched if _is_article(result)], source, day)
     LOGGER.info("%s: %d articles fetched, %d log rows", source.name, len(documents), len(log))
-    return Collected(documents, log)
+    return Collected(documents, log, mark_seen=mark_seen)
 
 
 def _replay(source: SourceSpec, day: date, archive: Path) -> Collected:

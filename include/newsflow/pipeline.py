@@ -107,6 +107,7 @@ def collect_one(source_name: str, day: date, settings: Settings, offline: bool =
     lake.write_table_atomic(
         to_table(collected.log, FetchLogEntry), fetch_log_path(settings, day, source.name)
     )
+    collected.mark_seen()  # only now: the day's documents are staged (and archived)
     LOGGER.info("%s: %d raw shards for %s", source.name, len(shards), day)
     return [str(shard) for shard in shards]
 
