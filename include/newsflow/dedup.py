@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from datasketch import MinHash
 from datasketch.hashfunc import sha1_hash32
@@ -24,6 +26,8 @@ from newsflow.schema import SIGNATURE_SCHEMA
 MIN_CONTENT_WORD_CHARS = 4
 # Fixed so signatures (and so story ids) are the same on every run and machine.
 MINHASH_SEED = 1
+# DuckDB's share of the candidate join; beyond it, the join spills to a temporary folder.
+STORY_JOIN_MEMORY = "512MB"
 
 
 def _words(text: str) -> list[str]:
@@ -78,43 +82,63 @@ def assign_story_ids(new: pa.Table, earlier: pa.Table, min_jaccard: float) -> li
 
     Both tables have `article_id`, `story_id` (null for new articles), `minhash` and `shingles`,
     in order (earlier days first). LSH with one MinHash row per band: two articles are candidates
-    when any band value agrees (a join in DuckDB, which scales with the window, not with Python
-    objects), and a candidate counts only when the exact Jaccard of the shingle sets reaches
-    `min_jaccard`, so LSH only costs time, never a wrong merge. Order decides ties, so re-runs give
-    the same ids; `earlier` may be only the history, or any superset of the articles that can match.
+    when any band value agrees (a join in DuckDB, capped in memory, which scales with the window
+    and not with Python objects). Each new article's candidates are confirmed oldest first with
+    the exact Jaccard of the shingle sets against `min_jaccard`, stopping at the first that holds,
+    so a cluster of n copies costs about n checks, not n²; LSH only costs time, never a wrong
+    merge. Order decides ties, so re-runs give the same ids; `earlier` may be only the history, or
+    any superset of the articles that can match.
     """
     schema = pa.schema(
         [SIGNATURE_SCHEMA.field(name) for name in ("article_id", "story_id", "minhash", "shingles")]
     )
     offset = earlier.num_rows
-    signatures = pa.concat_tables(
-        [table.select(schema.names).cast(schema) for table in (earlier, new)]
-    ).append_column("ord", pa.array(range(offset + new.num_rows), pa.int64()))
-    with duckdb.connect() as con:
-        con.register("signatures", signatures)
-        matches = con.execute(
+    signatures = pa.concat_tables([table.select(schema.names).cast(schema) for table in (earlier, new)])
+    bands = pa.table(
+        {"ord": pa.array(range(signatures.num_rows), pa.int64()), "minhash": signatures.column("minhash")}
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="newsflow-stories-") as spill,
+        duckdb.connect(
+            config={"memory_limit": STORY_JOIN_MEMORY, "temp_directory": spill, "threads": 1}
+        ) as con,
+    ):
+        con.register("signatures", bands)
+        pairs = con.execute(
             """
             with bands as (
                 select ord, generate_subscripts(minhash, 1) as band, unnest(minhash) as value from signatures
-            ),
-            pairs as (
-                select distinct n.ord as new_ord, o.ord as old_ord
-                from bands as n join bands as o on n.band = o.band and n.value = o.value and o.ord < n.ord
-                where n.ord >= $offset
-            ),
-            scored as (
-                select p.*, len(list_intersect(n.shingles, o.shingles)) as shared, len(n.shingles) + len(o.shingles) as total
-                from pairs as p join signatures as n on n.ord = p.new_ord join signatures as o on o.ord = p.old_ord
             )
-            select new_ord, min(old_ord) from scored
-            where shared / (total - shared) >= $min_jaccard
-            group by new_ord
+            select distinct n.ord as new_ord, o.ord as old_ord
+            from bands as n join bands as o on n.band = o.band and n.value = o.value and o.ord < n.ord
+            where n.ord >= $offset
+            order by new_ord, old_ord
             """,
-            {"offset": offset, "min_jaccard": min_jaccard},
-        ).fetchall()
-    first_match = dict(matches)
+            {"offset": offset},
+        ).fetchnumpy()
+    shingles = signatures.column("shingles").combine_chunks()
+    starts, values = shingles.offsets.to_numpy(), shingles.values.to_numpy()
+
+    def shingles_of(ord_: int) -> np.ndarray:
+        return values[starts[ord_] : starts[ord_ + 1]]
+
+    candidates: dict[int, list[int]] = {}
+    for new_ord, old_ord in zip(pairs["new_ord"].tolist(), pairs["old_ord"].tolist(), strict=True):
+        candidates.setdefault(new_ord, []).append(old_ord)
     ids = signatures.column("article_id").to_pylist()
     stories = [story or ids[i] for i, story in enumerate(earlier.column("story_id").to_pylist())]
     for ord_ in range(offset, len(ids)):  # in order: a same-day match already has its story
-        stories.append(stories[first_match[ord_]] if ord_ in first_match else ids[ord_])
+        own = shingles_of(ord_)
+        match = next(
+            (old for old in candidates.get(ord_, ()) if jaccard(own, shingles_of(old)) >= min_jaccard), None
+        )
+        stories.append(stories[match] if match is not None else ids[ord_])
     return stories[offset:]
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two sorted arrays of distinct shingle hashes."""
+    if not len(a) or not len(b):
+        return 0.0
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared)
