@@ -162,7 +162,7 @@ def process_shards(
     for attempt in range(1, MAX_SHARD_ATTEMPTS + 1):
         lost: list[str] = []
         with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(counter,)
+            workers, mp_context=context, initializer=_start_worker, initargs=(counter, _log_setup())
         ) as pool:
             futures = {pool.submit(_process_in_worker, shard, settings): shard for shard in pending}
             running = set(futures)
@@ -185,9 +185,18 @@ def process_shards(
 _worker_counter = None
 
 
-def _start_worker(counter) -> None:  # type: ignore[no-untyped-def]
+def _log_setup() -> tuple[int, str | None]:
+    """This process's log level and format, for the workers (a forkserver child starts unconfigured)."""
+    root = logging.getLogger()
+    formatter = root.handlers[0].formatter if root.handlers else None
+    return root.getEffectiveLevel(), formatter._fmt if formatter is not None else None  # noqa: SLF001
+
+
+def _start_worker(counter, log_setup: tuple[int, str | None]) -> None:  # type: ignore[no-untyped-def]
     global _worker_counter
     _worker_counter = counter
+    level, log_format = log_setup
+    logging.basicConfig(level=level, format=log_format or logging.BASIC_FORMAT)
 
 
 def _count_document() -> None:
