@@ -164,7 +164,12 @@ def process_shards(
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker, initargs=(counter, _log_setup())
         ) as pool:
-            futures = {pool.submit(_process_in_worker, shard, settings): shard for shard in pending}
+            futures = {}
+            for shard in pending:
+                try:
+                    futures[pool.submit(_process_in_worker, shard, settings)] = shard
+                except BrokenProcessPool:  # a worker died while the shards were being handed out
+                    lost.append(shard)
             running = set(futures)
             while running:
                 finished, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
