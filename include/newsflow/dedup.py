@@ -38,7 +38,18 @@ def _words(text: str) -> list[str]:
 
 def content_hash(text: str) -> str:
     """sha256 of the text with case, accents, punctuation and spacing folded away."""
-    return hashlib.sha256(" ".join(_words(text)).encode("utf-8")).hexdigest()
+    return _hash_of(_words(text))
+
+
+def fingerprint(text: str, bands: int) -> tuple[str, list[int], list[int]]:
+    """(content hash, MinHash values, sorted shingle hashes) of a text, folding its words once."""
+    words = _words(text)
+    shingles = _shingles_of(words)
+    return _hash_of(words), list(minhash_of(shingles, bands)), sorted(shingles)
+
+
+def _hash_of(words: list[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 def mark_exact_duplicates(
@@ -57,8 +68,12 @@ def mark_exact_duplicates(
 
 def story_shingles(text: str) -> frozenset[int]:
     """32-bit hashes of the pairs of consecutive content words (hashed once, stored, compared)."""
-    words = [w for w in _words(text) if len(w) >= MIN_CONTENT_WORD_CHARS]
-    return frozenset(sha1_hash32(f"{a} {b}".encode()) for a, b in zip(words, words[1:], strict=False))
+    return _shingles_of(_words(text))
+
+
+def _shingles_of(words: list[str]) -> frozenset[int]:
+    content = [w for w in words if len(w) >= MIN_CONTENT_WORD_CHARS]
+    return frozenset(sha1_hash32(f"{a} {b}".encode()) for a, b in zip(content, content[1:], strict=False))
 
 
 def minhash_of(shingles: frozenset[int], bands: int) -> tuple[int, ...]:

@@ -78,8 +78,9 @@ def process_shard(
 
     A document that could not be read becomes a row with `reject_stage = 'read'` and its reason,
     one that broke a stage a row with `reject_stage = 'process'` and the error (logged with its
-    traceback): the shard, and the day, go on. The day steps decide duplicates and validity. `on_document` is called after each document
-    (the CLI's progress bar); the log gets documents/s and an ETA every PROGRESS_SECONDS.
+    traceback): the shard, and the day, go on. The day steps decide duplicates and validity.
+    `on_document` is called after each document (the CLI's progress bar); the log gets
+    documents/s and an ETA every PROGRESS_SECONDS.
     """
     gazetteer = entities.load_gazetteer(settings.entities_path)
     total = lake.count_rows(raw_shard)
@@ -143,10 +144,10 @@ def _processed(
     if raw.read_error:
         return _rejected_row(raw, "read", raw.read_error), None
     article = with_language(build_article(raw))
+    digest, minhash, shingles = dedup.fingerprint(article.text, settings.story_lsh_bands)
     has_text = bool(article.text.strip())  # an empty text has nothing to compare; validation rejects it
-    minhash, shingles = dedup.story_signature(article.text, settings.story_lsh_bands)
     row = dataclasses.asdict(article) | {
-        "content_hash": dedup.content_hash(article.text) if has_text else None,
+        "content_hash": digest if has_text else None,
         "position": raw.position,
         "reject_stage": None,
         "reject_reason": None,
