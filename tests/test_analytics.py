@@ -46,7 +46,7 @@ def test_daily_counts_equal_hand_counts(seeded: Settings) -> None:
         r[0]: r[1:]
         for r in rows(
             seeded,
-            "select entity_id, n_mentions, n_articles, n_stories, n_sources "
+            "select entity_id, n_mentions, n_articles, n_stories, n_publishers "
             "from mentions_daily where mention_date = '2024-07-10'",
         )
     }
@@ -134,7 +134,7 @@ def test_incremental_build_after_a_second_day_equals_a_full_rebuild(tmp_path: Pa
 
     full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")
     build_warehouse(full, full=True)
-    for name in (m.name for m in sql_models(full.sql_dir)):
+    for name in (m.name for m in sql_models(full.sql_dir) if m.materialized != "macro"):
         query = f"select * from {name} order by all"
         assert rows(day2_settings, query) == rows(full, query), name
 
@@ -147,41 +147,117 @@ def test_incremental_build_after_a_second_day_equals_a_full_rebuild(tmp_path: Pa
     assert stories == [("copy_003.txt", False, True), ("reprint_000.txt", True, False)]
 
 
-def test_trending_compares_the_last_week_with_the_four_before(tmp_path: Path) -> None:
+def test_trending_scores_the_last_week_against_the_four_before(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     start = date(2024, 6, 1)
+    missed = start + timedelta(days=10)  # a day without a run: no data, which is not zero mentions
     for offset in range(35):
         day = start + timedelta(days=offset)
+        if day == missed:
+            continue
         last_week = offset >= 28
         per_entity = {
-            "nato": 5 if last_week else 1,  # steady, then 5x: ratio 5, no variance so no z-score
+            "nato": 5 if last_week else 1,  # steady, then 5x
             "russia": 2,  # flat: not trending
-            "iran": 1 if last_week else 0,  # new: no trailing mean, no ratio
-            "china": 3 if last_week else offset % 2 * 2,  # 0,2,0,2… (mean 1, sd 1) then 3: z = 2
+            "iran": 1 if last_week else 0,  # first seen this week: new
+            "china": 3 if last_week else offset % 2 * 2,  # 0,2,0,2… then 3 a day
+            "ukraine": 2 if last_week else 1,  # doubled: 14 against 7 expected, z = 2.65
+            "belarus": (3 if offset == 34 else 1),  # one busy day: 9 against 7 expected, z = 0.76
         }
-        article = Article(
-            f"a{offset}", "synthetic", None, None, day, title="t", text="x", story_id=f"a{offset}"
-        )
-        mentions = [
-            Mention(article.article_id, entity, entity, entity, 0, i, False, day)
-            for entity, n in per_entity.items()
-            for i in range(n)
-        ]
-        lake.write_partition(to_table([article], Article), settings.lake_dir, "articles", day)
-        lake.write_partition(to_table(mentions, Mention), settings.lake_dir, "mentions", day)
+        # On the last day, a page dated months ahead (as a lake written before such dates were
+        # rejected may hold): it must not move the window, which ends at the run's date.
+        future = [("future", {"germany": 4}, date(2025, 3, 1))] if offset == 34 else []
+        write_synthetic_day(settings, day, (f"a{offset}", per_entity, None), *future)
     build_warehouse(settings)
     trending = {
         r[0]: r[1:]
-        for r in rows(settings, "select entity_id, as_of_date, n_mentions_7d, ratio, z_score from trending")
+        for r in rows(
+            settings,
+            "select entity_id, as_of_date, status, n_mentions_7d, history_days, ratio, z_score from trending",
+        )
     }
+    as_of = date(2024, 7, 5)  # the newest ingest date, not the future page's date
+    china_expected = 28 / 27 * 7  # 28 mentions over the 27 days with data before, times 7 days
     assert trending == {
-        "nato": (date(2024, 7, 5), 35, 5.0, None),
-        "iran": (date(2024, 7, 5), 7, None, None),
-        "china": (date(2024, 7, 5), 21, 3.0, 2.0),
+        "nato": (as_of, "trending", 35, 27, 5.0, round((35 - 7) / 7**0.5, 3)),
+        "china": (
+            as_of,
+            "trending",
+            21,
+            27,
+            round(3 / (28 / 27), 3),
+            round((21 - china_expected) / china_expected**0.5, 3),
+        ),
+        "ukraine": (as_of, "trending", 14, 27, 2.0, round((14 - 7) / 7**0.5, 3)),
+        "iran": (as_of, "new", 7, 27, None, None),
     }
+    # As of an earlier day, and with a stricter threshold, the same macro answers the analyst's question.
+    assert rows(
+        settings, "select count(*) from trending_as_of(date '2024-06-20') where status = 'trending'"
+    ) == [(0,)]
+    assert [
+        r[0]
+        for r in rows(
+            settings,
+            "select entity_id from trending_as_of(date '2024-07-05', min_z_score := 6) where status = 'trending'",
+        )
+    ] == ["nato"]
     png, page = render_report(settings)  # many days: a line chart, and the trending table in the page
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "<td>NATO</td><td>35</td>" in page.read_text(encoding="utf-8")
+    assert "<td>NATO</td><td>trending</td><td>35</td>" in page.read_text(encoding="utf-8")
+
+
+def test_with_little_history_every_entity_is_new_not_trending(seeded: Settings, tmp_path: Path) -> None:
+    statuses = rows(seeded, "select distinct as_of_date, status, history_days, ratio, z_score from trending")
+    assert statuses == [(DAY, "new", 0, None, None)]  # one day of data: nothing to compare with
+    assert rows(seeded, "select count(*) from trending") == rows(
+        seeded, "select count(distinct entity_id) from mentions_daily"
+    )
+    three_weeks_later = rows(
+        seeded, f"select count(*) from trending_as_of(date '{DAY + timedelta(days=21)}')"
+    )
+    assert three_weeks_later == [(0,)]  # nothing mentioned in its last 7 days
+
+    # Twelve days of runs: a fivefold rise over 5 days of history is not yet a trend.
+    settings = Settings(data_dir=tmp_path)
+    for offset in range(12):
+        write_synthetic_day(
+            settings, DAY + timedelta(days=offset), (f"a{offset}", {"nato": 5 if offset >= 5 else 1}, None)
+        )
+    build_warehouse(settings)
+    assert rows(settings, "select entity_id, status, history_days, ratio from trending") == [
+        ("nato", "new", 5, None)
+    ]
+    scored = "select status, ratio from trending_as_of(date '{}', min_history_days := 5)"
+    assert rows(settings, scored.format(DAY + timedelta(days=11))) == [("trending", 5.0)]
+
+
+def write_synthetic_day(
+    settings: Settings, day: date, *articles: tuple[str, dict[str, int], date | None]
+) -> None:
+    """Articles ingested on `day` (id, times each entity is mentioned, published date), into the lake."""
+    records = [
+        Article(
+            article_id,
+            "synthetic",
+            None,
+            None,
+            day,
+            title="t",
+            text="x",
+            story_id=article_id,
+            published_date=published,
+        )
+        for article_id, _, published in articles
+    ]
+    mentions = [
+        Mention(article_id, entity, entity, entity, 0, i, False, day)
+        for article_id, per_entity, _ in articles
+        for entity, n in per_entity.items()
+        for i in range(n)
+    ]
+    lake.write_partition(to_table(records, Article), settings.lake_dir, "articles", day)
+    lake.write_partition(to_table(mentions, Mention), settings.lake_dir, "mentions", day)
 
 
 def test_chart_and_report_are_written(seeded: Settings) -> None:

@@ -7,10 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from newsflow.entities import find_mentions, load_gazetteer, normalise
 from newsflow.schema import Article
 from newsflow.settings import Settings
+
+from conftest import FIXTURES_DIR
 
 GAZETTEER = load_gazetteer(Settings().entities_path)
 
@@ -111,4 +114,29 @@ def test_alias_claimed_by_two_entities_is_rejected(tmp_path: Path) -> None:
         "- {id: b, label: B, type: place, aliases: {en: [kiev]}}\n"
     )
     with pytest.raises(ValueError, match="belongs to both a and b"):
+        load_gazetteer(path)
+
+
+ALIAS_SENTENCES = yaml.safe_load((FIXTURES_DIR / "alias_sentences.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", ALIAS_SENTENCES, ids=[c["text"][:40] for c in ALIAS_SENTENCES])
+def test_tricky_sentences_yield_exactly_their_entities(case: dict) -> None:
+    assert mentions_in(case["text"], title=None) == Counter(case["expect"])
+
+
+def test_acronyms_match_only_in_capitals_and_every_entity_may_carry_a_wikidata_id() -> None:
+    united_states = next(e for e in GAZETTEER.entities if e.entity_id == "united_states")
+    assert "US" in united_states.acronyms and united_states.wikidata_id == "Q30"
+    assert mentions_in("us Us uS", title=None) == Counter()
+    assert all(e.wikidata_id is None or e.wikidata_id.startswith("Q") for e in GAZETTEER.entities)
+
+
+def test_an_acronym_that_is_also_an_alias_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "entities.yaml"
+    path.write_text(
+        "entities:\n  - {id: us, label: US, type: place, aliases: {en: [USA]}, acronyms: [USA]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="acronym 'USA' is also an alias"):
         load_gazetteer(path)

@@ -62,6 +62,7 @@ def warehouse_contents(settings: Settings) -> dict[str, list[tuple]]:
         return {
             m.name: con.execute(f"select * from {m.name} order by all").fetchall()
             for m in sql_models(settings.sql_dir)
+            if m.materialized != "macro"
         }
 
 

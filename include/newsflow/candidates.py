@@ -55,7 +55,7 @@ def _candidates_in(article: Article, doc: Any, gazetteer: Gazetteer) -> list[Can
         if span.label_ not in NER_LABELS:
             continue
         name = clean_name(span.text)
-        if name is None or gazetteer.pattern.search(normalise(name)):
+        if name is None or gazetteer.covers(name):
             continue
         start = span.start_char + span.text.index(name)
         context = article.text[max(0, start - CONTEXT_CHARS) : start + len(name) + CONTEXT_CHARS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,7 +23,9 @@ class Entity:
     entity_id: str
     label: str
     entity_type: str
-    aliases: tuple[str, ...]
+    aliases: tuple[str, ...]  # matched without regard to case or accents
+    acronyms: tuple[str, ...] = ()  # matched exactly as written ("US", never the word "us")
+    wikidata_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,26 +33,51 @@ class Gazetteer:
     entities: tuple[Entity, ...]
     pattern: re.Pattern[str]  # one alternation over every normalised alias, longest first
     by_alias: dict[str, tuple[str, str]]  # normalised alias -> (entity_id, alias as written)
+    acronym_pattern: re.Pattern[str] | None = None  # the acronyms, case-sensitive
+    by_acronym: dict[str, str] | None = None  # acronym -> entity_id
+
+    def covers(self, name: str) -> bool:
+        """Whether some alias or acronym of the gazetteer occurs in `name`."""
+        if self.pattern.search(normalise(name)):
+            return True
+        return self.acronym_pattern is not None and bool(self.acronym_pattern.search(name))
 
 
 @cache
 def load_gazetteer(path: Path) -> Gazetteer:
     """Parse the gazetteer YAML; an alias claimed by two entities is an error, not a coin toss."""
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    entities, by_alias = [], {}
+    entities, by_alias, by_acronym = [], {}, {}
     for item in spec["entities"]:
         aliases = tuple(dict.fromkeys(a for names in item["aliases"].values() for a in names))
-        entities.append(Entity(item["id"], item["label"], item["type"], aliases))
+        acronyms = tuple(item.get("acronyms", ()))
+        entities.append(
+            Entity(item["id"], item["label"], item["type"], aliases, acronyms, item.get("wikidata"))
+        )
         for alias in aliases:
             key = normalise(alias)
             owner = by_alias.setdefault(key, (item["id"], alias))[0]
             if owner != item["id"]:
                 raise ValueError(f"{path}: alias {alias!r} belongs to both {owner} and {item['id']}")
-    alternation = "|".join(
-        r"\s+".join(map(re.escape, key.split())) for key in sorted(by_alias, key=len, reverse=True)
+        for acronym in acronyms:
+            owner = by_acronym.setdefault(acronym, item["id"])
+            if owner != item["id"] or normalise(acronym) in by_alias:
+                raise ValueError(f"{path}: acronym {acronym!r} is also an alias or another entity's acronym")
+    return Gazetteer(
+        tuple(entities),
+        _alternation(by_alias),
+        by_alias,
+        _alternation(by_acronym) if by_acronym else None,
+        by_acronym,
     )
-    pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
-    return Gazetteer(tuple(entities), pattern, by_alias)
+
+
+def _alternation(keys: Iterable[str]) -> re.Pattern[str]:
+    """One word-bounded regex matching any of the keys, longest first, any run of spaces inside."""
+    alternation = "|".join(
+        r"\s+".join(map(re.escape, key.split())) for key in sorted(keys, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
 
 
 def normalise(text: str) -> str:
@@ -80,19 +108,27 @@ def _scan(
     article: Article, text: str, gazetteer: Gazetteer, in_title: bool = False, lead_chars: int = 0
 ) -> list[Mention]:
     breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
-    mentions = []
-    for match in gazetteer.pattern.finditer(normalise(text)):
-        entity_id, alias = gazetteer.by_alias[" ".join(match.group(0).split())]
-        mentions.append(
-            Mention(
-                article_id=article.article_id,
-                entity_id=entity_id,
-                alias=alias,
-                matched_text=text[match.start() : match.end()],
-                sentence_index=-1 if in_title else bisect.bisect_right(breaks, match.start()),
-                char_offset=match.start(),
-                in_title=in_title or match.start() < lead_chars,
-                ingest_date=article.ingest_date,
-            )
+    found = [
+        (match.start(), match.end(), gazetteer.by_alias[" ".join(match.group(0).split())])
+        for match in gazetteer.pattern.finditer(normalise(text))
+    ]
+    if gazetteer.acronym_pattern is not None:  # an acronym inside a longer alias is that alias
+        taken = [(start, end) for start, end, _ in found]
+        for match in gazetteer.acronym_pattern.finditer(text.translate(_APOSTROPHES)):
+            if not any(start < match.end() and match.start() < end for start, end in taken):
+                acronym = " ".join(match.group(0).split())
+                found.append((match.start(), match.end(), (gazetteer.by_acronym[acronym], acronym)))
+        found.sort()
+    return [
+        Mention(
+            article_id=article.article_id,
+            entity_id=entity_id,
+            alias=alias,
+            matched_text=text[start:end],
+            sentence_index=-1 if in_title else bisect.bisect_right(breaks, start),
+            char_offset=start,
+            in_title=in_title or start < lead_chars,
+            ingest_date=article.ingest_date,
         )
-    return mentions
+        for start, end, (entity_id, alias) in found
+    ]

@@ -12,10 +12,13 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from tld import get_fld
 
 from newsflow import candidates, dedup, entities, lake
 from newsflow.clean import clean_text
@@ -30,6 +33,9 @@ LOGGER = logging.getLogger(__name__)
 PROGRESS_SECONDS = 5.0
 # Raw rows decoded from Parquet at a time: a shard's pages never sit in memory as Python objects at once.
 READ_BATCH_ROWS = 32
+# A page may carry the next day's date (time zones, a run just after midnight); a later date is an
+# error of the page, not a publication date: it would date the article in the future of its ingest.
+FUTURE_DATE_TOLERANCE = timedelta(days=1)
 
 
 def build_article(raw: RawDocument) -> Article:
@@ -40,18 +46,23 @@ def build_article(raw: RawDocument) -> Article:
     else:
         extracted = extract_plain_text(raw.raw_text)
     cleaned = clean_text(extracted.text, extracted.title)
+    url = extracted.url or raw.url
+    published_date, date_source = checked_published_date(
+        extracted.published_date, extracted.published_date_source, raw.ingest_date
+    )
     return Article(
         article_id=article_id_of(raw),
         source=raw.source,
-        url=extracted.url or raw.url,
+        url=url,
         source_path=raw.source_path,
         ingest_date=raw.ingest_date,
         title=extracted.title,
         author=extracted.author,
         sitename=extracted.sitename,
         description=extracted.description,
-        published_date=extracted.published_date,
-        published_date_source=extracted.published_date_source,
+        publisher=publisher_of(url, extracted.sitename, raw.source),
+        published_date=published_date,
+        published_date_source=date_source,
         fetched_at=raw.fetched_at,
         html_language=extracted.html_language or raw.language_hint,
         text=cleaned.text,
@@ -60,6 +71,27 @@ def build_article(raw: RawDocument) -> Article:
         removed=extracted.removed + cleaned.removed,
         extraction_method=extracted.method,
     )
+
+
+def checked_published_date(found: date | None, source: str, ingest_date: date) -> tuple[date | None, str]:
+    """(published date, its source), with a date after the ingest date (beyond FUTURE_DATE_TOLERANCE)
+    rejected as (None, "rejected_future"): the ingest date is the run's clock, not the wall clock, so a
+    backfill of an old day judges its pages as that day would have."""
+    if found is not None and found > ingest_date + FUTURE_DATE_TOLERANCE:
+        return None, "rejected_future"
+    return found, source
+
+
+def publisher_of(url: str | None, sitename: str | None, source: str) -> str:
+    """Who published the article: the registered domain of its (canonical) URL ("lemonde.fr" for
+    www.lemonde.fr and abonnes.lemonde.fr, by the public suffix list bundled with `tld`), the host
+    when it has none (an IP address, localhost), else the page's sitename, else the source name."""
+    if url:
+        domain = get_fld(url, fail_silently=True)
+        host = urlsplit(url).hostname if domain is None else domain
+        if host:
+            return host.lower()
+    return sitename.strip() if sitename and sitename.strip() else source
 
 
 def article_id_of(raw: RawDocument) -> str:
@@ -166,6 +198,7 @@ def _rejected_row(raw: RawDocument, stage: str, reason: str) -> dict:
         raw.url,
         raw.source_path,
         raw.ingest_date,
+        publisher=publisher_of(raw.url, None, raw.source),
         fetched_at=raw.fetched_at,
         raw_chars=raw.raw_bytes,
     )

@@ -30,8 +30,8 @@ def render_report(settings: Settings) -> tuple[Path, Path]:
     png_path = _write_atomic(report_dir / "mentions.png", png)
     trending_columns, trending = query(
         settings,
-        "select label, n_mentions_7d, mean_daily_7d, mean_daily_28d, ratio, z_score from trending "
-        "order by z_score desc nulls last, n_mentions_7d desc",
+        "select label, status, n_mentions_7d, mean_daily_7d, mean_daily_28d, ratio, z_score from trending "
+        "order by status desc, z_score desc nulls last, n_mentions_7d desc",
     )
     page = _html_page(png, rows, trending_columns, trending)
     html_path = _write_atomic(report_dir / "mentions.html", page.encode("utf-8"))

@@ -48,8 +48,11 @@ class Article:
     author: str | None = None
     sitename: str | None = None
     description: str | None = None  # the page's own summary (meta description), when it has one
+    publisher: str | None = None  # registered domain of the URL, else the sitename, else the source
     published_date: date | None = None  # from the page; None for undated .txt
-    published_date_source: str = "none"  # metadata, url, text or none (htmldate; none for .txt)
+    # metadata, url, text or none (htmldate; none for .txt); rejected_future when the page's date
+    # fell after the ingest date (then published_date is None)
+    published_date_source: str = "none"
     fetched_at: datetime | None = None  # when the source bytes were read or downloaded (UTC)
     language: str | None = None  # ISO 639-1, from langdetect on the clean text
     language_prob: float | None = None
@@ -150,6 +153,7 @@ ARTICLE_SCHEMA = pa.schema(
         ("author", pa.string()),
         ("sitename", pa.string()),
         ("description", pa.string()),
+        ("publisher", pa.string()),
         ("published_date", pa.date32()),
         ("published_date_source", pa.string()),
         ("fetched_at", pa.timestamp("us", tz="UTC")),

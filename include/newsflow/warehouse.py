@@ -38,10 +38,15 @@ LAKE_INPUTS = {
 LOADED_TABLE = "lake_partitions_loaded"
 MODELS_TABLE = "warehouse_models"  # the SQL each incremental model was built with
 _MATERIALIZED = re.compile(
-    r"^--\s*materialized:\s*(table|view|incremental by week of (\w+))\s*$", re.MULTILINE
+    r"^--\s*materialized:\s*(table|view|incremental by week of (\w+)|table macro (\(.*\)))\s*$", re.MULTILINE
 )
 # The datasets whose rows carry mentions' dates: a change in either can move mentions between weeks.
 _MENTION_INPUTS = ("articles", "mentions")
+# The ISO weeks of mentions on either clock (publication and first ingest): the refresh unit.
+_MENTION_WEEKS = (
+    "select cast(date_trunc('week', mention_date) as date) as week_start from stg_mentions {where} "
+    "union select cast(date_trunc('week', first_ingest_date) as date) from stg_mentions {where}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +61,10 @@ class Model:
     """One include/sql file: a view, a table rebuilt whole, or a table refreshed week by week."""
 
     name: str
-    materialized: str  # view, table or incremental
+    materialized: str  # view, table, incremental or macro
     sql: str
     week_column: str | None = None  # incremental models: the date column whose week is the refresh unit
+    parameters: str | None = None  # macros: "(name, name := default, …)", as DuckDB declares them
 
 
 def sql_models(sql_dir: Path) -> list[Model]:
@@ -69,10 +75,11 @@ def sql_models(sql_dir: Path) -> list[Model]:
         match = _MATERIALIZED.search(sql)
         if match is None:
             raise ValueError(
-                f"{path.name} lacks a '-- materialized: table|view|incremental by week of COLUMN' header line"
+                f"{path.name} lacks a '-- materialized: table|view|incremental by week of COLUMN|"
+                "table macro (PARAMETERS)' header line"
             )
-        kind = "incremental" if match.group(2) else match.group(1)
-        models.append(Model(path.stem.split("_", 1)[1], kind, sql, match.group(2)))
+        kind = "incremental" if match.group(2) else "macro" if match.group(3) else match.group(1)
+        models.append(Model(path.stem.split("_", 1)[1], kind, sql, match.group(2), match.group(3)))
     return models
 
 
@@ -142,7 +149,11 @@ def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[list[s
 
 def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
     """Views and tables as their SQL says; an incremental table only when it is new or its SQL
-    changed. False when the model is an existing incremental table, to refresh for the changed weeks."""
+    changed; a table macro (a query an analyst calls with arguments) as declared. False when the
+    model is an existing incremental table, to refresh for the changed weeks."""
+    if model.materialized == "macro":
+        con.execute(f"create or replace macro {model.name}{model.parameters} as table {model.sql}")
+        return True
     kind = "view" if model.materialized == "view" else "table"
     existing = con.execute(
         "select table_type from information_schema.tables where table_name = ? and table_schema = 'main'",
@@ -157,25 +168,22 @@ def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
     built = con.execute(f"select sql from {MODELS_TABLE} where name = ?", [model.name]).fetchone()
     if built is not None and built[0] == model.sql:
         return False
-    con.execute(
-        "create or replace temp view refresh_weeks as "
-        "select distinct cast(date_trunc('week', mention_date) as date) as week_start from stg_mentions"
-    )
+    con.execute(f"create or replace temp view refresh_weeks as {_MENTION_WEEKS.format(where='')}")
     con.execute(f"create or replace table {model.name} as {model.sql}")
     con.execute(f"insert or replace into {MODELS_TABLE} values (?, ?)", [model.name, model.sql])
     return True
 
 
 def _note_changed_weeks(con: duckdb.DuckDBPyConnection) -> None:
-    """Add the weeks in which the changed articles have mentions, as the warehouse stands now."""
+    """Add the weeks in which the changed articles have mentions (on either clock), as the warehouse
+    stands now."""
     if not con.execute(
         "select 1 from information_schema.tables where table_name = 'stg_mentions'"
     ).fetchone():
         return  # a new warehouse: every incremental model is built whole
+    where = "where article_id in (select article_id from changed_articles)"
     con.execute(
-        "insert into changed_weeks select distinct cast(date_trunc('week', mention_date) as date) "
-        "from stg_mentions where article_id in (select article_id from changed_articles) "
-        "except select week_start from changed_weeks"
+        f"insert into changed_weeks {_MENTION_WEEKS.format(where=where)} except select week_start from changed_weeks"
     )
 
 
@@ -283,11 +291,20 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, dataset: str, sche
 def _register_gazetteer(con: duckdb.DuckDBPyConnection, entities_path: Path) -> None:
     """Expose the gazetteer to the models as the relation raw_entities (it lives in YAML, not the lake)."""
     gazetteer = entities.load_gazetteer(entities_path)
+    columns = {
+        "entity_id": pa.string(),
+        "label": pa.string(),
+        "entity_type": pa.string(),
+        "wikidata_id": pa.string(),
+        "aliases": pa.list_(pa.string()),
+        "acronyms": pa.list_(pa.string()),
+    }
     rows = [
-        {"entity_id": e.entity_id, "label": e.label, "entity_type": e.entity_type, "aliases": list(e.aliases)}
-        for e in gazetteer.entities
+        {name: getattr(entity, name) for name in columns}
+        | {"aliases": list(entity.aliases), "acronyms": list(entity.acronyms)}
+        for entity in gazetteer.entities
     ]
-    con.register("raw_entities", pa.Table.from_pylist(rows))
+    con.register("raw_entities", pa.Table.from_pylist(rows, schema=pa.schema(columns.items())))
 
 
 def query(

@@ -1,7 +1,10 @@
 -- stg_articles: one row per article_id, its latest version; renames and derived dates only.
 -- materialized: view
 -- Built from: lake_articles. An article fetched again because it changed (or a file read again)
--- shows its latest text, but is dated by the day it was first ingested.
+-- shows its latest text, but is dated by the day it was first ingested. Two clocks: article_date is
+-- the publication date, or the first ingest date when the page gave none (date_source says which);
+-- first_ingest_date is when newsflow first saw it. publisher falls back to the sitename, then the
+-- source, for partitions written before articles carried one.
 with lake as (select * from lake_articles),
 latest as (
     select *, min(ingest_date) over (partition by article_id) as first_ingest_date
@@ -16,6 +19,7 @@ select
     title,
     author,
     sitename,
+    coalesce(publisher, nullif(trim(sitename), ''), source) as publisher,
     description,
     language,
     language_prob,
@@ -30,6 +34,7 @@ select
     duplicate_of is not null as is_duplicate,
     coalesce(story_id, article_id) as story_id,
     published_date,
+    published_date_source,
     ingest_date,
     first_ingest_date,
     coalesce(published_date, first_ingest_date) as article_date,

@@ -1,9 +1,12 @@
--- stg_mentions: one row per mention occurrence in an article's latest version, with the article's date,
--- story and source.
+-- stg_mentions: one row per mention occurrence in an article's latest version, with the article's two
+-- dates (mention_date: published, else first ingested; first_ingest_date), story, source and publisher.
 -- materialized: view
 -- Built from: lake_mentions, stg_articles.
 with mentions as (select * from lake_mentions),
-articles as (select article_id, ingest_date, article_date, date_source, story_id, source from stg_articles),
+articles as (
+    select article_id, ingest_date, article_date, first_ingest_date, date_source, story_id, source, publisher
+    from stg_articles
+),
 dated as (
     select
         m.article_id,
@@ -15,7 +18,9 @@ dated as (
         m.in_title,
         a.story_id,
         a.source,
+        a.publisher,
         a.article_date as mention_date,
+        a.first_ingest_date,
         a.date_source
     from mentions as m
     join articles as a on a.article_id = m.article_id and a.ingest_date = m.ingest_date

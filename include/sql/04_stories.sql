@@ -1,12 +1,15 @@
 -- stories: one row per story_id, a cluster of near-duplicate articles (syndicated copies of one story).
 -- materialized: view
--- Built from: stg_articles. The story's title is its first article's.
+-- Built from: stg_articles. The story's title is its first article's. n_publishers counts the
+-- distinct publishers (registered domains) that ran it: how far a story travelled, whatever the
+-- feeds or folders it came through.
 with articles as (select * from stg_articles),
 stories as (
     select
         story_id,
         count(*) as n_articles,
-        count(distinct source) as n_sources,
+        count(distinct publisher) as n_publishers,
+        list(distinct publisher order by publisher) as publishers,
         min(article_date) as first_date,
         max(article_date) as last_date,
         arg_min(title, (first_ingest_date, article_id <> story_id)) as title,

@@ -12,7 +12,9 @@ per_alias as (
         min(sentence_index) as first_sentence_index,
         any_value(story_id) as story_id,
         any_value(source) as source,
+        any_value(publisher) as publisher,
         any_value(mention_date) as mention_date,
+        any_value(first_ingest_date) as first_ingest_date,
         any_value(date_source) as date_source
     from mentions
     group by article_id, entity_id, alias

@@ -5,5 +5,5 @@
 with mentions as (select * from stg_mentions)
 select
     article_id, entity_id, alias, matched_text, in_title, sentence_index, char_offset, story_id, source,
-    mention_date, date_source
+    publisher, mention_date, first_ingest_date, date_source
 from mentions

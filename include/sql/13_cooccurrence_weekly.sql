@@ -1,5 +1,6 @@
 -- cooccurrence_weekly: one row per (week_start, entity_a, entity_b) with entity_a < entity_b: how many
--- articles (and distinct stories) mention both entities that week.
+-- articles (and distinct stories) mention both entities that week, by publication date as
+-- mentions_weekly (date_basis 'published').
 -- materialized: incremental by week of week_start
 -- Built from: mentions, for the weeks in refresh_weeks (see int_mention_counts).
 with article_entities as (
@@ -10,6 +11,7 @@ with article_entities as (
 ),
 pairs as (
     select
+        'published' as date_basis,
         a.week_start,
         a.entity_id as entity_a,
         b.entity_id as entity_b,
