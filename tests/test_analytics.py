@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from newsflow import lake, pipeline
 from newsflow.report import render_report
@@ -16,7 +17,7 @@ from newsflow.schema import Article, Mention, to_table
 from newsflow.settings import Settings
 from newsflow.warehouse import build_warehouse, sql_models
 
-from conftest import SEEDS_DIR
+from conftest import FIXTURES_DIR, SEEDS_DIR
 
 DAY = date(2024, 7, 10)
 
@@ -57,6 +58,18 @@ def test_daily_counts_equal_hand_counts(seeded: Settings) -> None:
     # joe_biden: only 000's first paragraph; 002's "selon Joe Biden" sits in a removed LIRE AUSSI line.
     assert daily["joe_biden"] == (1, 1, 1, 1)
     assert daily["iran"] == (1, 1, 1, 1)  # "l’Iran" in 003
+
+
+def test_story_threshold_separates_reprints_from_same_event_coverage(tmp_path: Path) -> None:
+    """On texts that are not the seeds: translated and cut reprints join their story; two newsrooms'
+    write-ups of one storm, sharing its facts and figures, stay two stories."""
+    folder = FIXTURES_DIR / "stories"
+    labels = yaml.safe_load((folder / "labels.yaml").read_text(encoding="utf-8"))
+    settings = Settings(data_dir=tmp_path / "data", source_dir=folder)
+    pipeline.ingest_day(DAY, settings)
+    build_warehouse(settings)
+    found = rows(settings, "select list(source_path order by source_path) from articles group by story_id")
+    assert sorted(files for (files,) in found) == sorted(labels.values())
 
 
 def test_syndication_does_not_inflate_story_counts(seeded: Settings) -> None:

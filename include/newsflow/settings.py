@@ -27,13 +27,16 @@ class Settings:
     min_text_chars: int = 200
     # Far above the longest seed or eval article (~40k); longer texts are concatenated pages.
     max_text_chars: int = 200_000
-    # Near-duplicate stories (dedup.assign_story_ids), measured on the seeds with content-word
-    # bigrams: 000/004 (two translations of one Telegraph interview) have Jaccard 0.115, the other
-    # pairs (all about NATO) at most 0.027; 0.06 sits between them (geometric mean). Verbatim
-    # syndication scores far higher (> 0.5). Re-run tests/test_stories.py after changing it.
-    story_min_jaccard: float = 0.06
+    # Near-duplicate stories (dedup.assign_story_ids): the Jaccard of content-word bigrams above which
+    # an article joins an earlier one's story. Chosen from bench/stories.py (reprints made from the
+    # eval pages: retitled, cut, reordered, lead-only; F1 is flat at 0.970 from 0.08 to 0.12) as the
+    # low end of that plateau: unrelated articles score at most 0.055 there, two translations of one
+    # interview (seeds 000/004) 0.115. Independent coverage of one event that shares a list of
+    # facts (0.161) or a company's boilerplate paragraph (0.192) still merges: no threshold that
+    # keeps translated reprints together can part those. tests/fixtures/stories checks both sides.
+    story_min_jaccard: float = 0.08
     # LSH with one MinHash row per band finds a pair with probability 1 - (1 - J) ** bands:
-    # 0.98 at J = 0.115, 0.86 at J = 0.06; candidates are confirmed exactly, so more bands only cost time.
+    # 0.98 at J = 0.115, 0.93 at J = 0.08; candidates are confirmed exactly, so more bands only cost time.
     story_lsh_bands: int = 32
     # Syndicated copies appear within days; older stories are not reopened.
     story_window_days: int = 30
