@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsflow import pipeline
+from newsflow import lake, pipeline
 from newsflow.settings import Settings
 from newsflow.warehouse import build_warehouse
 
@@ -148,3 +148,33 @@ def test_language_mismatch_is_false_when_nothing_was_declared(tmp_path: Path) ->
         settings, "select html_language, is_language_mismatch, count(*) from articles group by all"
     ) == [(None, False, 5)]
     assert rows(settings, "select count(*) from articles where not is_language_mismatch") == [(5,)]
+
+
+def test_incremental_counts_follow_an_article_on_both_clocks(tmp_path: Path) -> None:
+    """An article published one week and ingested another: when its day leaves the lake, the
+    incremental counts forget it in both weeks, as a full rebuild does."""
+    dated = page_from("https://www.quotidien.fr/a")  # published 2024-07-11, ingested 2024-07-26
+    seed = next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8")
+    settings = ingest(tmp_path, {"pages": {"dated.html": dated}})
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "seed.txt").write_text(seed, encoding="utf-8")
+    pipeline.ingest_day(date(2024, 8, 5), Settings(data_dir=settings.data_dir, source_dir=later))
+    build_warehouse(settings)
+    weeks = (
+        "select distinct date_basis, period_start from int_mention_counts where grain = 'week' order by all"
+    )
+    assert rows(settings, weeks) == [
+        ("ingest", date(2024, 7, 22)),
+        ("ingest", date(2024, 8, 5)),
+        ("published", date(2024, 7, 8)),
+        ("published", date(2024, 8, 5)),
+    ]
+    for dataset in lake.DATASETS:  # the first day is withdrawn from the lake
+        shutil.rmtree(lake.partition_dir(settings.lake_dir, dataset, INGEST_DAY))
+    build_warehouse(settings)
+    assert rows(settings, weeks) == [("ingest", date(2024, 8, 5)), ("published", date(2024, 8, 5))]
+    full = Settings(data_dir=settings.data_dir, warehouse_path=tmp_path / "full.duckdb")
+    build_warehouse(full, full=True)
+    everything = "select * from int_mention_counts order by all"
+    assert rows(settings, everything) == rows(full, everything)
