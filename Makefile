@@ -8,12 +8,16 @@ DEMO_DATE ?= 2024-07-10
 export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__PARALLELISM := 4
 export NEWSFLOW_DATA_DIR ?= $(CURDIR)/data
 export NEWSFLOW_SOURCE_DIR ?= $(CURDIR)/seeds
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test airflow bench clean
+# The UI's port; the api-server's execution API (which task runners call) follows it.
+AIRFLOW_PORT ?= 8080
+
+.PHONY: install demo test test-ui airflow bench clean
 
 install: $(VENV)/.installed
 
@@ -39,10 +43,23 @@ demo: $(AIRFLOW_HOME)/airflow.db
 test: $(VENV)/.installed
 	$(BIN)/pytest
 
-# The Airflow UI on http://localhost:8080 (user admin, password in .airflow/simple_auth_manager_passwords.json.generated).
+# The browser test: logs into a real `airflow standalone` in headless Chromium (Debian's chromium and
+# chromium-driver, installed here when missing and possible; the test skips, saying why, otherwise).
+test-ui: $(VENV)/.installed
+	command -v chromedriver > /dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium chromium-driver > /dev/null) || echo "could not install chromium"
+	$(BIN)/pytest -m ui -rs
+
+# The Airflow UI on http://localhost:$(AIRFLOW_PORT) (user admin, password in
+# .airflow/simple_auth_manager_passwords.json.generated), with the Mentions page under Browse.
 # standalone starts its components as `airflow …` subprocesses: the venv must be on PATH.
 airflow: $(AIRFLOW_HOME)/airflow.db
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
+	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+		AIRFLOW__API__BASE_URL=http://localhost:$(AIRFLOW_PORT) \
+		AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://localhost:$(AIRFLOW_PORT)/execution/ \
+		AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=$$(($(AIRFLOW_PORT) + 10000)) \
+		AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=$$(($(AIRFLOW_PORT) + 10001)) \
+		$(BIN)/airflow standalone
 
 EVAL_DIR ?= $(CURDIR)/../shared/eval
 bench: $(VENV)/.installed

@@ -9,26 +9,41 @@ partition with their reasons), publish the day's Parquet partitions, load them i
 render the mentions chart (`data/reports/mentions.png`, `mentions.html`). `check_fetch_health`
 fails the run, after publishing, when too many article fetches failed.
 
-Partition key: the run's logical date. `claim_day` takes the day's lock (one writer per day: a
-CLI run of the same date fails this run at once instead of interleaving with it) and the teardown
-`release_day` gives it back, whatever became of the run. Each task writes its own staging files or lake partitions
-and hands on only paths, so any task can be retried alone (a shard's output is written whole or
-not at all) and a re-run replaces the day (web sources are replayed from the day's archive). More
-workers share the day by taking shards. Logic lives in the `newsflow` package
-(`include/newsflow`); this file only wires it.
+Partition key: the `partition_date` typed in the trigger form, else the run's logical date, else
+(a manual run triggered without one) yesterday, UTC. Re-running a day that was already ingested
+replaces its partitions: trigger with that date, or Clear the day's run. `claim_day` takes the
+day's lock (one writer per day: a CLI run of the same date fails this run at once instead of
+interleaving with it) and the teardown `release_day` gives it back, whatever became of the run.
+Each task writes its own staging files or lake partitions and hands on only paths, so any task
+can be retried alone (a shard's output is written whole or not at all) and a re-run replaces the
+day (web sources are replayed from the day's archive). More workers share the day by taking
+shards. `publish` puts the day's counts on the `newsflow_articles` Asset event. Logic lives in
+the `newsflow` package (`include/newsflow`); this file only wires it.
 """
 
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, chain, dag, task
+from airflow.sdk import Asset, Param, chain, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
 ARTICLES_ASSET = Asset("newsflow_articles")
 # Bounds concurrent HTTP fetching across runs and sources; created by `make demo` / `make airflow`.
 HTTP_POOL = "newsflow_http"
-# newsflow.pipeline whole-day steps, in order, after the per-shard pass.
-DAY_STEPS = ("find_duplicates", "validate_batch", "publish")
+# newsflow.pipeline whole-day steps run before publishing, after the per-shard pass.
+CHECK_STEPS = {
+    "find_duplicates": (
+        "Find duplicates",
+        "Marks URLs given twice, exact copies (content hash) and near-duplicate stories (MinHash LSH "
+        "against the stored signatures of the last 30 days), from the day's processed shards.",
+    ),
+    "validate_batch": (
+        "Validate (Great Expectations)",
+        "Runs the Great Expectations suite on the day's articles; failing rows are quarantined with "
+        "the expectations they failed. The full result is kept in the lake (`quality/`) and as Data "
+        "Docs under `data/reports/quality/`.",
+    ),
+}
 
 
 @dag(
@@ -36,8 +51,19 @@ DAY_STEPS = ("find_duplicates", "validate_batch", "publish")
     start_date=pendulum.datetime(2024, 7, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,  # DuckDB has a single writer
+    description="News articles in, clean text, entity mentions over time in DuckDB out: one day per run.",
     doc_md=__doc__,
     tags=["newsflow"],
+    params={
+        "partition_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="Partition date",
+            description="The day to ingest (YYYY-MM-DD). Empty: the run's logical date; a manual run "
+            "without one takes yesterday (UTC). A day already ingested is replaced.",
+        )
+    },
     default_args={
         "owner": "newsflow",
         "retries": 2,
@@ -46,48 +72,69 @@ DAY_STEPS = ("find_duplicates", "validate_batch", "publish")
     },
 )
 def news_ingest():
-    @task
-    def claim_day(ds: str | None = None, run_id: str | None = None) -> str:
+    @task(
+        task_display_name="Claim the day",
+        doc_md="Resolves the partition date and takes the day's lock: one writer per day, so a CLI run "
+        "of the same date fails this run at once instead of interleaving with it.",
+    )
+    def claim_day(params: dict | None = None, ds: str | None = None, run_id: str | None = None) -> str:
         from newsflow.locks import DayLockedError
-        from newsflow.pipeline import run_claim_day
+        from newsflow.pipeline import run_claim_day, run_partition_date
 
-        try:  # one writer per day: a CLI run of the same date makes this run fail, not interleave
-            return run_claim_day(ds, f"airflow:news_ingest:{run_id}")
+        day = run_partition_date((params or {}).get("partition_date"), ds)
+        try:
+            run_claim_day(day, f"airflow:news_ingest:{run_id}")
         except DayLockedError as exc:
             raise AirflowFailException(str(exc)) from exc
+        return day
 
-    @task
-    def release_day(ds: str | None = None, run_id: str | None = None) -> None:
+    @task(
+        task_display_name="Release the day", doc_md="Gives the day's lock back, whatever became of the run."
+    )
+    def release_day(day: str, run_id: str | None = None) -> None:
         from newsflow.pipeline import run_release_day
 
-        run_release_day(ds, f"airflow:news_ingest:{run_id}")
+        run_release_day(day, f"airflow:news_ingest:{run_id}")
 
-    @task
+    @task(task_display_name="List sources", doc_md="The sources of `sources.yaml` (or the seeds folder).")
     def list_sources() -> list[str]:
         from newsflow.settings import Settings
         from newsflow.sources import load_sources
 
         return [source.name for source in load_sources(Settings.from_env())]
 
-    @task(pool=HTTP_POOL, retries=3, map_index_template="{{ source_name }}")
-    def collect(source: str, ds: str | None = None) -> list[str]:
+    @task(
+        task_display_name="Collect",
+        doc_md="Reads one source (a folder, or URL lists, feeds and sitemaps fetched politely and "
+        "archived as WARC) into raw shards of at most 200 documents.",
+        pool=HTTP_POOL,
+        retries=3,
+        map_index_template="{{ source_name }}",
+    )
+    def collect(source: str, day: str) -> list[str]:
         from airflow.sdk import get_current_context
 
         from newsflow.pipeline import run_collect_one
 
         get_current_context()["source_name"] = source  # names the mapped task instance in the UI
         try:
-            return run_collect_one(source, ds)
+            return run_collect_one(source, day)
         except (ValueError, FileNotFoundError) as exc:  # configuration errors: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
-    @task
-    def list_shards(ds: str | None = None) -> list[str]:
+    @task(task_display_name="List shards", doc_md="The day's raw shards, one per process task.")
+    def list_shards(day: str) -> list[str]:
         from newsflow.pipeline import run_list_shards
 
-        return run_list_shards(ds)
+        return run_list_shards(day)
 
-    @task(map_index_template="{{ shard_name }}")
+    @task(
+        task_display_name="Process shard",
+        doc_md="One pass per document: extract the article from HTML (trafilatura), clean boilerplate, "
+        "detect the language, hash and sign it for duplicates, find gazetteer mentions and NER "
+        "candidates. Logs documents/s and an ETA.",
+        map_index_template="{{ shard_name }}",
+    )
     def process_shard(shard: str) -> str:
         from pathlib import Path
 
@@ -100,48 +147,78 @@ def news_ingest():
         return process_one(shard, Settings.from_env())
 
     @task
-    def run_step(step: str, ds: str | None = None) -> str:
+    def run_step(step: str, day: str) -> str:
         from newsflow.pipeline import run_step  # heavy imports stay out of DAG parsing
 
-        return run_step(step, ds)
+        return run_step(step, day)
 
-    @task
+    @task(
+        task_display_name="Publish",
+        doc_md="Replaces the day's lake partitions (articles, quarantine, mentions, candidates, "
+        "signatures, fetch log), all or none. The day's counts go on the `newsflow_articles` Asset "
+        "event and in this task's XCom.",
+        outlets=[ARTICLES_ASSET],
+    )
+    def publish(day: str, outlet_events=None) -> dict[str, int]:
+        from newsflow.pipeline import run_publish
+
+        counts = run_publish(day)
+        outlet_events[ARTICLES_ASSET].extra = {"partition_date": day, **counts}
+        return counts
+
+    @task(
+        task_display_name="Build the warehouse",
+        doc_md="Loads the new lake partitions into DuckDB and refreshes the models (incremental by week).",
+    )
     def build_warehouse() -> list[str]:
         from newsflow.settings import Settings
         from newsflow.warehouse import build_warehouse
 
         return build_warehouse(Settings.from_env()).loaded
 
-    @task
+    @task(task_display_name="Render the report", doc_md="The mentions chart and page under `data/reports/`.")
     def render_report() -> str:
         from newsflow.report import render_report
         from newsflow.settings import Settings
 
         return str(render_report(Settings.from_env())[0])
 
-    @task(retries=0)
-    def check_fetch_health(ds: str | None = None) -> str:
+    @task(
+        task_display_name="Check fetch health",
+        doc_md="Fails the run, after publishing, when too many article fetches failed.",
+        retries=0,
+    )
+    def check_fetch_health(day: str) -> str:
         from newsflow.pipeline import FetchHealthError, run_step
 
         try:
-            return run_step("check_fetch_health", ds)
+            return run_step("check_fetch_health", day)
         except FetchHealthError as exc:  # the same log gives the same share: no retry
             raise AirflowFailException(str(exc)) from exc
 
-    def day_task(step: str):
-        outlets = [ARTICLES_ASSET] if step == "publish" else []
+    def check_task(step: str):
+        name, doc = CHECK_STEPS[step]
         # A day with no documents maps process_shard over nothing (skipped): it is still published.
-        trigger_rule = "none_failed" if step == DAY_STEPS[0] else "all_success"
-        return run_step.override(task_id=step, outlets=outlets, trigger_rule=trigger_rule)(step)
+        trigger_rule = "none_failed" if step == "find_duplicates" else "all_success"
+        return run_step.override(task_id=step, task_display_name=name, doc_md=doc, trigger_rule=trigger_rule)
 
-    claim, sources, shards = claim_day(), list_sources(), list_shards()
-    claim >> sources
-    collect.expand(source=sources) >> shards
-    day_tasks = [day_task(step) for step in DAY_STEPS]
-    report, health = render_report(), check_fetch_health()
-    chain(process_shard.expand(shard=shards), *day_tasks, build_warehouse(), report)
-    day_tasks[-1] >> health
-    [report, health] >> release_day().as_teardown(setups=claim)
+    day = claim_day()
+    sources, shards = list_sources(), list_shards(day)
+    day >> sources
+    collect.partial(day=day).expand(source=sources) >> shards
+    # find_duplicates must not hang off the setup task directly (its trigger rule is not
+    # all_success), so it reads claim_day's date through a template rather than an XCom argument.
+    checks = [
+        check_task(step)(
+            step, "{{ ti.xcom_pull(task_ids='claim_day') }}" if step == "find_duplicates" else day
+        )
+        for step in CHECK_STEPS
+    ]
+    published = publish(day)
+    report, health = render_report(), check_fetch_health(day)
+    chain(process_shard.expand(shard=shards), *checks, published, build_warehouse(), report)
+    published >> health
+    [report, health] >> release_day(day).as_teardown(setups=day)
 
 
 news_ingest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pendulum
@@ -50,8 +51,18 @@ def test_news_ingest_wires_one_task_per_stage_and_the_lake_asset(dagbag) -> None
     dag = dagbag.dags["news_ingest"]
     assert set(dag.task_ids) == {*CHAIN, *AFTER_PUBLISH, "render_report", "release_day"}
     for upstream, downstream in zip(CHAIN, CHAIN[1:], strict=False):
-        expected = {downstream, "release_day"} if upstream == "claim_day" else {downstream}
-        assert dag.get_task(upstream).downstream_task_ids == expected
+        assert downstream in dag.get_task(upstream).downstream_task_ids
+    # Every task of the day takes its date from claim_day, which resolves it once (find_duplicates
+    # through a template: a setup task's direct downstream must need all upstream successes).
+    assert dag.get_task("claim_day").downstream_task_ids == {
+        "list_sources",
+        "collect",
+        "list_shards",
+        "validate_batch",
+        "publish",
+        "check_fetch_health",
+        "release_day",
+    }
     # The day's lock is taken first and given back by a teardown, whatever becomes of the run.
     assert dag.get_task("claim_day").is_setup and dag.get_task("release_day").is_teardown
     assert dag.get_task("release_day").upstream_task_ids == {
@@ -72,14 +83,38 @@ def test_news_ingest_wires_one_task_per_stage_and_the_lake_asset(dagbag) -> None
     assert [o.name for o in dag.get_task("publish").outlets] == ["newsflow_articles"]
 
 
-def test_dag_run_on_the_seeds_fills_lake_and_warehouse(
-    dagbag, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_ui_reads_stages_not_function_names(dagbag) -> None:
+    dag = dagbag.dags["news_ingest"]
+    assert dag.description and "DuckDB" in dag.description
+    names = {task.task_id: task.task_display_name for task in dag.tasks}
+    assert (
+        names["validate_batch"] == "Validate (Great Expectations)"
+        and names["process_shard"] == "Process shard"
+    )
+    assert len(set(names.values())) == len(names) and all(name[0].isupper() for name in names.values())
+    assert all(task.doc_md for task in dag.tasks)
+    partition_date = dag.params.get_param("partition_date")
+    assert partition_date.value is None and partition_date.schema["format"] == "date"
+
+
+@pytest.fixture(scope="module")
+def seeds_run(dagbag, tmp_path_factory: pytest.TempPathFactory):
+    """One real run of news_ingest on the seeds: (the run, its data folder). The trigger form's
+    partition date (2024-07-10) wins over the logical date (2024-07-11)."""
+    data_dir = tmp_path_factory.mktemp("dag_run")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NEWSFLOW_DATA_DIR", str(data_dir))
+        env.setenv("NEWSFLOW_SHARD_DOCS", "2")  # five seeds: three shards, three mapped tasks
+        run = dagbag.dags["news_ingest"].test(
+            logical_date=pendulum.datetime(2024, 7, 11, tz="UTC"), run_conf={"partition_date": "2024-07-10"}
+        )
+    return run, data_dir
+
+
+def test_dag_run_on_the_seeds_fills_lake_and_warehouse(seeds_run) -> None:
     from airflow.utils.state import DagRunState
 
-    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("NEWSFLOW_SHARD_DOCS", "2")  # five seeds: three shards, three mapped tasks
-    run = dagbag.dags["news_ingest"].test(logical_date=pendulum.datetime(2024, 7, 10, tz="UTC"))
+    run, tmp_path = seeds_run
     assert run.state == DagRunState.SUCCESS
     assert not list((tmp_path / "locks").glob("*.lock"))  # the teardown gave the day back
     shard_tasks = [ti for ti in run.get_task_instances() if ti.task_id == "process_shard"]
@@ -88,6 +123,11 @@ def test_dag_run_on_the_seeds_fills_lake_and_warehouse(
     ]
 
     assert (tmp_path / "lake" / "articles" / "ingest_date=2024-07-10" / "part-0.parquet").is_file()
+    # The day's counts, where Airflow shows them: publish's XCom and the Asset event.
+    counts = {"read": 5, "fetch_failures": 0, "clean": 5, "quarantined": 0, "duplicates": 0}
+    published = run.get_task_instance("publish").xcom_pull(task_ids="publish")
+    assert {k: published[k] for k in counts} == counts and published["mentions"] > 100
+    assert asset_events("newsflow_articles")[-1] == {"partition_date": "2024-07-10", **published}
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from articles").fetchone() == (5,)
         assert con.execute("select count(*) from quarantine").fetchone() == (0,)
@@ -106,3 +146,61 @@ def test_dag_run_on_the_seeds_fills_lake_and_warehouse(
     assert counts["nuclear_weapons"] == 9  # title 1, p1 1, p3 1 (têtes), p4 3, p5 1, p6 1, p8 1 (bombes)
     assert counts["russia"] == 3  # Russie p1, Russie p4, Moscou p6
     assert counts["china"] == 2 and counts["united_states"] == 2 and counts["ukraine"] == 2
+
+
+def asset_events(name: str) -> list[dict]:
+    """The extras of an Asset's events, oldest first, from the metadata DB."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        query = select(AssetEvent.extra).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+        return list(session.scalars(query.where(AssetModel.name == name).order_by(AssetEvent.id)))
+
+
+def test_mentions_page_shows_what_the_run_found(seeds_run) -> None:
+    from fastapi.testclient import TestClient
+
+    from newsflow.settings import Settings
+    from newsflow.ui import create_app
+
+    run, data_dir = seeds_run
+    client = TestClient(create_app(Settings(data_dir=data_dir)))
+    page = client.get("/mentions")
+    assert page.status_code == 200 and "<svg" in page.text
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        nato = con.execute("select n_mentions from mentions_daily where entity_id = 'nato'").fetchone()[0]
+    assert f"NATO, 2024-07-10: {nato}</title>" in page.text  # the chart's point, with the run's count
+    assert (
+        "<tr><td>2024-07-10</td><td>5</td><td>0</td><td>0</td><td></td><td>0</td><td></td></tr>" in page.text
+    )
+    assert "Jens Stoltenberg" in page.text and "Latest stories" in page.text
+    validation = next((data_dir / "reports" / "quality" / "validations").rglob("*.html"))
+    link = quote(validation.relative_to(data_dir / "reports" / "quality").as_posix())
+    assert f"href='quality/{link}'" in page.text
+    assert client.get(f"/quality/{link}").status_code == 200  # the Data Docs are served beside the page
+    by_ingest = client.get("/mentions", params={"entity": "china", "basis": "ingest"})
+    assert "China: mentions per day" in by_ingest.text and "ingest dates" in by_ingest.text
+    assert client.get("/mentions", params={"basis": "tomorrow"}).status_code == 422
+
+
+def test_airflow_loads_the_plugin_with_its_page_in_the_navigation(airflow_db: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    airflow = Path(sys.executable).with_name("airflow")
+    listed = subprocess.run(
+        [str(airflow), "plugins", "--output", "json"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    (plugin,) = [p for p in json.loads(listed.stdout) if p["name"] == "newsflow"]
+    assert "/newsflow" in str(plugin["fastapi_apps"])
+    assert "Mentions" in str(plugin["external_views"]) and "newsflow/mentions" in str(
+        plugin["external_views"]
+    )

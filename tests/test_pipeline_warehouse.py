@@ -244,12 +244,12 @@ def test_a_publish_that_fails_while_writing_replaces_nothing_of_the_day(tmp_path
 
 @pytest.fixture
 def small_disk(tmp_path: Path):
-    """A 4 MB tmpfs mounted for the test (root only; skipped where mounting is not allowed)."""
+    """A 16 MB tmpfs mounted for the test (root only; skipped where mounting is not allowed)."""
     mount = tmp_path / "disk"
     mount.mkdir()
     if (
         os.geteuid() != 0
-        or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)]).returncode
+        or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)]).returncode
     ):
         pytest.skip("mounting a small tmpfs needs root")
     yield mount
@@ -270,3 +270,11 @@ def test_a_full_disk_says_so_and_leaves_the_published_day_as_it_was(small_disk: 
         build_warehouse(settings, full=True)  # not "cannot rollback - no transaction is active"
     assert lake.read_partition(settings.lake_dir, "articles", DAY) == before
     assert rows(settings, "select count(*) from articles") == [(5,)]
+
+
+def test_partition_date_is_the_form_then_the_logical_date_then_yesterday() -> None:
+    assert pipeline.run_partition_date("2024-07-01", "2024-07-10") == "2024-07-01"
+    assert pipeline.run_partition_date(None, "2024-07-10") == "2024-07-10"
+    assert pipeline.run_partition_date("", None, today=date(2024, 7, 11)) == "2024-07-10"
+    with pytest.raises(ValueError, match="Invalid isoformat"):
+        pipeline.run_partition_date("10/07/2024", "2024-07-10")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import signal
 import subprocess
 import sys
@@ -69,7 +70,10 @@ def test_records_round_trip_through_arrow() -> None:
     assert quarantine_from_table(quarantine_table(rows)) == rows
 
 
-def test_suite_quarantines_each_failing_row_with_every_reason() -> None:
+def test_suite_quarantines_each_failing_row_with_every_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     settings = Settings(languages=("fr", "en"), min_text_chars=200)
     batch = [
         article("ok"),
@@ -89,7 +93,10 @@ def test_suite_quarantines_each_failing_row_with_every_reason() -> None:
             "title": [a.title for a in batch],
         }
     )
-    failures = failed_expectations(frame, settings)
+    validation = failed_expectations(
+        frame, settings, docs_dir=tmp_path / "quality", run_name="ingest_date=2024-07-10"
+    )
+    failures = validation.failures
     assert len(failures) == len(batch)  # one verdict per row: nothing silently dropped
     assert [a.article_id for a, failed in zip(batch, failures, strict=True) if not failed] == ["ok"]
     reasons = {
@@ -106,6 +113,20 @@ def test_suite_quarantines_each_failing_row_with_every_reason() -> None:
         (None, "fr"): ["expect_column_values_to_not_be_null(article_id)"],
         ("long", "fr"): ["expect_column_values_to_be_between(text_chars)"],
     }
+    # GX's own result is kept whole, and rendered as Data Docs: one page per run, indexed.
+    statistics = validation.result["statistics"]
+    assert validation.result["success"] is False and statistics["evaluated_expectations"] == 6
+    assert statistics["unsuccessful_expectations"] == 6
+    pages = list((tmp_path / "quality" / "validations").rglob("*.html"))
+    assert len(pages) == 1 and "ingest_date=2024-07-10" in str(pages[0])
+    assert "values must belong to this set" in pages[0].read_text(encoding="utf-8")
+    assert (tmp_path / "quality" / "index.html").is_file()
+    # GX's INFO chatter (hundreds of "Skipping registering function" lines) stays out of task logs.
+    assert [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("great_expectations") and r.levelno < logging.WARNING
+    ] == []
 
 
 def test_partition_write_replaces_the_day_whole(tmp_path: Path) -> None:

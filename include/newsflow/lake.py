@@ -21,6 +21,7 @@ PART_FILE = "part-0.parquet"
 # What the warehouse loads; `signatures` is the history index that only the dedup step reads.
 DATASETS = ("articles", "quarantine", "mentions", "candidates", "fetch_log")
 SIGNATURES = "signatures"
+QUALITY = "quality"  # Great Expectations' result of each day, as JSON (not a Parquet dataset)
 
 
 def partition_dir(lake_dir: Path, dataset: str, day: date) -> Path:

@@ -10,6 +10,7 @@ published (a web source's raw archive stays).
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -18,14 +19,14 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from newsflow import dedup, lake, locks, process, validate
-from newsflow.collect import collect_source, fetch_failure_share
+from newsflow.collect import POLICY_SKIPS, collect_source, fetch_failure_share
 from newsflow.schema import (
     ARTICLE_SCHEMA,
     CANDIDATE_SCHEMA,
@@ -53,6 +54,8 @@ DAY_STEP_MEMORY = "256MB"
 # The per-shard decisions of find_duplicates and validate_batch, joined by publish.
 DEDUP_FILE = "dedup.parquet"
 VALIDATION_FILE = "validation.parquet"
+# Great Expectations' full result of the day, staged by validate_batch, kept in the lake by publish.
+GX_RESULT_FILE = "gx_validation.json"
 DEDUP_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
@@ -282,8 +285,14 @@ def _reject_repeated_urls(rows: list[dict]) -> None:
             row["content_hash"] = None
 
 
+def quality_docs_dir(settings: Settings) -> Path:
+    """Where GX Data Docs go: one page per validated day, and an index."""
+    return settings.data_dir / "reports" / "quality"
+
+
 def validate_batch(day: date, settings: Settings) -> Path:
-    """Run the Great Expectations suite on the day's documents that passed the earlier steps."""
+    """Run the Great Expectations suite on the day's documents that passed the earlier steps; stage
+    the failures and GX's full result, and render the day's Data Docs page."""
     with _day_connection(settings, day) as con:
         con.register("decisions", lake.read_table(day_staging(settings, day) / DEDUP_FILE))
         frame = con.execute(
@@ -291,7 +300,12 @@ def validate_batch(day: date, settings: Settings) -> Path:
             "from processed as p join decisions as d using (source, position) "
             "where d.reject_stage is null order by p.rank, p.position"
         ).df()
-    failures = validate.failed_expectations(frame, settings)
+    validation = validate.failed_expectations(
+        frame, settings, docs_dir=quality_docs_dir(settings), run_name=f"ingest_date={day.isoformat()}"
+    )
+    failures = validation.failures
+    with lake.atomic_path(day_staging(settings, day) / GX_RESULT_FILE) as tmp:
+        tmp.write_text(json.dumps(validation.result, indent=1, default=str), encoding="utf-8")
     failed = [i for i, names in enumerate(failures) if names]
     table = pa.table(
         {
@@ -306,7 +320,8 @@ def validate_batch(day: date, settings: Settings) -> Path:
 
 def publish(day: date, settings: Settings) -> Path:
     """Replace the day's partitions (articles, quarantine, mentions, candidates, signatures,
-    fetch log) from the staged decisions, all or none, then delete the day's staging."""
+    fetch log) from the staged decisions, all or none, keep GX's result of the day in the lake
+    (`quality/ingest_date=D/gx_validation.json`), then delete the day's staging."""
     staging = day_staging(settings, day)
     with _day_connection(settings, day) as con:
         con.register("decisions", lake.read_table(staging / DEDUP_FILE))
@@ -353,6 +368,9 @@ def publish(day: date, settings: Settings) -> Path:
         )  # opened one at a time, as each partition is written
         for path in lake.replace_partitions(streams, settings.lake_dir, day):
             LOGGER.info("published %s", path)
+    quality = lake.partition_dir(settings.lake_dir, lake.QUALITY, day) / GX_RESULT_FILE
+    quality.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staging / GX_RESULT_FILE, quality)
     retired = staging.with_name(f".{staging.name}.{uuid.uuid4().hex}.done")
     staging.rename(retired)  # one step: a crash during the delete leaves no half-staged day behind
     shutil.rmtree(retired, ignore_errors=True)
@@ -418,10 +436,11 @@ def summarise_day(day: date, settings: Settings) -> dict[str, int]:
     )
     errors = lake.read_partition(settings.lake_dir, "fetch_log", day, ["error_class"]).column("error_class")
     clean = len(duplicates)
+    failures = [error for error in errors.to_pylist() if error is not None and error not in POLICY_SKIPS]
     quarantined = lake.count_rows(lake.partition_dir(settings.lake_dir, "quarantine", day) / lake.PART_FILE)
     return {
         "read": clean + quarantined,
-        "fetch_errors": len(errors) - errors.null_count,
+        "fetch_failures": len(failures),  # policy skips (already seen, robots, …) are decisions, not failures
         "clean": clean,
         "quarantined": quarantined,
         "duplicates": len(duplicates) - duplicates.null_count,
@@ -551,6 +570,14 @@ def run_step(step_name: str, ds: str | None, settings: Settings | None = None) -
     return str(steps[step_name](_day_of(ds, step_name), settings or Settings.from_env()))
 
 
+def run_publish(ds: str | None, settings: Settings | None = None) -> dict[str, int]:
+    """The DAG's publish task: the day's partitions, then the day's counts (for the Asset event and XCom)."""
+    settings = settings or Settings.from_env()
+    day = _day_of(ds, "publish")
+    publish(day, settings)
+    return summarise_day(day, settings)
+
+
 def run_collect_one(source_name: str, ds: str | None, settings: Settings | None = None) -> list[str]:
     """The DAG's mapped collect task: one source for the run's logical date, into raw shards."""
     return collect_one(source_name, _day_of(ds, f"collect {source_name}"), settings or Settings.from_env())
@@ -570,6 +597,16 @@ def run_release_day(ds: str | None, owner: str, settings: Settings | None = None
 
 def run_list_shards(ds: str | None, settings: Settings | None = None) -> list[str]:
     return list_shards(_day_of(ds, "list_shards"), settings or Settings.from_env())
+
+
+def run_partition_date(requested: str | None, ds: str | None, today: date | None = None) -> str:
+    """The day a DAG run ingests: the date an operator typed in the trigger form, else the run's
+    logical date, else (a manual run triggered without one) yesterday, UTC: the last whole day."""
+    if requested:
+        return date.fromisoformat(str(requested)).isoformat()  # a typo fails here, before anything runs
+    if ds:
+        return ds
+    return ((today or datetime.now(UTC).date()) - timedelta(days=1)).isoformat()
 
 
 def _day_of(ds: str | None, what: str) -> date:

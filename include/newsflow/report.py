@@ -84,14 +84,6 @@ def _chart_png(points: list[dict[str, object]]) -> bytes:
 def _html_page(
     png: bytes, daily: list[tuple[object, ...]], columns: list[str], trending: list[tuple[object, ...]]
 ) -> str:
-    def table(headers: list[str], rows: list[tuple[object, ...]]) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
-            for row in rows
-        )
-        return f"<table><tr>{head}</tr>{body}</table>"
-
     image = base64.b64encode(png).decode("ascii")
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>newsflow mentions</title>"
@@ -100,11 +92,21 @@ def _html_page(
         "<h1>newsflow: mentions over time</h1>"
         f"<img alt='mentions per day' src='data:image/png;base64,{image}'>"
         "<h2>Trending (last 7 days vs the 28 before)</h2>"
-        f"{table(columns, trending)}"
+        f"{html_table(columns, trending)}"
         "<h2>Daily mentions of the most mentioned entities</h2>"
-        f"{table(['mention_date', 'label', 'n_mentions', 'n_stories'], daily)}"
+        f"{html_table(['mention_date', 'label', 'n_mentions', 'n_stories'], daily)}"
         "</body></html>"
     )
+
+
+def html_table(headers: list[str], rows: list[tuple[object, ...]]) -> str:
+    """An HTML table, every value escaped (None shows empty)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _write_atomic(path: Path, data: bytes) -> Path:

@@ -1,10 +1,13 @@
-"""The Great Expectations suite for a day's articles: which rows fail which expectation."""
+"""The Great Expectations suite for a day's articles: which rows fail which expectation, the full
+result, and GX Data Docs."""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsflow.settings import Settings
@@ -13,6 +16,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LOGGER = logging.getLogger(__name__)
+# GX logs every function it registers at INFO (over 200 lines a run): task logs keep its warnings only.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def _quiet_gx() -> None:
+    """Some GX modules set their own loggers to INFO when imported: bring them back to WARNING."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations."):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
 
 _ROW_ID = "row_id"
 
@@ -35,24 +48,51 @@ def build_expectations(settings: Settings) -> list[Any]:
     ]
 
 
-def failed_expectations(frame: pd.DataFrame, settings: Settings) -> list[list[str]]:
-    """Run the suite once on the day's rows (columns article_id, text_chars, language, title);
-    the names of the expectations each row fails, in row order (empty for a valid row)."""
+@dataclass(frozen=True, slots=True)
+class Validation:
+    failures: list[list[str]]  # per row, the expectations it failed (empty for a valid row)
+    result: dict[str, Any] = field(default_factory=dict)  # GX's validation result, as JSON
+
+
+def failed_expectations(
+    frame: pd.DataFrame, settings: Settings, docs_dir: Path | None = None, run_name: str = "articles"
+) -> Validation:
+    """Run the suite once on the day's rows (columns article_id, text_chars, language, title): the
+    expectations each row fails, in row order, and GX's full result. With `docs_dir`, GX Data Docs
+    for the run (named `run_name`) are written there too."""
     if frame.empty:
-        return []
-    failures = _failed_expectations_by_row(frame, settings)
+        return Validation([], {"success": True, "results": [], "statistics": {"evaluated_expectations": 0}})
+    failures, result = _run_suite(frame, settings, docs_dir, run_name)
     LOGGER.info("validated %d articles: %d quarantined", len(frame), len(failures))
-    return [failures.get(row, []) for row in range(len(frame))]
+    return Validation([failures.get(row, []) for row in range(len(frame))], result)
 
 
-def _failed_expectations_by_row(frame: pd.DataFrame, settings: Settings) -> dict[int, list[str]]:
+def _run_suite(
+    frame: pd.DataFrame, settings: Settings, docs_dir: Path | None, run_name: str
+) -> tuple[dict[int, list[str]], dict[str, Any]]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    _quiet_gx()
     frame = frame[["article_id", "text_chars", "language", "title"]].assign(**{_ROW_ID: range(len(frame))})
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # task logs, not a terminal
+    actions = []
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="newsflow",
+            site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+            },
+        )
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["newsflow"]))
     batch = (
         context.data_sources.add_pandas("newsflow")
         .add_dataframe_asset("articles")
@@ -64,10 +104,16 @@ def _failed_expectations_by_row(frame: pd.DataFrame, settings: Settings) -> dict
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name="articles", data=batch, suite=suite)
     )
-    result = validation.run(
-        batch_parameters={"dataframe": frame},
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [_ROW_ID]},
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name="articles",
+            validation_definitions=[validation],
+            actions=actions,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [_ROW_ID]},
+        )
     )
+    run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name))
+    (result,) = run.run_results.values()
     failures: dict[int, list[str]] = defaultdict(list)
     for outcome in result.results:
         config = outcome.expectation_config
@@ -77,4 +123,4 @@ def _failed_expectations_by_row(frame: pd.DataFrame, settings: Settings) -> dict
             raise RuntimeError(f"expectation {name} could not run: {outcome.exception_info}")
         for index in outcome.result.get("unexpected_index_list") or []:
             failures[int(index[_ROW_ID])].append(name)
-    return {row: sorted(names) for row, names in failures.items()}
+    return {row: sorted(names) for row, names in failures.items()}, result.to_json_dict()

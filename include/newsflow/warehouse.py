@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -315,11 +316,19 @@ def query(
     The warehouse is opened read-only and without access to anything outside it (no `COPY … TO`,
     no reading or writing local files or URLs), so an analyst's query can only read its tables.
     """
+    with read_only(settings) as con:
+        cursor = con.execute(sql, parameters)
+        columns = [d[0] for d in cursor.description or []]
+        return columns, cursor.fetchall()
+
+
+@contextlib.contextmanager
+def read_only(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse that cannot reach anything outside it. It reads the
+    file as it was swapped in; a build meanwhile writes a copy, so neither blocks the other."""
     if not settings.warehouse_path.exists():
         raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: run `newsflow ingest` first")
     with duckdb.connect(
         str(settings.warehouse_path), read_only=True, config={"enable_external_access": False}
     ) as con:
-        cursor = con.execute(sql, parameters)
-        columns = [d[0] for d in cursor.description or []]
-        return columns, cursor.fetchall()
+        yield con
