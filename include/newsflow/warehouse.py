@@ -43,11 +43,8 @@ _MATERIALIZED = re.compile(
 )
 # The datasets whose rows carry mentions' dates: a change in either can move mentions between weeks.
 _MENTION_INPUTS = ("articles", "mentions")
-# The ISO weeks of mentions on either clock (publication and first ingest): the refresh unit.
-_MENTION_WEEKS = (
-    "select cast(date_trunc('week', mention_date) as date) as week_start from stg_mentions {where} "
-    "union select cast(date_trunc('week', first_ingest_date) as date) from stg_mentions {where}"
-)
+# The dates of a mention, one per clock (publication, first ingest): their ISO weeks are the refresh unit.
+_MENTION_DATES = ("mention_date", "first_ingest_date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +166,7 @@ def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
     built = con.execute(f"select sql from {MODELS_TABLE} where name = ?", [model.name]).fetchone()
     if built is not None and built[0] == model.sql:
         return False
-    con.execute(f"create or replace temp view refresh_weeks as {_MENTION_WEEKS.format(where='')}")
+    con.execute(f"create or replace temp view refresh_weeks as {_mention_weeks(con)}")
     con.execute(f"create or replace table {model.name} as {model.sql}")
     con.execute(f"insert or replace into {MODELS_TABLE} values (?, ?)", [model.name, model.sql])
     return True
@@ -178,13 +175,24 @@ def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
 def _note_changed_weeks(con: duckdb.DuckDBPyConnection) -> None:
     """Add the weeks in which the changed articles have mentions (on either clock), as the warehouse
     stands now."""
-    if not con.execute(
-        "select 1 from information_schema.tables where table_name = 'stg_mentions'"
-    ).fetchone():
-        return  # a new warehouse: every incremental model is built whole
-    where = "where article_id in (select article_id from changed_articles)"
-    con.execute(
-        f"insert into changed_weeks {_MENTION_WEEKS.format(where=where)} except select week_start from changed_weeks"
+    weeks = _mention_weeks(con, "where article_id in (select article_id from changed_articles)")
+    if weeks:  # else a new warehouse: every incremental model is built whole
+        con.execute(f"insert into changed_weeks {weeks} except select week_start from changed_weeks")
+
+
+def _mention_weeks(con: duckdb.DuckDBPyConnection, where: str = "") -> str:
+    """A query of the ISO weeks of stg_mentions' dates (those of its columns that exist: a warehouse
+    built by an older version has fewer; its models' SQL changed too, so they are rebuilt whole)."""
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_name = 'stg_mentions'"
+        ).fetchall()
+    }
+    return " union ".join(
+        f"select cast(date_trunc('week', {column}) as date) as week_start from stg_mentions {where}"
+        for column in _MENTION_DATES
+        if column in columns
     )
 
 
@@ -283,7 +291,7 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, dataset: str, sche
         LOGGER.warning("%s columns changed; reloading every %s partition", table, dataset)
         con.execute(f"drop table {table}")
         con.execute(f"delete from {LOADED_TABLE} where dataset = ?", [dataset])
-        con.execute(f"drop table if exists {MODELS_TABLE}")  # so every incremental model is rebuilt whole
+        con.execute(f"delete from {MODELS_TABLE}")  # so every incremental model is rebuilt whole
     con.register("empty_input", schema.empty_table())
     con.execute(f"create table {table} as select * from empty_input")
     con.unregister("empty_input")
