@@ -67,6 +67,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/throughput.py $(EVAL_DIR) --no-dates
 	$(BIN)/python bench/warehouse.py
 	$(BIN)/python bench/stories.py $(EVAL_DIR)
+	$(BIN)/python bench/warc.py $(EVAL_DIR)
 	$(BIN)/python bench/language.py $(EVAL_DIR)
 	$(BIN)/python bench/extraction.py $(EVAL_DIR)
 	$(BIN)/python bench/teasers.py $(EVAL_DIR)

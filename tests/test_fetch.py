@@ -307,7 +307,9 @@ def test_sources_file_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="name: String should match pattern"):
         load_sources(Settings(sources_path=path))
     path.write_text("sources:\n  - {name: a, kind: ftp, location: x}\n")
-    with pytest.raises(ValueError, match="kind: Input should be 'folder', 'urls', 'rss' or 'sitemap'"):
+    with pytest.raises(
+        ValueError, match="kind: Input should be 'folder', 'urls', 'rss', 'sitemap' or 'warc'"
+    ):
         load_sources(Settings(sources_path=path))
     path.write_text(
         "sources:\n  - {name: local, kind: folder, location: ../seeds}\n  - {name: list, kind: urls, location: urls.txt}\n"
@@ -321,8 +323,11 @@ def test_sources_file_is_validated(tmp_path: Path) -> None:
         ("example-feed", "rss"),
         ("example-sitemap", "sitemap"),
         ("hand-picked", "urls"),
+        ("cc-news", "warc"),
     ]
     assert example[0].location == str(SEEDS_DIR)
+    assert example[-1].location == str(PROJECT_DIR / "archives" / "CC-NEWS-2024*.warc.gz")  # globs stay globs
+    assert example[-1].domains == ("lemonde.fr", "lefigaro.fr")
 
 
 def test_a_run_with_too_many_failed_fetches_publishes_then_fails(

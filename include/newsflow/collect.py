@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,10 +21,11 @@ import httpx
 from newsflow import lake
 from newsflow.archive import WARC_FILE, SeenUrls, archive_dir, read_warc, write_warc
 from newsflow.feeds import FeedError, Link, parse_feed, parse_sitemap
-from newsflow.fetch import Fetcher, FetchResult, normalise_url
+from newsflow.fetch import Fetcher, FetchResult, normalise_url, publisher_of
 from newsflow.schema import FetchLogEntry, RawDocument, from_table, to_table
 from newsflow.settings import Settings
 from newsflow.sources import SourceSpec, declared_charset, decode_bytes, iter_folder, known_charset
+from newsflow.warc import iter_responses, warc_files
 
 LOGGER = logging.getLogger(__name__)
 
@@ -59,6 +62,9 @@ def collect_source(
     if source.kind == "folder":
         documents = iter_folder(Path(source.location), day, source.name, settings.max_body_bytes)
         return Collected((dataclasses.replace(d, language_hint=source.language) for d in documents), [])
+    if source.kind == "warc":
+        log: list[FetchLogEntry] = []  # one row per file, filled as the documents are read
+        return Collected(_read_archives(source, day, log), log)
     archive = archive_dir(settings.data_dir, source.name, day)
     if (archive / WARC_FILE).exists() and (archive / FETCH_LOG_FILE).exists():
         LOGGER.info("replaying %s for %s from %s", source.name, day, archive)
@@ -191,6 +197,44 @@ def _fetch_listing(fetcher: Fetcher, state: SeenUrls, url: str, role: str, parse
 
 def _is_article(result: FetchResult) -> bool:
     return result.role == "article" and result.ok and result.status == 200
+
+
+def _read_archives(source: SourceSpec, day: date, log: list[FetchLogEntry]) -> Iterator[RawDocument]:
+    """The day's pages from someone else's WARC files: the HTML 200 responses archived on `day`
+    (their WARC-Date), from the allowed publishers, up to `max_items`. Each file adds a log row
+    (role `warc`) counting what it skipped and why; a damaged file (error_class `truncated_warc`)
+    keeps the pages read before the damage."""
+    position = 0
+    for path in warc_files(source.location):
+        started, skipped = time.monotonic(), Counter()
+        kept_before = position
+        for result in iter_responses(path, skipped):
+            if result.fetched_at.date() != day:
+                skipped["other_day"] += 1
+            elif source.domains and publisher_of(result.url, None, source.name) not in source.domains:
+                skipped["other_publisher"] += 1
+            elif source.max_items is not None and position >= source.max_items:
+                skipped["over_max_items"] += 1
+            else:
+                yield _document(result, source, day, position)
+                position += 1
+        summary = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items()))
+        message = f"{position - kept_before} pages of {day}; skipped: {summary or 'nothing'}"
+        LOGGER.info("%s: %s", path, message)
+        log.append(
+            FetchLogEntry(
+                str(path),
+                source.name,
+                "warc",
+                None,
+                path.stat().st_size,
+                int((time.monotonic() - started) * 1000),
+                "truncated_warc" if skipped["truncated"] else None,
+                message,
+                datetime.now(UTC),
+                day,
+            )
+        )
 
 
 def _documents(responses: list[FetchResult], source: SourceSpec, day: date) -> list[RawDocument]:

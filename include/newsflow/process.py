@@ -14,15 +14,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tld import get_fld
 
 from newsflow import candidates, dedup, entities, lake
 from newsflow.clean import clean_text
 from newsflow.extract import extract_html, extract_plain_text
+from newsflow.fetch import publisher_of
 from newsflow.language import detect_language
 from newsflow.schema import PROCESSED_SCHEMA, Article, RawDocument, stable_id
 from newsflow.settings import Settings
@@ -80,18 +79,6 @@ def checked_published_date(found: date | None, source: str, ingest_date: date) -
     if found is not None and found > ingest_date + FUTURE_DATE_TOLERANCE:
         return None, "rejected_future"
     return found, source
-
-
-def publisher_of(url: str | None, sitename: str | None, source: str) -> str:
-    """Who published the article: the registered domain of its (canonical) URL ("lemonde.fr" for
-    www.lemonde.fr and abonnes.lemonde.fr, by the public suffix list bundled with `tld`), the host
-    when it has none (an IP address, localhost), else the page's sitename, else the source name."""
-    if url:
-        domain = get_fld(url, fail_silently=True)
-        host = urlsplit(url).hostname if domain is None else domain
-        if host:
-            return host.lower()
-    return sitename.strip() if sitename and sitename.strip() else source
 
 
 def article_id_of(raw: RawDocument) -> str:

@@ -47,11 +47,12 @@ class SourceSpec:
     """One entry of sources.yaml."""
 
     name: str  # lower-case letters, digits, - and _: it names lake and archive folders
-    kind: str  # folder, urls, rss or sitemap
-    location: str  # folder path, file of URLs (one a line), or feed / sitemap URL
+    kind: str  # folder, urls, rss, sitemap or warc
+    location: str  # folder path, file of URLs (one a line), feed / sitemap URL, or WARC file/folder/glob
     language: str | None = None  # hint only; langdetect decides
-    max_items: int | None = None  # newest-first cap on articles fetched per run
+    max_items: int | None = None  # cap on articles per run (newest first for feeds, archive order for warc)
     urls: tuple[str, ...] = ()  # for kind urls: inline list instead of (or beside) a file
+    domains: tuple[str, ...] = ()  # for kind warc: publishers (registered domains) to keep; empty: all
 
 
 class ConfigError(ValueError):
@@ -64,11 +65,12 @@ class _SourceEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(pattern=_SOURCE_NAME.pattern)
-    kind: Literal["folder", "urls", "rss", "sitemap"]
+    kind: Literal["folder", "urls", "rss", "sitemap", "warc"]
     location: str = ""
     language: str | None = None
     max_items: int | None = Field(default=None, gt=0)
     urls: list[str] = []
+    domains: list[str] = []
 
 
 def load_sources(settings: Settings) -> list[SourceSpec]:
@@ -118,11 +120,21 @@ def _parse_source(entry: object, index: int, path: Path) -> SourceSpec:
     if not parsed.location and not (parsed.kind == "urls" and parsed.urls):
         raise ConfigError(f"{path}: {label}: location: required for kind {parsed.kind}")
     location = parsed.location
-    is_local = parsed.kind == "folder" or (parsed.kind == "urls" and location and "://" not in location)
+    is_local = parsed.kind in ("folder", "warc") or (
+        parsed.kind == "urls" and location and "://" not in location
+    )
     if is_local and not Path(location).is_absolute():
         location = str((path.parent / location).resolve())  # relative to the sources file
+    if parsed.domains and parsed.kind != "warc":
+        raise ConfigError(f"{path}: {label}: domains: only for kind warc")
     return SourceSpec(
-        parsed.name, parsed.kind, location, parsed.language, parsed.max_items, tuple(parsed.urls)
+        parsed.name,
+        parsed.kind,
+        location,
+        parsed.language,
+        parsed.max_items,
+        tuple(parsed.urls),
+        tuple(d.lower() for d in parsed.domains),
     )
 
 

@@ -1,4 +1,5 @@
--- fetch_log: one row per URL newsflow tried (or decided not) to fetch, per source and ingest day.
+-- fetch_log: one row per URL newsflow tried (or decided not) to fetch, and per WARC file a warc
+-- source read (role 'warc': its message counts what was skipped and why), per source and ingest day.
 -- materialized: view
 -- Built from: lake_fetch_log. error_class is null when the response was used; already_seen,
 -- duplicate_url, robots_disallowed and unchanged are decisions, every other value a failure.

@@ -1,0 +1,163 @@
+"""Reading others' WARC files (the `warc` source kind): which records become documents, on which
+day, what is skipped and counted, and what a damaged file keeps. Archives are written here with
+warcio from the test pages, never downloaded."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsflow import lake, pipeline
+from newsflow.settings import Settings
+from newsflow.sources import ConfigError, load_sources
+
+from conftest import FIXTURES_DIR
+
+DAY_1, DAY_2 = date(2024, 7, 10), date(2024, 7, 11)
+PAGES = FIXTURES_DIR / "html"
+
+
+class Archive:
+    """A gzipped WARC file being written, one record a call."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.buffer = path, io.BytesIO()
+        self.writer = WARCWriter(self.buffer, gzip=True)
+        self.record("warcinfo", "", b"software: newsflow tests")
+
+    def response(
+        self,
+        url: str,
+        page: str,
+        day: date,
+        status: str = "200 OK",
+        content_type: str = "text/html; charset=utf-8",
+    ) -> None:
+        body = (PAGES / page).read_bytes() if page.endswith(".html") else page.encode()
+        headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+        self.record("response", url, body, headers, day)
+
+    def record(
+        self, kind: str, url: str, payload: bytes, http: StatusAndHeaders | None = None, day: date = DAY_1
+    ) -> None:
+        warc_headers = {"WARC-Date": f"{day.isoformat()}T08:00:00Z"}
+        if kind == "revisit":
+            warc_headers["WARC-Refers-To"] = "<urn:uuid:00000000-0000-0000-0000-000000000000>"
+        record = self.writer.create_warc_record(
+            url, kind, payload=io.BytesIO(payload), http_headers=http, warc_headers_dict=warc_headers
+        )
+        self.writer.write_record(record)
+
+    def close(self, cut_bytes: int = 0) -> Path:
+        data = self.buffer.getvalue()
+        self.path.write_bytes(data[: len(data) - cut_bytes])
+        return self.path
+
+
+@pytest.fixture
+def archives(tmp_path: Path) -> Path:
+    """Two files: `a` spans two days with every kind of record; `b` ends in a truncated member."""
+    folder = tmp_path / "warc"
+    folder.mkdir()
+    a = Archive(folder / "a.warc.gz")
+    a.response("https://www.quotidien.fr/otan", "article_with_inline_teaser.html", DAY_1)
+    a.record(
+        "request", "https://www.quotidien.fr/otan", b"GET /otan HTTP/1.1\r\nHost: www.quotidien.fr\r\n\r\n"
+    )
+    a.record("metadata", "https://www.quotidien.fr/otan", b"fetchTimeMs: 120\r\n")
+    a.response("https://www.quotidien.fr/logo.png", "\x89PNG not a page", DAY_1, content_type="image/png")
+    a.response("https://www.quotidien.fr/gone", "<html>gone</html>", DAY_1, status="404 Not Found")
+    a.record("revisit", "https://www.quotidien.fr/otan", b"", None, DAY_1)
+    a.response("https://www.autre.fr/aside", "related_aside_and_link_list.html", DAY_2)
+    a.response(
+        "https://www.quotidien.fr/otan", "article_with_inline_teaser.html", DAY_2
+    )  # the same URL, a day later
+    a.close()
+    b = Archive(folder / "b.warc.gz")
+    b.response(
+        "https://www.latin.fr/article",
+        "latin1_article.html",
+        DAY_1,
+        content_type="text/html; charset=iso-8859-1",
+    )
+    b.response("https://www.latin.fr/cut", "body_inside_footer.html", DAY_1)
+    b.close(cut_bytes=200)  # the last gzip member loses its end
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - {name: archive, kind: warc, location: warc/}\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def ingest(root: Path, day: date) -> Settings:
+    settings = Settings(data_dir=root / "data", sources_path=root / "sources.yaml")
+    pipeline.ingest_day(day, settings)
+    return settings
+
+
+def partition(settings: Settings, dataset: str, day: date, sql: str) -> list[tuple]:
+    """`sql` over the day's partition of `dataset`, which it names `part`."""
+    part = lake.read_partition(settings.lake_dir, dataset, day)  # noqa: F841 (DuckDB reads it by name)
+    return duckdb.sql(sql).fetchall()
+
+
+def test_html_responses_of_the_day_become_documents_and_the_rest_is_counted(archives: Path) -> None:
+    settings = ingest(archives, DAY_1)
+    articles = partition(
+        settings, "articles", DAY_1, "select url, fetched_at::date, publisher from part order by url"
+    )
+    assert articles == [
+        ("https://quotidien.example/monde/sommet-otan-kiev", DAY_1, "quotidien.example"),  # its canonical URL
+        ("https://www.latin.fr/article", DAY_1, "latin.fr"),
+    ]
+    log = partition(
+        settings, "fetch_log", DAY_1, "select url, role, error_class, message from part order by url"
+    )
+    assert [(Path(url).name, role, error) for url, role, error, _ in log] == [
+        ("a.warc.gz", "warc", None),
+        ("b.warc.gz", "warc", "truncated_warc"),  # kept what came before the damage
+    ]
+    assert log[0][3] == (
+        "1 pages of 2024-07-10; skipped: metadata 1, not_html 1, other_day 2, request 1, revisit 1, "
+        "status_404 1, warcinfo 1"
+    )
+    assert log[1][3] == "1 pages of 2024-07-10; skipped: truncated 1, warcinfo 1"
+    latin = partition(settings, "articles", DAY_1, "select text from part where url like '%latin%'")[0][0]
+    assert "é" in latin  # decoded with the charset the HTTP header gave
+
+
+def test_each_day_gets_the_pages_archived_that_day_and_a_rerun_is_identical(archives: Path) -> None:
+    settings = ingest(archives, DAY_2)
+    urls = partition(settings, "articles", DAY_2, "select url from part order by url")
+    assert urls == [("https://quotidien.example/monde/sommet-otan-kiev",), ("https://www.autre.fr/aside",)]
+    first = lake.read_partition(settings.lake_dir, "articles", DAY_2).drop_columns(["fetched_at"])
+    ingest(archives, DAY_2)
+    assert lake.read_partition(settings.lake_dir, "articles", DAY_2).drop_columns(["fetched_at"]) == first
+
+
+def test_domains_and_max_items_narrow_what_is_kept(archives: Path) -> None:
+    (archives / "sources.yaml").write_text(
+        "sources:\n  - {name: archive, kind: warc, location: 'warc/*.warc.gz', domains: [latin.fr], max_items: 5}\n",
+        encoding="utf-8",
+    )
+    settings = ingest(archives, DAY_1)
+    assert partition(settings, "articles", DAY_1, "select url from part") == [
+        ("https://www.latin.fr/article",)
+    ]
+    (archives / "sources.yaml").write_text(
+        "sources:\n  - {name: archive, kind: warc, location: warc, max_items: 1}\n", encoding="utf-8"
+    )
+    settings = ingest(archives, DAY_1)
+    assert partition(settings, "articles", DAY_1, "select count(*) from part") == [(1,)]
+
+
+def test_domains_belong_to_warc_sources_only(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - {name: s, kind: folder, location: ., domains: [a.fr]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="domains: only for kind warc"):
+        load_sources(Settings(sources_path=path))
