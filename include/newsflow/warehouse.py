@@ -56,7 +56,8 @@ class BuildResult:
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """One include/sql file: a view, a table rebuilt whole, or a table refreshed week by week."""
+    """One include/sql file: a view, a table rebuilt whole, a table refreshed week by week, or a
+    table macro (a parameterised query)."""
 
     name: str
     materialized: str  # view, table, incremental or macro
