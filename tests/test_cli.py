@@ -13,7 +13,7 @@ from newsflow.cli import app, main
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 
-COMMANDS = ["ingest", "reextract", "extract", "mentions", "trending", "sql", "build-warehouse"]
+COMMANDS = ["ingest", "backfill", "reextract", "extract", "mentions", "trending", "sql", "build-warehouse"]
 
 
 def test_every_command_is_registered_with_help_and_an_example(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsflow import lake, pipeline
+from newsflow.cli import main
 from newsflow.settings import Settings
 from newsflow.sources import ConfigError, load_sources
 
@@ -161,3 +162,77 @@ def test_domains_belong_to_warc_sources_only(tmp_path: Path) -> None:
     path.write_text("sources:\n  - {name: s, kind: folder, location: ., domains: [a.fr]}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="domains: only for kind warc"):
         load_sources(Settings(sources_path=path))
+
+
+def test_backfill_partitions_by_archive_day_and_rerunning_one_file_changes_nothing_else(
+    archives: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = archives / "data"
+    command = [
+        "backfill",
+        "--warc",
+        str(archives / "warc" / "*.warc.gz"),
+        "--from",
+        "2024-07-01",
+        "--to",
+        "2024-07-31",
+    ]
+    assert main([*command, "--data-dir", str(data)]) == 0
+    printed = capsys.readouterr().out
+    assert "2024-07-10" in printed and "2024-07-11" in printed
+    settings = Settings(data_dir=data)
+    day_1 = lake.read_partition(settings.lake_dir, "articles", DAY_1)
+    day_2 = lake.read_partition(settings.lake_dir, "articles", DAY_2)
+    assert sorted(day_1.column("url").to_pylist()) == [
+        "https://quotidien.example/monde/sommet-otan-kiev",
+        "https://www.latin.fr/article",
+    ]
+    assert day_2.num_rows == 2 and set(day_1.column("source").to_pylist()) == {"archive"}
+    day_2_file = lake.partition_dir(settings.lake_dir, "articles", DAY_2) / lake.PART_FILE
+    day_2_written = day_2_file.stat().st_mtime_ns
+
+    # b.warc.gz again, alone: its one day is re-derived from every file holding it, a's page included.
+    assert (
+        main(
+            [
+                "backfill",
+                "--warc",
+                str(archives / "warc" / "b.warc.gz"),
+                "--from",
+                "2024-07-10",
+                "--to",
+                "2024-07-10",
+                "--data-dir",
+                str(data),
+            ]
+        )
+        == 0
+    )
+    assert lake.read_partition(settings.lake_dir, "articles", DAY_1) == day_1
+    assert day_2_file.stat().st_mtime_ns == day_2_written  # a day b does not hold is not opened
+    assert duckdb.connect(str(settings.warehouse_path), read_only=True).execute(
+        "select count(*) from articles where source = 'archive'"
+    ).fetchone() == (3,)  # the quotidien URL twice (two days): its latest version once
+
+
+def test_backfill_says_when_there_is_nothing_to_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "*.warc.gz")
+    assert (
+        main(
+            [
+                "backfill",
+                "--warc",
+                missing,
+                "--from",
+                "2024-07-01",
+                "--to",
+                "2024-07-02",
+                "--data-dir",
+                str(tmp_path),
+            ]
+        )
+        == 1
+    )
+    assert f"no WARC file at {missing}" in capsys.readouterr().err

@@ -78,6 +78,59 @@ def ingest(
 
 
 @app.command()
+def backfill(
+    warc: Annotated[
+        str, typer.Option(help="WARC file, folder of .warc/.warc.gz files, or a glob (quote it).")
+    ],
+    date_from: Annotated[str, typer.Option("--from", help="First day to backfill, YYYY-MM-DD.")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day to backfill, YYYY-MM-DD.")],
+    data_dir: DataDirOption = None,
+    lake: LakeOption = None,
+    warehouse: WarehouseOption = None,
+    workers: WorkersOption = None,
+) -> None:
+    """Ingest past days from web archives (e.g. Common Crawl CC-NEWS files you downloaded), each day
+    partitioned by its pages' WARC-Date, then update the warehouse once.
+
+    Re-running a file re-derives the days it holds, from every known file holding them.
+
+    Example: newsflow backfill --warc 'CC-NEWS-202407*.warc.gz' --from 2024-07-01 --to 2024-07-31
+    """
+    from newsflow import backfill as backfill_module
+    from newsflow import report
+    from newsflow import warehouse as warehouse_module
+
+    settings = _settings(data_dir, lake, warehouse, workers=workers)
+    start, end = _parse_date(date_from), _parse_date(date_to)
+    if start > end:
+        raise click.BadParameter("--from is after --to")
+    with _progress() as progress:
+        indexing = progress.add_task("indexing archives", total=None, rate="")
+
+        def on_file(path: Path, pages: int, seconds: float) -> None:
+            progress.update(
+                indexing, advance=pages, rate=f"{path.name}: {pages / max(seconds, 1e-9):,.0f} pages/s"
+            )
+
+        try:
+            days = backfill_module.plan(warc, start, end, settings, on_file)
+        except FileNotFoundError as exc:
+            raise click.ClickException(str(exc)) from None
+        summary = {}
+        for day, files in days.items():
+            summary[day] = _ingest_day(progress, backfill_module.prepare_day(day, files, settings), day)
+        warehouse_module.build_warehouse(settings)
+        report.render_report(settings)
+    if not summary:
+        console.print(f"no pages archived between {start} and {end} in {warc}")
+        return
+    table = Table("day", *next(iter(summary.values())), title=f"newsflow backfill {start} … {end}")
+    for day, counts in summary.items():
+        table.add_row(str(day), *(str(value) for value in counts.values()))
+    console.print(table)
+
+
+@app.command()
 def reextract(
     day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD, whose archive to re-read.")],
     sources: SourcesOption = None,
@@ -99,40 +152,12 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
     from newsflow import warehouse as warehouse_module
 
     load_sources(settings)  # a configuration error is reported before any work starts
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("docs"),
-        TextColumn("{task.fields[rate]}"),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-    )
-    documents = progress.add_task(f"{day}: collect", total=None, rate="")
-    started = time.monotonic()
-
-    def on_progress(done: int, total: int) -> None:
-        rate = done / max(time.monotonic() - started, 1e-9)
-        progress.update(documents, completed=done, total=total, rate=f"{rate:.1f}/s")
-
-    def on_step(name: str) -> None:
-        nonlocal started
-        if name == "process_shards":
-            started = time.monotonic()
-        progress.update(documents, description=f"{day}: {name}")
-
-    def own_step(name: str) -> None:
-        LOGGER.info("step %s for %s", name, day)
-        on_step(name)
-
-    with progress:
-        counts = pipeline.ingest_day(day, settings, on_step=on_step, offline=offline, on_progress=on_progress)
-        own_step("build_warehouse")
+    with _progress() as progress:
+        counts = _ingest_day(progress, settings, day, offline)
+        task = progress.add_task("warehouse", total=None, rate="")
         warehouse_module.build_warehouse(settings)
-        own_step("render_report")
+        progress.update(task, description="report")
         chart, _ = report.render_report(settings)
-        own_step("done")
     table = Table(*counts, title=f"newsflow {'reextract' if offline else 'ingest'} {day}")
     table.add_row(*(str(value) for value in counts.values()))
     console.print(table)
@@ -152,6 +177,41 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
         pipeline.check_fetch_health(day, settings)
     except pipeline.FetchHealthError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("docs"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _ingest_day(progress: Progress, settings: Settings, day: date, offline: bool = False) -> dict[str, int]:
+    """One day through every stage, its documents/s and ETA on a progress bar of its own."""
+    from newsflow import pipeline
+
+    documents = progress.add_task(f"{day}: collect", total=None, rate="")
+    started = time.monotonic()
+
+    def on_progress(done: int, total: int) -> None:
+        rate = done / max(time.monotonic() - started, 1e-9)
+        progress.update(documents, completed=done, total=total, rate=f"{rate:.1f}/s")
+
+    def on_step(name: str) -> None:
+        nonlocal started
+        if name == "process_shards":
+            started = time.monotonic()
+        progress.update(documents, description=f"{day}: {name}")
+
+    counts = pipeline.ingest_day(day, settings, on_step=on_step, offline=offline, on_progress=on_progress)
+    progress.update(documents, description=f"{day}: done")
+    return counts
 
 
 @app.command()

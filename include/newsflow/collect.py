@@ -223,7 +223,7 @@ def _read_archives(source: SourceSpec, day: date, log: list[FetchLogEntry]) -> I
         LOGGER.info("%s: %s", path, message)
         log.append(
             FetchLogEntry(
-                str(path),
+                str(path.resolve()),  # the archive itself, not a backfill's link to it
                 source.name,
                 "warc",
                 None,
