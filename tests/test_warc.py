@@ -236,3 +236,34 @@ def test_backfill_says_when_there_is_nothing_to_read(
         == 1
     )
     assert f"no WARC file at {missing}" in capsys.readouterr().err
+
+
+def test_backfill_dag_maps_days_and_shards_over_two_files(
+    archives: Path, airflow_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pendulum
+    from airflow.models import DagBag
+    from airflow.utils.state import DagRunState
+
+    from conftest import PROJECT_DIR
+
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(archives / "data"))
+    dag = DagBag(dag_folder=str(PROJECT_DIR / "dags" / "news_backfill.py")).dags["news_backfill"]
+    conf = {"warc": str(archives / "warc" / "*.warc.gz"), "date_from": "2024-07-01", "date_to": "2024-07-31"}
+    run = dag.test(logical_date=pendulum.datetime(2024, 8, 1, tz="UTC"), run_conf=conf)
+    assert run.state == DagRunState.SUCCESS
+    collected = sorted(
+        ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "collect_day"
+    )
+    assert collected == ["2024-07-10", "2024-07-11"]
+    assert len([ti for ti in run.get_task_instances() if ti.task_id == "process_shard"]) == 2
+    counts = run.get_task_instance("publish_days").xcom_pull(task_ids="publish_days")
+    assert {day: c["clean"] for day, c in counts.items()} == {"2024-07-10": 2, "2024-07-11": 2}
+    settings = Settings(data_dir=archives / "data")
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute(
+            "select ingest_date, count(*) from lake_articles group by 1 order by 1"
+        ).fetchall() == [
+            (DAY_1, 2),
+            (DAY_2, 2),
+        ]

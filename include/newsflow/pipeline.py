@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow import dedup, lake, locks, process, validate
+from newsflow import backfill, dedup, lake, locks, process, validate
 from newsflow.collect import POLICY_SKIPS, collect_source, fetch_failure_share
 from newsflow.schema import (
     ARTICLE_SCHEMA,
@@ -597,6 +597,42 @@ def run_release_day(ds: str | None, owner: str, settings: Settings | None = None
 
 def run_list_shards(ds: str | None, settings: Settings | None = None) -> list[str]:
     return list_shards(_day_of(ds, "list_shards"), settings or Settings.from_env())
+
+
+def run_backfill_plan(
+    warc: str, date_from: str | None, date_to: str | None, settings: Settings | None = None
+) -> list[str]:
+    """news_backfill's first task: the days in range the WARC files hold, each prepared (see
+    `backfill.plan`); the range must be given."""
+    settings = settings or Settings.from_env()
+    if not warc or not date_from or not date_to:
+        raise ValueError("a backfill needs a WARC location and both dates of its range")
+    days = backfill.plan(warc, _day_of(date_from, "date_from"), _day_of(date_to, "date_to"), settings)
+    for day, files in days.items():
+        backfill.prepare_day(day, files, settings)
+    return [day.isoformat() for day in days]
+
+
+def run_backfill_collect(ds: str, settings: Settings | None = None) -> list[str]:
+    """news_backfill's mapped collect: one prepared day's pages into raw shards, under its lock."""
+    day = _day_of(ds, "collect_day")
+    day_settings = backfill.day_settings(settings or Settings.from_env(), day)
+    with locks.day_lock(day_settings.data_dir, day):
+        return collect(day, day_settings)
+
+
+def run_backfill_publish(days: list[str], settings: Settings | None = None) -> dict[str, dict[str, int]]:
+    """news_backfill's whole-day steps, day after day in date order (a day's duplicates and stories
+    are decided against the days before it), each under its lock; the days' counts."""
+    counts = {}
+    for ds in sorted(days):
+        day = _day_of(ds, "publish_days")
+        day_settings = backfill.day_settings(settings or Settings.from_env(), day)
+        with locks.day_lock(day_settings.data_dir, day):
+            for day_step in DAY_STEPS:
+                day_step(day, day_settings)
+        counts[ds] = summarise_day(day, day_settings)
+    return counts
 
 
 def run_partition_date(requested: str | None, ds: str | None, today: date | None = None) -> str:
