@@ -157,10 +157,31 @@ def test_domains_and_max_items_narrow_what_is_kept(archives: Path) -> None:
     assert partition(settings, "articles", DAY_1, "select count(*) from part") == [(1,)]
 
 
+def test_a_language_keeps_pages_declaring_it_and_domains_can_come_from_a_file(archives: Path) -> None:
+    (archives / "publishers.txt").write_text(
+        "# the allow-list\nquotidien.fr\nautre.fr  # English\n", encoding="utf-8"
+    )
+    (archives / "sources.yaml").write_text(
+        "sources:\n  - {name: archive, kind: warc, location: warc, language: fr, domains_file: publishers.txt}\n",
+        encoding="utf-8",
+    )
+    settings = ingest(archives, DAY_2)
+    assert partition(settings, "articles", DAY_2, "select url from part") == [
+        ("https://quotidien.example/monde/sommet-otan-kiev",)
+    ]
+    messages = partition(settings, "fetch_log", DAY_2, "select message from part order by url")
+    assert "other_language 1" in messages[0][0]  # the English page of autre.fr
+
+
 def test_domains_belong_to_warc_sources_only(tmp_path: Path) -> None:
     path = tmp_path / "sources.yaml"
     path.write_text("sources:\n  - {name: s, kind: folder, location: ., domains: [a.fr]}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="domains: only for kind warc"):
+        load_sources(Settings(sources_path=path))
+    path.write_text(
+        "sources:\n  - {name: s, kind: warc, location: ., domains_file: nope.txt}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="domains_file: .*nope.txt does not exist"):
         load_sources(Settings(sources_path=path))
 
 

@@ -20,6 +20,7 @@ import httpx
 
 from newsflow import lake
 from newsflow.archive import WARC_FILE, SeenUrls, archive_dir, read_warc, write_warc
+from newsflow.extract import detect_html_language
 from newsflow.feeds import FeedError, Link, parse_feed, parse_sitemap
 from newsflow.fetch import Fetcher, FetchResult, normalise_url, publisher_of
 from newsflow.schema import FetchLogEntry, RawDocument, from_table, to_table
@@ -201,7 +202,8 @@ def _is_article(result: FetchResult) -> bool:
 
 def _read_archives(source: SourceSpec, day: date, log: list[FetchLogEntry]) -> Iterator[RawDocument]:
     """The day's pages from someone else's WARC files: the HTML 200 responses archived on `day`
-    (their WARC-Date), from the allowed publishers, up to `max_items`. Each file adds a log row
+    (their WARC-Date), from the allowed publishers, in the source's `language` when the page
+    declares one (an undeclared page is kept: langdetect decides), up to `max_items`. Each file adds a log row
     (role `warc`) counting what it skipped and why; a damaged file (error_class `truncated_warc`)
     keeps the pages read before the damage."""
     position = 0
@@ -215,8 +217,10 @@ def _read_archives(source: SourceSpec, day: date, log: list[FetchLogEntry]) -> I
                 skipped["other_publisher"] += 1
             elif source.max_items is not None and position >= source.max_items:
                 skipped["over_max_items"] += 1
+            elif not _in_language(document := _document(result, source, day, position), source.language):
+                skipped["other_language"] += 1
             else:
-                yield _document(result, source, day, position)
+                yield document
                 position += 1
         summary = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items()))
         message = f"{position - kept_before} pages of {day}; skipped: {summary or 'nothing'}"
@@ -235,6 +239,12 @@ def _read_archives(source: SourceSpec, day: date, log: list[FetchLogEntry]) -> I
                 day,
             )
         )
+
+
+def _in_language(document: RawDocument, language: str | None) -> bool:
+    """Whether the page declares `language` (`<html lang>` or content-language), or declares nothing."""
+    declared = detect_html_language(document.raw_text)
+    return language is None or declared is None or declared.split("-")[0] == language.lower()
 
 
 def _documents(responses: list[FetchResult], source: SourceSpec, day: date) -> list[RawDocument]:

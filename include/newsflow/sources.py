@@ -49,10 +49,11 @@ class SourceSpec:
     name: str  # lower-case letters, digits, - and _: it names lake and archive folders
     kind: str  # folder, urls, rss, sitemap or warc
     location: str  # folder path, file of URLs (one a line), feed / sitemap URL, or WARC file/folder/glob
-    language: str | None = None  # hint only; langdetect decides
+    language: str | None = None  # hint only, langdetect decides; for kind warc also a filter (see collect)
     max_items: int | None = None  # cap on articles per run (newest first for feeds, archive order for warc)
     urls: tuple[str, ...] = ()  # for kind urls: inline list instead of (or beside) a file
-    domains: tuple[str, ...] = ()  # for kind warc: publishers (registered domains) to keep; empty: all
+    # for kind warc: publishers (registered domains) to keep, from `domains` and `domains_file`; empty: all
+    domains: tuple[str, ...] = ()
 
 
 class ConfigError(ValueError):
@@ -71,6 +72,7 @@ class _SourceEntry(BaseModel):
     max_items: int | None = Field(default=None, gt=0)
     urls: list[str] = []
     domains: list[str] = []
+    domains_file: str | None = None
 
 
 def load_sources(settings: Settings) -> list[SourceSpec]:
@@ -125,8 +127,15 @@ def _parse_source(entry: object, index: int, path: Path) -> SourceSpec:
     )
     if is_local and not Path(location).is_absolute():
         location = str((path.parent / location).resolve())  # relative to the sources file
-    if parsed.domains and parsed.kind != "warc":
+    if (parsed.domains or parsed.domains_file) and parsed.kind != "warc":
         raise ConfigError(f"{path}: {label}: domains: only for kind warc")
+    domains = list(parsed.domains)
+    if parsed.domains_file:
+        listed = path.parent / parsed.domains_file
+        if not listed.is_file():
+            raise ConfigError(f"{path}: {label}: domains_file: {listed} does not exist")
+        lines = (line.split("#", 1)[0].strip() for line in listed.read_text(encoding="utf-8").splitlines())
+        domains += [line for line in lines if line]
     return SourceSpec(
         parsed.name,
         parsed.kind,
@@ -134,7 +143,7 @@ def _parse_source(entry: object, index: int, path: Path) -> SourceSpec:
         parsed.language,
         parsed.max_items,
         tuple(parsed.urls),
-        tuple(d.lower() for d in parsed.domains),
+        tuple(d.lower() for d in domains),
     )
 
 
