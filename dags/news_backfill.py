@@ -14,17 +14,14 @@ file re-derives the days it holds and nothing else. Logic lives in `newsflow.bac
 `newsflow.pipeline`; this file only wires it.
 """
 
-from datetime import timedelta
+from airflow.sdk import Param, chain, dag, task
 
-import pendulum
-from airflow.sdk import Asset, Param, chain, dag, task
-
-ARTICLES_ASSET = Asset("newsflow_articles")
+from newsflow.dag_defaults import ARTICLES_ASSET, DEFAULT_ARGS, START_DATE
 
 
 @dag(
     schedule=None,
-    start_date=pendulum.datetime(2024, 7, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,  # one writer for the lake and DuckDB
     description="Past days from WARC files (e.g. CC-NEWS), partitioned by archive date, through the nightly stages.",
@@ -37,12 +34,7 @@ ARTICLES_ASSET = Asset("newsflow_articles")
         "date_from": Param(None, type=["null", "string"], format="date", title="From"),
         "date_to": Param(None, type=["null", "string"], format="date", title="To"),
     },
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-    },
+    default_args=DEFAULT_ARGS,
 )
 def news_backfill():
     @task(

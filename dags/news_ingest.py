@@ -21,13 +21,11 @@ shards. `publish` puts the day's counts on the `newsflow_articles` Asset event. 
 the `newsflow` package (`include/newsflow`); this file only wires it.
 """
 
-from datetime import timedelta
-
-import pendulum
-from airflow.sdk import Asset, Param, chain, dag, task
+from airflow.sdk import Param, chain, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-ARTICLES_ASSET = Asset("newsflow_articles")
+from newsflow.dag_defaults import ARTICLES_ASSET, DEFAULT_ARGS, START_DATE
+
 # Bounds concurrent HTTP fetching across runs and sources; created by `make demo` / `make airflow`.
 HTTP_POOL = "newsflow_http"
 # newsflow.pipeline whole-day steps run before publishing, after the per-shard pass.
@@ -48,7 +46,7 @@ CHECK_STEPS = {
 
 @dag(
     schedule="@daily",
-    start_date=pendulum.datetime(2024, 7, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,  # DuckDB has a single writer
     description="News articles in, clean text, entity mentions over time in DuckDB out: one day per run.",
@@ -64,12 +62,7 @@ CHECK_STEPS = {
             "without one takes yesterday (UTC). A day already ingested is replaced.",
         )
     },
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-    },
+    default_args=DEFAULT_ARGS,
 )
 def news_ingest():
     @task(

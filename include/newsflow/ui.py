@@ -21,11 +21,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from newsflow.pipeline import quality_docs_dir
-from newsflow.report import html_table
+from newsflow.report import TOP_ENTITIES, html_table
 from newsflow.settings import Settings
 from newsflow.warehouse import read_only
 
-TOP_ENTITIES = 8
 RUNS_SHOWN = 14
 STORIES_SHOWN = 10
 # Colour-blind-safe categorical palette (Okabe–Ito), one colour per line.
