@@ -89,14 +89,14 @@ def archives(tmp_path: Path) -> Path:
     )
     b.response("https://www.latin.fr/cut", "body_inside_footer.html", DAY_1)
     b.close(cut_bytes=200)  # the last gzip member loses its end
-    (tmp_path / "sources.yaml").write_text(
-        "sources:\n  - {name: archive, kind: warc, location: warc/}\n", encoding="utf-8"
-    )
     return tmp_path
 
 
-def ingest(root: Path, day: date) -> Settings:
-    settings = Settings(data_dir=root / "data", sources_path=root / "sources.yaml")
+def ingest(root: Path, day: date, options: str = "location: warc/") -> Settings:
+    """Ingest `day` from one warc source over the archives, configured with `options`."""
+    sources = root / "sources.yaml"
+    sources.write_text(f"sources:\n  - {{name: archive, kind: warc, {options}}}\n", encoding="utf-8")
+    settings = Settings(data_dir=root / "data", sources_path=sources)
     pipeline.ingest_day(day, settings)
     return settings
 
@@ -142,18 +142,11 @@ def test_each_day_gets_the_pages_archived_that_day_and_a_rerun_is_identical(arch
 
 
 def test_domains_and_max_items_narrow_what_is_kept(archives: Path) -> None:
-    (archives / "sources.yaml").write_text(
-        "sources:\n  - {name: archive, kind: warc, location: 'warc/*.warc.gz', domains: [latin.fr], max_items: 5}\n",
-        encoding="utf-8",
-    )
-    settings = ingest(archives, DAY_1)
+    settings = ingest(archives, DAY_1, "location: 'warc/*.warc.gz', domains: [latin.fr], max_items: 5")
     assert partition(settings, "articles", DAY_1, "select url from part") == [
         ("https://www.latin.fr/article",)
     ]
-    (archives / "sources.yaml").write_text(
-        "sources:\n  - {name: archive, kind: warc, location: warc, max_items: 1}\n", encoding="utf-8"
-    )
-    settings = ingest(archives, DAY_1)
+    settings = ingest(archives, DAY_1, "location: warc, max_items: 1")
     assert partition(settings, "articles", DAY_1, "select count(*) from part") == [(1,)]
 
 
@@ -161,11 +154,7 @@ def test_a_language_keeps_pages_declaring_it_and_domains_can_come_from_a_file(ar
     (archives / "publishers.txt").write_text(
         "# the allow-list\nquotidien.fr\nautre.fr  # English\n", encoding="utf-8"
     )
-    (archives / "sources.yaml").write_text(
-        "sources:\n  - {name: archive, kind: warc, location: warc, language: fr, domains_file: publishers.txt}\n",
-        encoding="utf-8",
-    )
-    settings = ingest(archives, DAY_2)
+    settings = ingest(archives, DAY_2, "location: warc, language: fr, domains_file: publishers.txt")
     assert partition(settings, "articles", DAY_2, "select url from part") == [
         ("https://quotidien.example/monde/sommet-otan-kiev",)
     ]
