@@ -243,8 +243,10 @@ def _read_archives(source: SourceSpec, day: date, log: list[FetchLogEntry]) -> I
 
 def _in_language(document: RawDocument, language: str | None) -> bool:
     """Whether the page declares `language` (`<html lang>` or content-language), or declares nothing."""
+    if language is None:
+        return True
     declared = detect_html_language(document.raw_text)
-    return language is None or declared is None or declared.split("-")[0] == language.lower()
+    return declared is None or declared.split("-")[0] == language.lower()
 
 
 def _documents(responses: list[FetchResult], source: SourceSpec, day: date) -> list[RawDocument]:

@@ -9,18 +9,22 @@ with an error, and keeps what came before.
 from __future__ import annotations
 
 import glob
+import io
 import logging
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from fastwarc.warc import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeadersParser
 
 from newsflow.fetch import FetchResult
 
 LOGGER = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
+# warcio's HTTP head parser, lenient: archives hold whatever servers sent.
+_HTTP_HEAD = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0"], verify=False)
 
 
 def warc_files(location: str) -> list[Path]:
@@ -65,12 +69,7 @@ def iter_responses(path: Path, skipped: Counter[str]) -> Iterator[FetchResult]:
 
 def _http_response(block: bytes) -> tuple[int | None, dict[str, str], bytes]:
     """(status, lower-cased headers, body) of an HTTP response as the archive stores it."""
-    head, _, body = block.partition(b"\r\n\r\n")
-    lines = head.decode("iso-8859-1").split("\r\n")
-    parts = lines[0].split(" ", 2)
-    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return status, headers, body
+    stream = io.BytesIO(block)
+    head = _HTTP_HEAD.parse(stream)
+    status = head.get_statuscode()
+    return int(status) if status.isdigit() else None, {k.lower(): v for k, v in head.headers}, stream.read()
