@@ -392,7 +392,6 @@ def _parse_date(value: str) -> date:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `newsflow` console script; returns the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     try:
         app(args=argv, prog_name="newsflow", standalone_mode=False)
     except click.exceptions.Exit as exc:
