@@ -37,7 +37,7 @@ ENTITIES = ["nato", "russia", "ukraine", "united_states", "china", "jens_stolten
 BANDS = Settings().story_lsh_bands
 
 
-def write_day(lake_dir: Path, day: date, articles: int, mentions: int, rng: random.Random) -> None:
+def write_day(lake_uri: Path, day: date, articles: int, mentions: int, rng: random.Random) -> None:
     ids = [f"{day.isoformat()}-{n}" for n in range(articles)]
     table = pa.table(
         {
@@ -56,7 +56,7 @@ def write_day(lake_dir: Path, day: date, articles: int, mentions: int, rng: rand
             "story_id": ids,
         }
     )
-    lake.write_partition(_conform(table, ARTICLE_SCHEMA), lake_dir, "articles", day)
+    lake.write_partition(_conform(table, ARTICLE_SCHEMA), lake_uri, "articles", day)
     rows = [(i, rng.choice(ENTITIES), k) for i in ids for k in range(mentions)]
     mention_table = pa.table(
         {
@@ -70,13 +70,13 @@ def write_day(lake_dir: Path, day: date, articles: int, mentions: int, rng: rand
             "ingest_date": [day] * len(rows),
         }
     )
-    lake.write_partition(_conform(mention_table, MENTION_SCHEMA), lake_dir, "mentions", day)
+    lake.write_partition(_conform(mention_table, MENTION_SCHEMA), lake_uri, "mentions", day)
     for dataset, schema in (
         ("quarantine", QUARANTINE_SCHEMA),
         ("candidates", CANDIDATE_SCHEMA),
         ("fetch_log", FETCH_LOG_SCHEMA),
     ):
-        lake.write_partition(schema.empty_table(), lake_dir, dataset, day)
+        lake.write_partition(schema.empty_table(), lake_uri, dataset, day)
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -120,7 +120,7 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp))
         start = time.perf_counter()
         for n in range(args.days):
-            write_day(settings.lake_dir, FIRST_DAY + timedelta(days=n), args.articles, args.mentions, rng)
+            write_day(settings.lake_uri, FIRST_DAY + timedelta(days=n), args.articles, args.mentions, rng)
         print(
             f"lake of {args.days} days x {args.articles} articles written in {time.perf_counter() - start:.0f} s"
         )
@@ -128,7 +128,7 @@ def main() -> None:
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
             (mention_rows,) = con.execute("select count(*) from lake_mentions").fetchone()
         print(f"mention rows loaded: {mention_rows:,}")
-        write_day(settings.lake_dir, FIRST_DAY + timedelta(days=args.days), args.articles, args.mentions, rng)
+        write_day(settings.lake_uri, FIRST_DAY + timedelta(days=args.days), args.articles, args.mentions, rng)
         print(f"one-day incremental refresh: {timed(lambda: build_warehouse(settings)):.2f} s")
         print(f"refresh with nothing new: {timed(lambda: build_warehouse(settings)):.2f} s")
         query = "select week_start, n_mentions, n_articles from mentions_weekly where entity_id = 'nato' order by week_start"

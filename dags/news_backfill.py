@@ -67,14 +67,12 @@ def news_backfill():
         map_index_template="{{ shard_name }}",
     )
     def process_shard(shard: str) -> str:
-        from pathlib import Path
-
         from airflow.sdk import get_current_context
 
-        from newsflow.pipeline import process_one
+        from newsflow.pipeline import process_one, shard_label
         from newsflow.settings import Settings
 
-        get_current_context()["shard_name"] = "/".join(Path(shard).parts[-4:])  # ingest_date=D/…/shard-N
+        get_current_context()["shard_name"] = shard_label(shard, with_day=True)
         return process_one(shard, Settings.from_env())
 
     @task(

@@ -129,14 +129,12 @@ def news_ingest():
         map_index_template="{{ shard_name }}",
     )
     def process_shard(shard: str) -> str:
-        from pathlib import Path
-
         from airflow.sdk import get_current_context
 
-        from newsflow.pipeline import process_one
+        from newsflow.pipeline import process_one, shard_label
         from newsflow.settings import Settings
 
-        get_current_context()["shard_name"] = "/".join(Path(shard).parts[-2:])  # source/shard-N
+        get_current_context()["shard_name"] = shard_label(shard)
         return process_one(shard, Settings.from_env())
 
     @task

@@ -269,8 +269,8 @@ def write_synthetic_day(
         for entity, n in per_entity.items()
         for i in range(n)
     ]
-    lake.write_partition(to_table(records, Article), settings.lake_dir, "articles", day)
-    lake.write_partition(to_table(mentions, Mention), settings.lake_dir, "mentions", day)
+    lake.write_partition(to_table(records, Article), settings.lake_uri, "articles", day)
+    lake.write_partition(to_table(mentions, Mention), settings.lake_uri, "mentions", day)
 
 
 def test_chart_and_report_are_written(seeded: Settings) -> None:
@@ -300,8 +300,9 @@ def test_weekly_aggregates_forget_a_day_that_leaves_the_lake(tmp_path: Path) -> 
     weeks = "select distinct week_start from mentions_weekly order by week_start"
     assert rows(settings, weeks) == [(date(2024, 7, 8),), (date(2024, 7, 15),)]
 
-    for dataset in lake.DATASETS:  # the later day is withdrawn from the lake
-        shutil.rmtree(lake.partition_dir(settings.lake_dir, dataset, next_week))
+    lake.drop_partitions(
+        settings.lake_uri, next_week, lake.DATASETS
+    )  # the later day is withdrawn from the lake
     assert build_warehouse(settings).removed
     assert rows(settings, weeks) == [(date(2024, 7, 8),)]
     full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from newsflow import lake
 from newsflow.cli import app, main
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
@@ -128,6 +130,6 @@ def test_everything_a_run_writes_follows_its_data_folder(
     assert main(["ingest", "--date", "2024-07-10", "--data-dir", str(second), "--workers", "1"]) == 0
     for folder in (first, second):
         assert (folder / "reports" / "mentions.html").is_file() and (folder / "warehouse.duckdb").is_file()
-        assert (folder / "lake" / "articles" / "ingest_date=2024-07-10" / "part-0.parquet").is_file()
+        assert lake.partition_file(folder / "lake", "articles", date(2024, 7, 10)).is_file()
         assert (folder / "locks").is_dir() and not (folder / "staging" / "ingest_date=2024-07-10").exists()
     assert not (tmp_path / "data").exists()  # nothing landed in the working folder

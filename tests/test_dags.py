@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 import duckdb
 import pendulum
 import pytest
+
+from newsflow import lake
 
 from conftest import PROJECT_DIR
 
@@ -123,7 +126,7 @@ def test_dag_run_on_the_seeds_fills_lake_and_warehouse(seeds_run) -> None:
         (i, f"seeds/shard-{i:05d}.parquet", "success") for i in range(3)
     ]
 
-    assert (tmp_path / "lake" / "articles" / "ingest_date=2024-07-10" / "part-0.parquet").is_file()
+    assert lake.partition_file(tmp_path / "lake", "articles", date(2024, 7, 10)).is_file()
     # The day's counts, where Airflow shows them: publish's XCom and the Asset event.
     counts = {"read": 5, "fetch_failures": 0, "clean": 5, "quarantined": 0, "duplicates": 0}
     published = run.get_task_instance("publish").xcom_pull(task_ids="publish")

@@ -170,8 +170,9 @@ def test_incremental_counts_follow_an_article_on_both_clocks(tmp_path: Path) -> 
         ("published", date(2024, 7, 8)),
         ("published", date(2024, 8, 5)),
     ]
-    for dataset in lake.DATASETS:  # the first day is withdrawn from the lake
-        shutil.rmtree(lake.partition_dir(settings.lake_dir, dataset, INGEST_DAY))
+    lake.drop_partitions(
+        settings.lake_uri, INGEST_DAY, lake.DATASETS
+    )  # the first day is withdrawn from the lake
     build_warehouse(settings)
     assert rows(settings, weeks) == [("ingest", date(2024, 8, 5)), ("published", date(2024, 8, 5))]
     full = Settings(data_dir=settings.data_dir, warehouse_path=tmp_path / "full.duckdb")

@@ -162,7 +162,7 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
     assert sorted(by_path) == ["a.html", "busy.html", "flaky.html", "gzipped.html", "latin1.html"]
     assert "Le contenu arrive en gzip." in by_path["gzipped.html"].raw_text
     # The archive holds the decoded body, so it must not claim a gzip encoding other WARC tools would undo.
-    with (archive_dir(tmp_path / "data", "web", DAY) / WARC_FILE).open("rb") as warc:
+    with (archive_dir(tmp_path / "data" / "raw", "web", DAY) / WARC_FILE).open("rb") as warc:
         encodings = {
             record.rec_headers.get_header("WARC-Target-URI"): record.http_headers.get_header(
                 "Content-Encoding"
@@ -226,7 +226,7 @@ def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) ->
     assert {row.role for row in sitemap.log} == {"sitemap", "article", "robots"}
 
     # Every response is in the WARC archive, feed included, and can be read back.
-    archived = read_warc(archive_dir(settings.data_dir, "quotidien", DAY) / WARC_FILE)
+    archived = read_warc(archive_dir(settings.archive_dir, "quotidien", DAY) / WARC_FILE)
     assert {(r.role, r.status) for r in archived} >= {
         ("feed", 200),
         ("article", 200),

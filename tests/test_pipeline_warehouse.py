@@ -58,11 +58,11 @@ def test_seeds_end_in_the_lake_and_warehouse_with_nothing_lost(settings: Setting
 def test_rerunning_a_day_is_idempotent(settings: Settings) -> None:
     run_day(settings)
     first_daily = rows(settings, "select * from mentions_daily order by all")
-    first_counts = {d: lake.read_partition(settings.lake_dir, d, DAY).num_rows for d in lake.DATASETS}
+    first_counts = {d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in lake.DATASETS}
     run_day(settings)
     assert rows(settings, "select * from mentions_daily order by all") == first_daily
-    assert {d: lake.read_partition(settings.lake_dir, d, DAY).num_rows for d in lake.DATASETS} == first_counts
-    assert [p.parent.name for p in lake.partition_files(settings.lake_dir, "articles")] == [
+    assert {d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in lake.DATASETS} == first_counts
+    assert [p.parent.name for p in lake.partition_files(settings.lake_uri, "articles")] == [
         "ingest_date=2024-07-10"
     ]
 
@@ -228,18 +228,20 @@ def test_a_publish_that_fails_while_writing_replaces_nothing_of_the_day(tmp_path
     shutil.copytree(SEEDS_DIR, inbox)
     settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
     pipeline.ingest_day(DAY, settings)
-    before = {d: lake.read_partition(settings.lake_dir, d, DAY) for d in lake.DATASETS}
+    before = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in lake.DATASETS}
     (inbox / "new.txt").write_text(next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8") + "\nSuite.")
-    signatures = lake.partition_dir(settings.lake_dir, lake.SIGNATURES, DAY)
+    signatures = lake.partition_dir(settings.lake_uri, lake.SIGNATURES, DAY)
     shutil.rmtree(signatures)
     signatures.write_text("a file where the signatures partition should be")  # writing it fails
     with pytest.raises(FileExistsError):
         pipeline.ingest_day(DAY, settings)
-    after = {d: lake.read_partition(settings.lake_dir, d, DAY) for d in lake.DATASETS}
+    after = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in lake.DATASETS}
     assert (
         after == before
     )  # articles, quarantine, mentions, candidates were written first, and not put in place
-    assert not [p for p in settings.lake_dir.rglob(".part-0.parquet.*.tmp")]
+    current = {lake.partition_file(settings.lake_uri, d, DAY) for d in lake.DATASETS}
+    assert set(settings.lake_uri.rglob("*.parquet")) == current  # the unused new files were removed
+    assert not list(settings.lake_uri.rglob("*.tmp"))
 
 
 @pytest.fixture
@@ -259,16 +261,16 @@ def small_disk(tmp_path: Path):
 def test_a_full_disk_says_so_and_leaves_the_published_day_as_it_was(small_disk: Path) -> None:
     settings = Settings(data_dir=small_disk / "data", source_dir=SEEDS_DIR)
     run_day(settings)
-    before = lake.read_partition(settings.lake_dir, "articles", DAY)
+    before = lake.read_partition(settings.lake_uri, "articles", DAY)
     filler = small_disk / "filler"
-    with open(filler, "wb") as file, contextlib.suppress(OSError):
+    with open(filler, "wb", buffering=0) as file, contextlib.suppress(OSError):
         while True:  # fill the disk to the last block
             file.write(b"\0" * 65536)
     with pytest.raises((OSError, duckdb.Error), match="No space left on device"):
         run_day(settings)
     with pytest.raises((OSError, duckdb.Error), match="No space left on device"):
         build_warehouse(settings, full=True)  # not "cannot rollback - no transaction is active"
-    assert lake.read_partition(settings.lake_dir, "articles", DAY) == before
+    assert lake.read_partition(settings.lake_uri, "articles", DAY) == before
     assert rows(settings, "select count(*) from articles") == [(5,)]
 
 

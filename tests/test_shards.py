@@ -50,7 +50,7 @@ def lake_contents(settings: Settings) -> dict[str, list[dict]]:
     """Every partition of the day, less the read time (a wall-clock stamp)."""
     contents = {}
     for dataset in (*lake.DATASETS, lake.SIGNATURES):
-        table = lake.read_partition(settings.lake_dir, dataset, DAY)
+        table = lake.read_partition(settings.lake_uri, dataset, DAY)
         contents[dataset] = table.drop_columns(
             [c for c in table.column_names if c == "fetched_at"]
         ).to_pylist()
@@ -130,7 +130,7 @@ def test_a_worker_killed_mid_shard_is_retried_without_duplicates(
     assert "a worker died; retrying" in caplog.text
     for day_step in pipeline.DAY_STEPS:
         day_step(DAY, settings)
-    articles = lake.read_partition(settings.lake_dir, "articles", DAY, ["article_id"]).column("article_id")
+    articles = lake.read_partition(settings.lake_uri, "articles", DAY, ["article_id"]).column("article_id")
     assert len(articles) == 40 and len(set(articles.to_pylist())) == 40
 
 
@@ -151,7 +151,7 @@ def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: P
     pipeline.ingest_day(next_day, tuesday_settings)
 
     def published(day: date) -> pa.Table:
-        return lake.read_partition(settings.lake_dir, "articles", day, ["article_id", "story_id", "text"])
+        return lake.read_partition(settings.lake_uri, "articles", day, ["article_id", "story_id", "text"])
 
     def recomputed(table: pa.Table, with_story: bool) -> pa.Table:
         signatures = [
@@ -176,7 +176,8 @@ def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: P
     assert set(stored) <= monday_ids  # both reprints joined a story of the day before
 
     # A lake from before the signatures dataset: they are computed from the texts, with the same result.
-    shutil.rmtree(settings.lake_dir / lake.SIGNATURES)
+    for day in (DAY, next_day):
+        lake.drop_partitions(settings.lake_uri, day, [lake.SIGNATURES])
     pipeline.ingest_day(next_day, tuesday_settings)
     assert published(next_day).column("story_id").to_pylist() == stored
 
@@ -245,7 +246,7 @@ def test_a_document_that_breaks_a_stage_is_quarantined_and_the_shard_goes_on(
     settings = Settings(data_dir=tmp_path / "data", source_dir=corpus, workers=1)
     counts = pipeline.ingest_day(DAY, settings)
     assert counts["clean"] == 5 and counts["quarantined"] == 1
-    quarantine = lake.read_partition(settings.lake_dir, "quarantine", DAY).to_pylist()
+    quarantine = lake.read_partition(settings.lake_uri, "quarantine", DAY).to_pylist()
     assert [(q["source_path"], q["stage"], q["failed_expectations"]) for q in quarantine] == [
         ("trap.txt", "process", ["processing_error: ValueError: stage bug"])
     ]
@@ -282,7 +283,7 @@ def test_a_second_run_of_the_same_day_fails_at_once_and_the_first_loses_nothing(
     output, _ = first.communicate(timeout=300)
     assert first.returncode == 0, output
     settings = Settings(data_dir=tmp_path / "data")
-    assert lake.read_partition(settings.lake_dir, "articles", DAY).num_rows == 20
+    assert lake.read_partition(settings.lake_uri, "articles", DAY).num_rows == 20
     assert not lock.exists()
 
 
@@ -294,17 +295,17 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
-    lock = locks.lock_path(tmp_path, DAY)
+    lock = locks.lock_path(tmp_path / "locks", DAY)
     lock.parent.mkdir(parents=True)
     lock.write_text(json.dumps({"owner": "pid x", "pid": int(dead.stdout), "host": socket.gethostname()}))
-    with locks.day_lock(tmp_path, DAY):
+    with locks.day_lock(tmp_path / "locks", DAY):
         assert json.loads(lock.read_text())["pid"] == os.getpid()
     assert "taking over the lock" in caplog.text and not lock.exists()
     # A live holder is respected, an Airflow run's lock too (only another Airflow run may take it over).
-    locks.acquire(tmp_path, DAY, "airflow:news_ingest:run-1")
+    locks.acquire(tmp_path / "locks", DAY, "airflow:news_ingest:run-1")
     with pytest.raises(locks.DayLockedError, match="airflow:news_ingest:run-1"):
-        locks.acquire(tmp_path, DAY)
-    assert locks.acquire(tmp_path, DAY, "airflow:news_ingest:run-2") == lock
+        locks.acquire(tmp_path / "locks", DAY)
+    assert locks.acquire(tmp_path / "locks", DAY, "airflow:news_ingest:run-2") == lock
 
 
 def test_a_folder_of_hostile_entries_is_published_with_every_entry_accounted_for(tmp_path: Path) -> None:
@@ -319,7 +320,7 @@ def test_a_folder_of_hostile_entries_is_published_with_every_entry_accounted_for
     settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
     counts = pipeline.ingest_day(DAY, settings)
     assert counts["read"] == 5 and counts["clean"] == 2
-    quarantine = lake.read_partition(settings.lake_dir, "quarantine", DAY).to_pylist()
+    quarantine = lake.read_partition(settings.lake_uri, "quarantine", DAY).to_pylist()
     assert {(q["source_path"], q["stage"]) for q in quarantine} == {
         ("dangling.txt", "read"),
         ("escape.txt", "read"),

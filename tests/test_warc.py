@@ -103,7 +103,7 @@ def ingest(root: Path, day: date, options: str = "location: warc/") -> Settings:
 
 def partition(settings: Settings, dataset: str, day: date, sql: str) -> list[tuple]:
     """`sql` over the day's partition of `dataset`, which it names `part`."""
-    part = lake.read_partition(settings.lake_dir, dataset, day)  # noqa: F841 (DuckDB reads it by name)
+    part = lake.read_partition(settings.lake_uri, dataset, day)  # noqa: F841 (DuckDB reads it by name)
     return duckdb.sql(sql).fetchall()
 
 
@@ -136,9 +136,9 @@ def test_each_day_gets_the_pages_archived_that_day_and_a_rerun_is_identical(arch
     settings = ingest(archives, DAY_2)
     urls = partition(settings, "articles", DAY_2, "select url from part order by url")
     assert urls == [("https://quotidien.example/monde/sommet-otan-kiev",), ("https://www.autre.fr/aside",)]
-    first = lake.read_partition(settings.lake_dir, "articles", DAY_2).drop_columns(["fetched_at"])
+    first = lake.read_partition(settings.lake_uri, "articles", DAY_2).drop_columns(["fetched_at"])
     ingest(archives, DAY_2)
-    assert lake.read_partition(settings.lake_dir, "articles", DAY_2).drop_columns(["fetched_at"]) == first
+    assert lake.read_partition(settings.lake_uri, "articles", DAY_2).drop_columns(["fetched_at"]) == first
 
 
 def test_domains_and_max_items_narrow_what_is_kept(archives: Path) -> None:
@@ -191,15 +191,14 @@ def test_backfill_partitions_by_archive_day_and_rerunning_one_file_changes_nothi
     printed = capsys.readouterr().out
     assert "2024-07-10" in printed and "2024-07-11" in printed
     settings = Settings(data_dir=data)
-    day_1 = lake.read_partition(settings.lake_dir, "articles", DAY_1)
-    day_2 = lake.read_partition(settings.lake_dir, "articles", DAY_2)
+    day_1 = lake.read_partition(settings.lake_uri, "articles", DAY_1)
+    day_2 = lake.read_partition(settings.lake_uri, "articles", DAY_2)
     assert sorted(day_1.column("url").to_pylist()) == [
         "https://quotidien.example/monde/sommet-otan-kiev",
         "https://www.latin.fr/article",
     ]
     assert day_2.num_rows == 2 and set(day_1.column("source").to_pylist()) == {"archive"}
-    day_2_file = lake.partition_dir(settings.lake_dir, "articles", DAY_2) / lake.PART_FILE
-    day_2_written = day_2_file.stat().st_mtime_ns
+    day_2_file = lake.partition_file(settings.lake_uri, "articles", DAY_2)
 
     # b.warc.gz again, alone: its one day is re-derived from every file holding it, a's page included.
     assert (
@@ -218,8 +217,8 @@ def test_backfill_partitions_by_archive_day_and_rerunning_one_file_changes_nothi
         )
         == 0
     )
-    assert lake.read_partition(settings.lake_dir, "articles", DAY_1) == day_1
-    assert day_2_file.stat().st_mtime_ns == day_2_written  # a day b does not hold is not opened
+    assert lake.read_partition(settings.lake_uri, "articles", DAY_1) == day_1
+    assert lake.partition_file(settings.lake_uri, "articles", DAY_2) == day_2_file  # b does not hold that day
     assert duckdb.connect(str(settings.warehouse_path), read_only=True).execute(
         "select count(*) from articles where source = 'archive'"
     ).fetchone() == (3,)  # the quotidien URL twice (two days): its latest version once

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import io
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsflow.fetch import FetchResult
-from newsflow.lake import atomic_path
+from newsflow.lake import Location
+from newsflow.storage import arrow_filesystem, atomic_path
 
 WARC_FILE = "responses.warc.gz"
 ROLE_HEADER = "WARC-Newsflow-Role"  # article, feed, sitemap or robots: what the response was fetched as
@@ -23,11 +23,12 @@ REQUESTED_URL_HEADER = "WARC-Newsflow-Requested-URI"  # before redirects; the id
 _WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
-def archive_dir(data_dir: Path, source: str, day: date) -> Path:
-    return data_dir / "raw" / f"source={source}" / f"ingest_date={day.isoformat()}"
+def archive_dir(archive_root: Location, source: str, day: date) -> Location:
+    """Where a web source's day is archived (`Settings.archive_dir`, beside the lake)."""
+    return archive_root / f"source={source}" / f"ingest_date={day.isoformat()}"
 
 
-def write_warc(path: Path, results: list[FetchResult]) -> Path:
+def write_warc(path: Location, results: list[FetchResult]) -> Location:
     """Every response that came back (any status) as a gzipped WARC response record, written atomically."""
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
         writer = WARCWriter(handle, gzip=True)
@@ -54,7 +55,7 @@ def write_warc(path: Path, results: list[FetchResult]) -> Path:
     return path
 
 
-def read_warc(path: Path) -> list[FetchResult]:
+def read_warc(path: Location) -> list[FetchResult]:
     """The responses of a WARC written by `write_warc`, as FetchResults (errors are not archived)."""
     results = []
     with path.open("rb") as handle:
@@ -99,60 +100,82 @@ class SeenUrl:
         return {k: v for k, v in (("etag", self.etag), ("last_modified", self.last_modified)) if v}
 
 
-class SeenUrls:
-    """SQLite table of every URL fetched: first/last day seen, content hash and HTTP validators.
+SEEN_URLS_SCHEMA = pa.schema(
+    [
+        ("url", pa.string()),
+        ("day", pa.date32()),
+        ("content_hash", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+    ]
+)
 
-    A URL is new for a day when it was never seen (lookup is None), or first seen that very day.
+
+def seen_urls_dir(lake_uri: Location, source: str) -> Location:
+    return lake_uri / "_state" / "seen_urls" / f"source={source}"
+
+
+class SeenUrls:
+    """Every URL a source fetched: first/last day seen, content hash and HTTP validators.
+
+    Kept in the lake, one Parquet file per source and day (`_state/seen_urls/source=S/D.parquet`),
+    so any worker reads it; the source's collect task of a day is that file's only writer, and
+    re-running a day replaces only its file. A URL is new for a day when it was never seen
+    (lookup is None), or first seen that very day.
     """
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
-        with self._connect() as con:
-            con.execute(
-                "create table if not exists seen_urls (url text primary key, source text, first_seen text, "
-                "last_seen text, content_hash text, etag text, last_modified text)"
-            )
+    def __init__(self, lake_uri: Location, source: str, day: date) -> None:
+        self._folder = seen_urls_dir(lake_uri, source)
+        self._day = day
+        self._known: dict[str, SeenUrl] = {}
+        self._recorded: dict[str, dict] = {}
+        earlier = [p for p in _files(self._folder) if p.name != self._file.name]
+        if earlier:
+            _, filesystem = arrow_filesystem(earlier[0])
+            table = pads.dataset(
+                [arrow_filesystem(p)[0] for p in earlier], format="parquet", filesystem=filesystem
+            ).to_table()
+            for row in sorted(table.to_pylist(), key=lambda r: r["day"]):
+                self._remember(row)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self._path, timeout=60)  # mapped fetch tasks may write at the same time
-        try:
-            with con:
-                yield con
-        finally:
-            con.close()
+    @property
+    def _file(self) -> Location:
+        return self._folder / f"{self._day.isoformat()}.parquet"
 
-    def lookup(self, url: str) -> SeenUrl | None:
-        """What is known of the URL, in one query; None when it was never fetched."""
-        with self._connect() as con:
-            row = con.execute(
-                "select first_seen, last_seen, content_hash, etag, last_modified from seen_urls where url = ?",
-                [url],
-            ).fetchone()
-        if row is None:
-            return None
-        first_seen, last_seen, content_hash, etag, last_modified = row
-        return SeenUrl(
-            date.fromisoformat(first_seen), date.fromisoformat(last_seen), content_hash, etag, last_modified
+    def _remember(self, row: dict) -> None:
+        """Fold one day's row in (rows come oldest day first): the newest non-null values win."""
+        known = self._known.get(row["url"])
+        self._known[row["url"]] = SeenUrl(
+            known.first_seen if known else row["day"],
+            row["day"],
+            row["content_hash"] or (known.content_hash if known else None),
+            row["etag"] or (known.etag if known else None),
+            row["last_modified"] or (known.last_modified if known else None),
         )
 
-    def record(
-        self, url: str, source: str, day: date, content_hash: str | None, headers: dict[str, str]
-    ) -> None:
-        with self._connect() as con:
-            con.execute(
-                "insert into seen_urls values (?, ?, ?, ?, ?, ?, ?) on conflict (url) do update set "
-                "first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen), "
-                "content_hash = coalesce(excluded.content_hash, content_hash), "
-                "etag = coalesce(excluded.etag, etag), last_modified = coalesce(excluded.last_modified, last_modified)",
-                [
-                    url,
-                    source,
-                    day.isoformat(),
-                    day.isoformat(),
-                    content_hash,
-                    headers.get("etag"),
-                    headers.get("last-modified"),
-                ],
-            )
+    def lookup(self, url: str) -> SeenUrl | None:
+        """What is known of the URL; None when it was never fetched."""
+        return self._known.get(url)
+
+    def record(self, url: str, content_hash: str | None, headers: dict[str, str]) -> None:
+        """Note a fetch of the day (kept in memory until `save`)."""
+        row = {
+            "url": url,
+            "day": self._day,
+            "content_hash": content_hash,
+            "etag": headers.get("etag"),
+            "last_modified": headers.get("last-modified"),
+        }
+        earlier = self._recorded.get(url, {})
+        self._recorded[url] = {k: v if v is not None else earlier.get(k) for k, v in row.items()}
+        self._remember(row)
+
+    def save(self) -> None:
+        """Write the day's file (replacing it whole)."""
+        rows = list(self._recorded.values())
+        with atomic_path(self._file) as tmp:
+            pq.write_table(pa.Table.from_pylist(rows, schema=SEEN_URLS_SCHEMA), tmp)
+
+
+def _files(folder: Location) -> list[Location]:
+    return sorted(folder.glob("*.parquet")) if folder.exists() else []

@@ -20,6 +20,7 @@ from rich.table import Table
 from newsflow.locks import DayLockedError
 from newsflow.settings import Settings
 from newsflow.sources import ConfigError, load_sources
+from newsflow.storage import is_local, location
 
 app = typer.Typer(
     help="newsflow: news articles -> clean text -> Parquet lake -> DuckDB mentions over time.",
@@ -33,13 +34,14 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 DataDirOption = Annotated[
     Path | None,
     typer.Option(
-        help="Folder of everything a run writes: lake, staging, raw archives, state, reports, locks, warehouse (default: $NEWSFLOW_DATA_DIR or data)."
+        help="Folder of everything a run writes: lake, staging, raw archives, locks, reports, warehouse (default: $NEWSFLOW_DATA_DIR or data)."
     ),
 ]
 LakeOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
-        help="Parquet lake folder (default: DATA_DIR/lake); without --data-dir, its parent is the data folder."
+        help="Parquet lake: a folder or s3://bucket/prefix (default: $NEWSFLOW_LAKE_URI or DATA_DIR/lake). "
+        "Staging, raw archives and locks go beside it; without --data-dir, a local lake's parent is the data folder."
     ),
 ]
 SourcesOption = Annotated[
@@ -161,7 +163,7 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
     table = Table(*counts, title=f"newsflow {'reextract' if offline else 'ingest'} {day}")
     table.add_row(*(str(value) for value in counts.values()))
     console.print(table)
-    console.print(f"lake: {settings.lake_dir}  warehouse: {settings.warehouse_path}  chart: {chart}")
+    console.print(f"lake: {settings.lake_uri}  warehouse: {settings.warehouse_path}  chart: {chart}")
     columns, failures = warehouse_module.query(
         settings,
         "select source, role, error_class, count(*) as n_urls from fetch_log "
@@ -357,13 +359,14 @@ def build_warehouse(
     console.print(f"report: {chart} {page}")
 
 
-def _settings(data_dir: Path | None, lake: Path | None, warehouse: Path | None, **flags: object) -> Settings:
-    """Settings for a command that writes: every folder it uses follows the data folder, which is
-    --data-dir, else the parent of --lake, else $NEWSFLOW_DATA_DIR; so two runs in two folders
-    never share staging, archives, seen URLs, locks or reports."""
-    if data_dir is None and lake is not None:
-        data_dir = lake.parent
-    return Settings.from_env(data_dir=data_dir, lake_dir=lake, warehouse_path=warehouse, **flags)
+def _settings(data_dir: Path | None, lake: str | None, warehouse: Path | None, **flags: object) -> Settings:
+    """Settings for a command that writes: staging, archives, seen URLs and locks follow the lake,
+    the warehouse and reports the data folder, which is --data-dir, else the parent of a local
+    --lake, else $NEWSFLOW_DATA_DIR; so two runs in two folders never share anything."""
+    lake_uri = location(lake) if lake is not None else None
+    if data_dir is None and lake_uri is not None and is_local(lake_uri):
+        data_dir = lake_uri.parent
+    return Settings.from_env(data_dir=data_dir, lake_uri=lake_uri, warehouse_path=warehouse, **flags)
 
 
 def _print_query(settings: Settings, query: str, parameters: dict[str, object] | None = None) -> None:

@@ -66,7 +66,7 @@ def collect_source(
     if source.kind == "warc":
         log: list[FetchLogEntry] = []  # one row per file, filled as the documents are read
         return Collected(_read_archives(source, day, log), log)
-    archive = archive_dir(settings.data_dir, source.name, day)
+    archive = archive_dir(settings.archive_dir, source.name, day)
     if (archive / WARC_FILE).exists() and (archive / FETCH_LOG_FILE).exists():
         LOGGER.info("replaying %s for %s from %s", source.name, day, archive)
         return _replay(source, day, archive)
@@ -84,9 +84,13 @@ def fetch_failure_share(log: list[FetchLogEntry]) -> float:
 
 
 def _fetch_live(
-    source: SourceSpec, day: date, settings: Settings, archive: Path, transport: httpx.BaseTransport | None
+    source: SourceSpec,
+    day: date,
+    settings: Settings,
+    archive: lake.Location,
+    transport: httpx.BaseTransport | None,
 ) -> Collected:
-    state = SeenUrls(settings.data_dir / "state" / "seen_urls.sqlite")
+    state = SeenUrls(settings.lake_uri, source.name, day)
     fetched: list[FetchResult] = []
     skipped: list[FetchLogEntry] = []
     with Fetcher(settings, transport=transport) as fetcher:
@@ -140,14 +144,15 @@ def _fetch_live(
             ):
                 has_body = result.role == "article" and result.status == 200  # a 304 carries no body
                 body_hash = hashlib.sha256(result.body).hexdigest() if has_body else None
-                state.record(result.url, source.name, day, body_hash, result.headers)
+                state.record(result.url, body_hash, result.headers)
+        state.save()
 
     documents = _documents([result for result in fetched if _is_article(result)], source, day)
     LOGGER.info("%s: %d articles fetched, %d log rows", source.name, len(documents), len(log))
     return Collected(documents, log, mark_seen=mark_seen)
 
 
-def _replay(source: SourceSpec, day: date, archive: Path) -> Collected:
+def _replay(source: SourceSpec, day: date, archive: lake.Location) -> Collected:
     """The archived day again. The WARC keeps every response, refused ones too (a PDF, a cut-off
     body, an unchanged page); the fetch log says which ones were used as articles."""
     log = from_table(lake.read_table(archive / FETCH_LOG_FILE), FetchLogEntry)

@@ -1,50 +1,55 @@
-"""The Parquet lake: hive-style day partitions, written atomically, replaced whole on re-runs."""
+"""The Parquet lake: hive-style day partitions on a folder or an object store, replaced whole on re-runs.
+
+Layout under the lake (`Settings.lake_uri`, a folder or `s3://bucket/prefix`):
+
+    <dataset>/ingest_date=D/part-<id>.parquet   one file per dataset and day, a new id per write
+    _manifests/ingest_date=D.json               which file of each dataset is the day's
+
+A day is switched to its new files by rewriting its manifest, one small object: object stores
+have no rename, and this way a reader or a crash sees the old day or the new one, all datasets
+together, never a mix. A file no manifest names is invisible; the previous generation is kept
+(a reader that resolved the old manifest can still read it), older ones are deleted.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
+import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+from upath import UPath
 
 from newsflow.schema import to_table
+from newsflow.storage import arrow_filesystem, atomic_path, is_local, read_bytes, remove, write_bytes
 
-PART_FILE = "part-0.parquet"
 # What the warehouse loads; `signatures` is the history index that only the dedup step reads.
 DATASETS = ("articles", "quarantine", "mentions", "candidates", "fetch_log")
 SIGNATURES = "signatures"
 QUALITY = "quality"  # Great Expectations' result of each day, as JSON (not a Parquet dataset)
+MANIFESTS = "_manifests"
+LEGACY_PART_FILE = "part-0.parquet"  # lakes written before manifests: one file replaced in place
+SHARD_LIST = "_shards.json"
+READ_ATTEMPTS = 3  # a reader that finds its file replaced meanwhile reads the manifest again
+
+Location = Path | UPath
 
 
-def partition_dir(lake_dir: Path, dataset: str, day: date) -> Path:
-    return lake_dir / dataset / f"ingest_date={day.isoformat()}"
+def partition_dir(lake_uri: Location, dataset: str, day: date) -> Location:
+    return lake_uri / dataset / f"ingest_date={day.isoformat()}"
 
 
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A hidden temporary path to write; renamed to `path` when the block succeeds, removed if not.
-
-    Readers never see half a file, and a crash leaves the previous version in place.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def manifest_path(lake_uri: Location, day: date) -> Location:
+    return lake_uri / MANIFESTS / f"ingest_date={day.isoformat()}.json"
 
 
-def write_table_atomic(table: pa.Table, path: Path) -> Path:
-    """Write one Parquet file atomically."""
+def write_table_atomic(table: pa.Table, path: Location) -> Location:
+    """Write one Parquet file in one step (see `storage.atomic_path`)."""
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     return path
@@ -53,113 +58,196 @@ def write_table_atomic(table: pa.Table, path: Path) -> Path:
 def write_shards(
     records: Iterable[Any],
     record_type: type,
-    folder: Path,
+    folder: Location,
     max_rows: int,
     max_bytes: int,
     size: Callable[[Any], int],
-) -> list[Path]:
-    """Replace `folder` with the records as numbered Parquet shards of at most `max_rows` rows and
-    about `max_bytes` (as measured by `size`), streaming: one shard is in memory at a time."""
-    building = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}.tmp")
-    building.mkdir(parents=True)
+) -> list[Location]:
+    """Replace the shards of `folder` with the records as numbered Parquet shards of at most
+    `max_rows` rows and about `max_bytes` (as measured by `size`), streaming: one shard is in
+    memory at a time. The shards go to a new generation folder; `folder/_shards.json`, written
+    last, names them, so a failure half way leaves the previous shards the current ones."""
+    generation = folder / uuid.uuid4().hex[:12]
     names: list[str] = []
     batch: list[Any] = []
     batch_bytes = 0
 
     def flush() -> None:
         names.append(f"shard-{len(names):05d}.parquet")
-        pq.write_table(to_table(batch, record_type), building / names[-1], compression="zstd")
+        write_table_atomic(to_table(batch, record_type), generation / names[-1])
         batch.clear()
 
-    try:
-        for record in records:
-            batch.append(record)
-            batch_bytes += size(record)
-            if len(batch) >= max_rows or batch_bytes >= max_bytes:
-                flush()
-                batch_bytes = 0
-        if batch:
+    for record in records:
+        batch.append(record)
+        batch_bytes += size(record)
+        if len(batch) >= max_rows or batch_bytes >= max_bytes:
             flush()
-        shutil.rmtree(folder, ignore_errors=True)
-        building.rename(folder)
-    finally:
-        shutil.rmtree(building, ignore_errors=True)
-    return [folder / name for name in names]
+            batch_bytes = 0
+    if batch:
+        flush()
+    write_bytes(folder / SHARD_LIST, json.dumps([f"{generation.name}/{n}" for n in names]).encode())
+    for old in _children(folder):
+        if old.name not in (generation.name, SHARD_LIST):
+            remove(old)
+    return [generation / name for name in names]
 
 
-def write_partition(table: pa.Table | pa.RecordBatchReader, lake_dir: Path, dataset: str, day: date) -> Path:
+def shard_files(folder: Location) -> list[Location]:
+    """The shards `write_shards` last wrote to `folder` (none if it never did)."""
+    try:
+        return [folder / name for name in json.loads(read_bytes(folder / SHARD_LIST))]
+    except FileNotFoundError:
+        return []
+
+
+def write_partition(
+    table: pa.Table | pa.RecordBatchReader, lake_uri: Location, dataset: str, day: date
+) -> Location:
     """Replace the day's partition of `dataset` with `table` (an empty table still makes a partition)."""
-    return replace_partitions([(dataset, table)], lake_dir, day)[0]
+    return replace_partitions([(dataset, table)], lake_uri, day)[0]
 
 
 def replace_partitions(
-    tables: Iterable[tuple[str, pa.Table | pa.RecordBatchReader]], lake_dir: Path, day: date
-) -> list[Path]:
-    """Replace the day's partition of each dataset with its table, all or none.
+    tables: Iterable[tuple[str, pa.Table | pa.RecordBatchReader]], lake_uri: Location, day: date
+) -> list[Location]:
+    """Replace the day's partition of each dataset with its table, all or none; the new files.
 
-    A partition is one Parquet file, replaced by one `os.replace`: a reader, or a crash at any
-    point, sees the old day or the new one, never neither and never both. Every new file is
-    written first, under a hidden name that no `*.parquet` glob matches; only when all are
-    written are they put in place, so a failure while writing (a full disk, a read-only folder)
-    replaces nothing and a day never mixes old and new datasets. A crashed writer's leftovers are
-    removed by the next write. A RecordBatchReader is written batch by batch, so a large day never
-    sits in memory whole; `tables` may be a generator that opens each one in turn.
+    Every new file is written first, under a new name no manifest knows; only when all are
+    written does the day's manifest switch to them, in one write. A failure while writing (a full
+    disk, a lost connection) replaces nothing. A RecordBatchReader is written batch by batch, so
+    a large day never sits in memory whole; `tables` may be a generator that opens each one in turn.
     """
-    written: list[tuple[Path, Path]] = []
+    previous = read_manifest(lake_uri, day)
+    written: dict[str, Location] = {}
     try:
         for dataset, table in tables:
-            final = partition_dir(lake_dir, dataset, day)
-            final.mkdir(parents=True, exist_ok=True)
-            for leftover in final.glob(f".{PART_FILE}.*.tmp"):
-                leftover.unlink(missing_ok=True)
-            written.append((final / f".{PART_FILE}.{uuid.uuid4().hex}.tmp", final / PART_FILE))
-            with pq.ParquetWriter(written[-1][0], table.schema, compression="zstd") as writer:
+            path = partition_dir(lake_uri, dataset, day) / f"part-{uuid.uuid4().hex[:16]}.parquet"
+            with atomic_path(path) as tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer:
                 for batch in table.to_batches() if isinstance(table, pa.Table) else table:
                     writer.write_batch(batch)
+            written[dataset] = path
     except BaseException:
-        for tmp, _ in written:
-            tmp.unlink(missing_ok=True)
+        for path in written.values():
+            remove(path)
         raise
-    for tmp, final in written:
-        os.replace(tmp, final)
-    return [final.parent for _, final in written]
+    _write_manifest(lake_uri, day, previous | {dataset: path.name for dataset, path in written.items()})
+    for dataset, path in written.items():
+        keep = {path.name, previous.get(dataset, LEGACY_PART_FILE)}
+        for old in _children(path.parent):
+            if old.name not in keep:
+                remove(old)
+    return list(written.values())
 
 
-def read_table(path: Path) -> pa.Table:
-    return pq.read_table(path)
+def drop_partitions(lake_uri: Location, day: date, datasets: Iterable[str]) -> None:
+    """Take the day's partitions of `datasets` out of the lake (readers stop seeing them, then the files go)."""
+    current = read_manifest(lake_uri, day)
+    datasets = list(datasets)
+    _write_manifest(lake_uri, day, {d: name for d, name in current.items() if d not in datasets})
+    for dataset in datasets:
+        remove(partition_dir(lake_uri, dataset, day))
 
 
-def count_rows(path: Path) -> int:
-    return pq.read_metadata(path).num_rows
+def read_manifest(lake_uri: Location, day: date) -> dict[str, str]:
+    """dataset -> the file name of the day's partition (empty when the day has no manifest)."""
+    try:
+        return json.loads(read_bytes(manifest_path(lake_uri, day)))["files"]
+    except FileNotFoundError:
+        return {}
 
 
-def read_partition(lake_dir: Path, dataset: str, day: date, columns: list[str] | None = None) -> pa.Table:
-    path = partition_dir(lake_dir, dataset, day) / PART_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no {dataset} partition for {day}: {path} is missing")
-    return pq.read_table(path, columns=columns)
+def _write_manifest(lake_uri: Location, day: date, files: dict[str, str]) -> None:
+    manifest = {"ingest_date": day.isoformat(), "written_at": datetime.now(UTC).isoformat(), "files": files}
+    write_bytes(manifest_path(lake_uri, day), json.dumps(manifest, indent=1, sort_keys=True).encode())
 
 
-def partition_files(lake_dir: Path, dataset: str) -> list[Path]:
-    """The visible part files of a dataset, oldest day first (hidden in-flight folders excluded)."""
-    return sorted((lake_dir / dataset).glob(f"ingest_date=*/{PART_FILE}"))
+def partition_file(lake_uri: Location, dataset: str, day: date) -> Location | None:
+    """The current file of the day's partition of `dataset`, or None when the lake has none.
+
+    A dataset the manifest does not name may still have a `part-0.parquet` from before manifests.
+    """
+    name = read_manifest(lake_uri, day).get(dataset)
+    if name is not None:
+        return partition_dir(lake_uri, dataset, day) / name
+    legacy = partition_dir(lake_uri, dataset, day) / LEGACY_PART_FILE
+    return legacy if legacy.exists() else None
 
 
-def files_before(lake_dir: Path, dataset: str, day: date, since: date | None = None) -> list[Path]:
+def partition_files(lake_uri: Location, dataset: str) -> list[Location]:
+    """The current file of every day's partition of `dataset`, oldest day first."""
+    days = {}
+    for path in _glob(lake_uri, f"{MANIFESTS}/ingest_date=*.json"):
+        day = path.name.removeprefix("ingest_date=").removesuffix(".json")
+        name = json.loads(read_bytes(path))["files"].get(dataset)
+        days[day] = partition_dir(lake_uri, dataset, date.fromisoformat(day)) / name if name else None
+    for legacy in _glob(lake_uri, f"{dataset}/ingest_date=*/{LEGACY_PART_FILE}"):
+        day = legacy.parent.name.removeprefix("ingest_date=")
+        if days.get(day) is None:
+            days[day] = legacy
+    return [days[day] for day in sorted(days) if days[day] is not None]
+
+
+def day_of(file: Location) -> date:
+    """The ingest date of a partition file."""
+    return date.fromisoformat(file.parent.name.removeprefix("ingest_date="))
+
+
+def read_table(path: Location, columns: list[str] | None = None) -> pa.Table:
+    source, filesystem = arrow_filesystem(path)
+    return pq.read_table(source, columns=columns, filesystem=filesystem)
+
+
+def count_rows(path: Location) -> int:
+    source, filesystem = arrow_filesystem(path)
+    return pq.read_metadata(source, filesystem=filesystem).num_rows
+
+
+def read_partition(lake_uri: Location, dataset: str, day: date, columns: list[str] | None = None) -> pa.Table:
+    return _with_current_file(lake_uri, dataset, day, lambda path: read_table(path, columns))
+
+
+def count_partition_rows(lake_uri: Location, dataset: str, day: date) -> int:
+    return _with_current_file(lake_uri, dataset, day, count_rows)
+
+
+def _with_current_file(lake_uri: Location, dataset: str, day: date, read: Callable[[Location], Any]) -> Any:
+    """`read` the day's current file; if it vanished meanwhile (the day was replaced twice while
+    this reader held the old manifest), the manifest is read again."""
+    for attempt in range(READ_ATTEMPTS):
+        path = partition_file(lake_uri, dataset, day)
+        if path is None:
+            raise FileNotFoundError(f"no {dataset} partition for {day} in {lake_uri}")
+        try:
+            return read(path)
+        except FileNotFoundError:
+            if attempt == READ_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def files_before(lake_uri: Location, dataset: str, day: date, since: date | None = None) -> list[Location]:
     """Part files of every partition strictly before `day` (and from `since` on), oldest first.
 
     Only earlier days count, so re-running a day never sees its own previous output.
     """
-    first = f"ingest_date={since.isoformat()}" if since else ""
-    last = f"ingest_date={day.isoformat()}"
-    return [p for p in partition_files(lake_dir, dataset) if first <= p.parent.name < last]
+    return [p for p in partition_files(lake_uri, dataset) if (since or date.min) <= day_of(p) < day]
 
 
 def read_before(
-    lake_dir: Path, dataset: str, day: date, columns: list[str], since: date | None = None
+    lake_uri: Location, dataset: str, day: date, columns: list[str], since: date | None = None
 ) -> pa.Table | None:
     """`columns` of every partition strictly before `day` (and from `since` on); None when there is none."""
-    files = files_before(lake_dir, dataset, day, since)
+    files = files_before(lake_uri, dataset, day, since)
     if not files:
         return None
-    return pads.dataset([str(p) for p in files], format="parquet").to_table(columns=columns)
+    _, filesystem = arrow_filesystem(files[0])
+    sources = [arrow_filesystem(p)[0] for p in files]
+    return pads.dataset(sources, format="parquet", filesystem=filesystem).to_table(columns=columns)
+
+
+def _glob(folder: Location, pattern: str) -> list[Location]:
+    return sorted(folder.glob(pattern)) if folder.exists() or not is_local(folder) else []
+
+
+def _children(folder: Location) -> list[Location]:
+    return list(folder.iterdir()) if folder.exists() else []

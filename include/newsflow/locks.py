@@ -14,7 +14,9 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
+
+from newsflow.lake import Location
+from newsflow.storage import create_exclusive, remove
 
 LOGGER = logging.getLogger(__name__)
 
@@ -25,23 +27,23 @@ class DayLockedError(RuntimeError):
     """Another run holds the day."""
 
 
-def lock_path(data_dir: Path, day: date) -> Path:
-    return data_dir / "locks" / f"ingest_date={day.isoformat()}.lock"
+def lock_path(locks_dir: Location, day: date) -> Location:
+    return locks_dir / f"ingest_date={day.isoformat()}.lock"
 
 
 def this_process() -> str:
     return f"pid {os.getpid()} on {socket.gethostname()}"
 
 
-def acquire(data_dir: Path, day: date, owner: str | None = None) -> Path:
+def acquire(locks_dir: Location, day: date, owner: str | None = None) -> Location:
     """Take the day's lock for `owner` (default: this process), or raise DayLockedError naming the holder.
 
     A lock whose holder is gone is taken over, with a warning: a process of this host that no
     longer runs, or an earlier Airflow run (the DAG runs one at a time, so that run has ended).
-    The same owner taking it again (a retried task) is fine.
+    The same owner taking it again (a retried task) is fine. `locks_dir` is a folder or an object
+    store (`Settings.locks_dir`, beside the lake), which every worker of a cluster reaches.
     """
-    path = lock_path(data_dir, day)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = lock_path(locks_dir, day)
     owner = owner or this_process()
     record = {
         "owner": owner,
@@ -51,8 +53,7 @@ def acquire(data_dir: Path, day: date, owner: str | None = None) -> Path:
     }
     for _ in range(2):
         try:
-            with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY), "w") as file:
-                json.dump(record, file)
+            create_exclusive(path, json.dumps(record).encode())
             return path
         except FileExistsError:
             holder = _holder(path)
@@ -64,28 +65,28 @@ def acquire(data_dir: Path, day: date, owner: str | None = None) -> Path:
                     f"wait for that run to finish (or delete {path} if it is gone)"
                 ) from None
             LOGGER.warning("taking over the lock of %s from %s, which is gone", day, holder.get("owner"))
-            path.unlink(missing_ok=True)
+            remove(path)
     raise DayLockedError(f"could not take the lock of {day} at {path}")
 
 
-def release(data_dir: Path, day: date, owner: str | None = None) -> None:
+def release(locks_dir: Location, day: date, owner: str | None = None) -> None:
     """Give the day's lock back, if `owner` (default: this process) holds it."""
-    path = lock_path(data_dir, day)
+    path = lock_path(locks_dir, day)
     if path.exists() and _holder(path).get("owner") == (owner or this_process()):
-        path.unlink(missing_ok=True)
+        remove(path)
 
 
 @contextmanager
-def day_lock(data_dir: Path, day: date) -> Iterator[Path]:
+def day_lock(locks_dir: Location, day: date) -> Iterator[Location]:
     """Hold the day's lock for this process while the block runs."""
-    path = acquire(data_dir, day)
+    path = acquire(locks_dir, day)
     try:
         yield path
     finally:
-        release(data_dir, day)
+        release(locks_dir, day)
 
 
-def _holder(path: Path) -> dict:
+def _holder(path: Location) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):  # half-written by a holder killed while taking it: it is gone

@@ -14,8 +14,6 @@ import json
 import logging
 import multiprocessing
 import os
-import shutil
-import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -25,8 +23,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow import backfill, dedup, lake, locks, process, validate
+from newsflow import backfill, dedup, lake, locks, process, storage, validate
 from newsflow.collect import POLICY_SKIPS, collect_source, fetch_failure_share
+from newsflow.lake import Location
 from newsflow.schema import (
     ARTICLE_SCHEMA,
     CANDIDATE_SCHEMA,
@@ -42,6 +41,7 @@ from newsflow.schema import (
 )
 from newsflow.settings import Settings
 from newsflow.sources import SourceSpec, load_sources
+from newsflow.storage import location
 
 LOGGER = logging.getLogger(__name__)
 
@@ -75,20 +75,30 @@ VALIDATION_SCHEMA = pa.schema(
 # --- staging layout ----------------------------------------------------------------------------
 
 
-def day_staging(settings: Settings, day: date) -> Path:
+def day_staging(settings: Settings, day: date) -> Location:
     return settings.staging_dir / f"ingest_date={day.isoformat()}"
 
 
-def raw_shard_dir(settings: Settings, day: date, source: str) -> Path:
+def raw_shard_dir(settings: Settings, day: date, source: str) -> Location:
     return day_staging(settings, day) / "raw" / source
 
 
-def processed_path(raw_shard: Path) -> Path:
-    """Where the per-shard pass writes the result of `raw_shard` (…/raw/S/shard-N → …/processed/S/shard-N)."""
-    return raw_shard.parents[2] / "processed" / raw_shard.parent.name / raw_shard.name
+def processed_path(raw_shard: Location) -> Location:
+    """Where the per-shard pass writes the result of `raw_shard`
+    (…/raw/SOURCE/GENERATION/shard-N → …/processed/SOURCE/GENERATION/shard-N)."""
+    generation = raw_shard.parent
+    source = generation.parent
+    return source.parent.parent / "processed" / source.name / generation.name / raw_shard.name
 
 
-def fetch_log_path(settings: Settings, day: date, source: str) -> Path:
+def shard_label(shard: str, with_day: bool = False) -> str:
+    """SOURCE/shard-N.parquet (after ingest_date=D/ `with_day`): how a shard is named in the Airflow UI."""
+    parts = shard.rstrip("/").split("/")
+    day = [part + "/" for part in parts if part.startswith("ingest_date=")][-1:] if with_day else []
+    return "".join(day) + f"{parts[-3]}/{parts[-1]}"
+
+
+def fetch_log_path(settings: Settings, day: date, source: str) -> Location:
     return day_staging(settings, day) / "fetch_log" / f"{source}.parquet"
 
 
@@ -125,13 +135,13 @@ def list_shards(day: date, settings: Settings) -> list[str]:
     return [
         str(shard)
         for source in load_sources(settings)
-        for shard in sorted(raw_shard_dir(settings, day, source.name).glob("shard-*.parquet"))
+        for shard in lake.shard_files(raw_shard_dir(settings, day, source.name))
     ]
 
 
 def process_one(shard: str, settings: Settings, on_document: Callable[[], object] | None = None) -> str:
     """The per-document pass over one raw shard; returns the processed shard's path."""
-    raw = Path(shard)
+    raw = location(shard)
     return str(process.process_shard(raw, processed_path(raw), settings, on_document))
 
 
@@ -144,7 +154,7 @@ def process_shards(
     worker process dies is retried in a fresh pool (its output is written atomically, so a retry
     never duplicates rows); an exception inside a shard fails the run.
     """
-    total = sum(lake.count_rows(Path(shard)) for shard in shards)
+    total = sum(lake.count_rows(location(shard)) for shard in shards)
     workers = min(settings.workers or os.cpu_count() or 1, len(shards))
     if workers <= 1:
         done = 0
@@ -219,7 +229,7 @@ def _process_in_worker(shard: str, settings: Settings) -> str:
 # --- whole-day steps on columns ------------------------------------------------------------------
 
 
-def find_duplicates(day: date, settings: Settings) -> Path:
+def find_duplicates(day: date, settings: Settings) -> Location:
     """Decide, for every document of the day, whether it is rejected before validation (read
     error, URL already given by an earlier source), its exact duplicate and its story.
 
@@ -244,7 +254,7 @@ def find_duplicates(day: date, settings: Settings) -> Path:
     for i, duplicate_of in zip(kept, duplicates, strict=True):
         rows[i]["duplicate_of"] = duplicate_of
     earlier = lake.read_before(
-        settings.lake_dir,
+        settings.lake_uri,
         lake.SIGNATURES,
         day,
         ["article_id", "story_id", "minhash", "shingles"],
@@ -290,7 +300,7 @@ def quality_docs_dir(settings: Settings) -> Path:
     return settings.data_dir / "reports" / "quality"
 
 
-def validate_batch(day: date, settings: Settings) -> Path:
+def validate_batch(day: date, settings: Settings) -> Location:
     """Run the Great Expectations suite on the day's documents that passed the earlier steps; stage
     the failures and GX's full result, and render the day's Data Docs page."""
     with _day_connection(settings, day) as con:
@@ -304,8 +314,10 @@ def validate_batch(day: date, settings: Settings) -> Path:
         frame, settings, docs_dir=quality_docs_dir(settings), run_name=f"ingest_date={day.isoformat()}"
     )
     failures = validation.failures
-    with lake.atomic_path(day_staging(settings, day) / GX_RESULT_FILE) as tmp:
-        tmp.write_text(json.dumps(validation.result, indent=1, default=str), encoding="utf-8")
+    storage.write_bytes(
+        day_staging(settings, day) / GX_RESULT_FILE,
+        json.dumps(validation.result, indent=1, default=str).encode(),
+    )
     failed = [i for i, names in enumerate(failures) if names]
     table = pa.table(
         {
@@ -318,7 +330,7 @@ def validate_batch(day: date, settings: Settings) -> Path:
     return lake.write_table_atomic(table, day_staging(settings, day) / VALIDATION_FILE)
 
 
-def publish(day: date, settings: Settings) -> Path:
+def publish(day: date, settings: Settings) -> Location:
     """Replace the day's partitions (articles, quarantine, mentions, candidates, signatures,
     fetch log) from the staged decisions, all or none, keep GX's result of the day in the lake
     (`quality/ingest_date=D/gx_validation.json`), then delete the day's staging."""
@@ -366,15 +378,12 @@ def publish(day: date, settings: Settings) -> Path:
             (dataset, con.sql(sql).to_arrow_reader(PUBLISH_BATCH_ROWS).cast(schema))
             for dataset, (schema, sql) in outputs.items()
         )  # opened one at a time, as each partition is written
-        for path in lake.replace_partitions(streams, settings.lake_dir, day):
+        for path in lake.replace_partitions(streams, settings.lake_uri, day):
             LOGGER.info("published %s", path)
-    quality = lake.partition_dir(settings.lake_dir, lake.QUALITY, day) / GX_RESULT_FILE
-    quality.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staging / GX_RESULT_FILE, quality)
-    retired = staging.with_name(f".{staging.name}.{uuid.uuid4().hex}.done")
-    staging.rename(retired)  # one step: a crash during the delete leaves no half-staged day behind
-    shutil.rmtree(retired, ignore_errors=True)
-    return lake.partition_dir(settings.lake_dir, "articles", day)
+    quality = lake.partition_dir(settings.lake_uri, lake.QUALITY, day) / GX_RESULT_FILE
+    storage.write_bytes(quality, (staging / GX_RESULT_FILE).read_bytes())
+    storage.remove(staging)
+    return lake.partition_dir(settings.lake_uri, "articles", day)
 
 
 class FetchHealthError(RuntimeError):
@@ -383,7 +392,7 @@ class FetchHealthError(RuntimeError):
 
 def check_fetch_health(day: date, settings: Settings) -> float:
     """The day's share of failed article fetches; FetchHealthError above `max_fetch_failure_share`."""
-    log = from_table(lake.read_partition(settings.lake_dir, "fetch_log", day), FetchLogEntry)
+    log = from_table(lake.read_partition(settings.lake_uri, "fetch_log", day), FetchLogEntry)
     share = fetch_failure_share(log)
     if share > settings.max_fetch_failure_share:
         failed = sorted(
@@ -418,7 +427,7 @@ def ingest_day(
         if on_step is not None:
             on_step(name)
 
-    with locks.day_lock(settings.data_dir, day):  # a second run of the date fails here, at once
+    with locks.day_lock(settings.locks_dir, day):  # a second run of the date fails here, at once
         step("collect")
         collect(day, settings, offline=offline)
         step("process_shards")
@@ -431,23 +440,21 @@ def ingest_day(
 
 def summarise_day(day: date, settings: Settings) -> dict[str, int]:
     """The day's counts, from the published partitions (every document read is an article or quarantined)."""
-    duplicates = lake.read_partition(settings.lake_dir, "articles", day, ["duplicate_of"]).column(
+    duplicates = lake.read_partition(settings.lake_uri, "articles", day, ["duplicate_of"]).column(
         "duplicate_of"
     )
-    errors = lake.read_partition(settings.lake_dir, "fetch_log", day, ["error_class"]).column("error_class")
+    errors = lake.read_partition(settings.lake_uri, "fetch_log", day, ["error_class"]).column("error_class")
     clean = len(duplicates)
     failures = [error for error in errors.to_pylist() if error is not None and error not in POLICY_SKIPS]
-    quarantined = lake.count_rows(lake.partition_dir(settings.lake_dir, "quarantine", day) / lake.PART_FILE)
+    quarantined = lake.count_partition_rows(settings.lake_uri, "quarantine", day)
     return {
         "read": clean + quarantined,
         "fetch_failures": len(failures),  # policy skips (already seen, robots, …) are decisions, not failures
         "clean": clean,
         "quarantined": quarantined,
         "duplicates": len(duplicates) - duplicates.null_count,
-        "mentions": lake.count_rows(lake.partition_dir(settings.lake_dir, "mentions", day) / lake.PART_FILE),
-        "candidates": lake.count_rows(
-            lake.partition_dir(settings.lake_dir, "candidates", day) / lake.PART_FILE
-        ),
+        "mentions": lake.count_partition_rows(settings.lake_uri, "mentions", day),
+        "candidates": lake.count_partition_rows(settings.lake_uri, "candidates", day),
     }
 
 
@@ -470,11 +477,11 @@ def _day_connection(settings: Settings, day: date) -> duckdb.DuckDBPyConnection:
         config={
             "threads": 1,
             "memory_limit": DAY_STEP_MEMORY,
-            "temp_directory": str(staging / "duckdb_spill"),
+            "temp_directory": str(settings.data_dir / "spill" / staging.name),  # local disk
         }
     )
     con.register("ranks", pa.table({"source": [s.name for s in sources], "rank": list(range(len(sources)))}))
-    shards = [processed_path(Path(shard)) for shard in list_shards(day, settings)]
+    shards = [processed_path(location(shard)) for shard in list_shards(day, settings)]
     missing = [str(p) for p in shards if not p.exists()]
     if missing:
         con.close()
@@ -485,7 +492,9 @@ def _day_connection(settings: Settings, day: date) -> duckdb.DuckDBPyConnection:
         "empty_fetch_log",
         FETCH_LOG_SCHEMA.empty_table().append_column("file_row_number", pa.array([], pa.int64())),
     )
-    logs = [str(p) for p in logs if p.exists()]
+    logs = [p for p in logs if p.exists()]
+    storage.attach(con, *shards, *logs)
+    logs = [str(p) for p in logs]
     processed = f"read_parquet({[str(p) for p in shards]})" if shards else "empty_processed"
     fetch_log = f"read_parquet({logs}, file_row_number = true)" if logs else "empty_fetch_log"
     con.execute(f"create temp view processed as select * from {processed} join ranks using (source)")
@@ -497,10 +506,11 @@ def _earlier_copies(
     con: duckdb.DuckDBPyConnection, settings: Settings, day: date, hashes: set[str]
 ) -> dict[str, str]:
     """content hash -> first earlier article with it, for the given hashes (reads only the hash column)."""
-    files = lake.files_before(settings.lake_dir, lake.SIGNATURES, day)
+    files = lake.files_before(settings.lake_uri, lake.SIGNATURES, day)
     if not files or not hashes:
         return {}
     con.register("wanted", pa.table({"content_hash": sorted(hashes)}))
+    storage.attach(con, *files)
     return dict(
         con.execute(
             "select content_hash, arg_min(article_id, (ingest_date, position)) "
@@ -513,8 +523,8 @@ def _earlier_copies(
 def _ensure_signatures(settings: Settings, day: date) -> None:
     """Write the signatures of earlier articles partitions that have none (lakes from before the
     signatures dataset existed): computed once from their texts, then stored like any other day's."""
-    have = {p.parent.name for p in lake.partition_files(settings.lake_dir, lake.SIGNATURES)}
-    for path in lake.files_before(settings.lake_dir, "articles", day):
+    have = {p.parent.name for p in lake.partition_files(settings.lake_uri, lake.SIGNATURES)}
+    for path in lake.files_before(settings.lake_uri, "articles", day):
         if path.parent.name in have:
             continue
         articles = lake.read_table(path).select(
@@ -536,8 +546,7 @@ def _ensure_signatures(settings: Settings, day: date) -> None:
             },
             schema=SIGNATURE_SCHEMA,
         )
-        day_of = date.fromisoformat(path.parent.name.removeprefix("ingest_date="))
-        lake.write_partition(table, settings.lake_dir, lake.SIGNATURES, day_of)
+        lake.write_partition(table, settings.lake_uri, lake.SIGNATURES, lake.day_of(path))
         LOGGER.info("computed the missing signatures of %s", path.parent.name)
 
 
@@ -586,13 +595,13 @@ def run_collect_one(source_name: str, ds: str | None, settings: Settings | None 
 def run_claim_day(ds: str | None, owner: str, settings: Settings | None = None) -> str:
     """The DAG's first task: take the day's lock for this run (`owner`), before anything is written."""
     settings = settings or Settings.from_env()
-    return str(locks.acquire(settings.data_dir, _day_of(ds, "claim_day"), owner))
+    return str(locks.acquire(settings.locks_dir, _day_of(ds, "claim_day"), owner))
 
 
 def run_release_day(ds: str | None, owner: str, settings: Settings | None = None) -> None:
     """The DAG's teardown: give the day's lock back, whatever became of the run."""
     settings = settings or Settings.from_env()
-    locks.release(settings.data_dir, _day_of(ds, "release_day"), owner)
+    locks.release(settings.locks_dir, _day_of(ds, "release_day"), owner)
 
 
 def run_list_shards(ds: str | None, settings: Settings | None = None) -> list[str]:
@@ -617,7 +626,7 @@ def run_backfill_collect(ds: str, settings: Settings | None = None) -> list[str]
     """news_backfill's mapped collect: one prepared day's pages into raw shards, under its lock."""
     day = _day_of(ds, "collect_day")
     day_settings = backfill.day_settings(settings or Settings.from_env(), day)
-    with locks.day_lock(day_settings.data_dir, day):
+    with locks.day_lock(day_settings.locks_dir, day):
         return collect(day, day_settings)
 
 
@@ -628,7 +637,7 @@ def run_backfill_publish(days: list[str], settings: Settings | None = None) -> d
     for ds in sorted(days):
         day = _day_of(ds, "publish_days")
         day_settings = backfill.day_settings(settings or Settings.from_env(), day)
-        with locks.day_lock(day_settings.data_dir, day):
+        with locks.day_lock(day_settings.locks_dir, day):
             for day_step in DAY_STEPS:
                 day_step(day, day_settings)
         counts[ds] = summarise_day(day, day_settings)

@@ -13,7 +13,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +24,7 @@ from newsflow.fetch import publisher_of
 from newsflow.language import detect_language
 from newsflow.schema import PROCESSED_SCHEMA, Article, RawDocument, stable_id
 from newsflow.settings import Settings
+from newsflow.storage import arrow_filesystem
 
 LOGGER = logging.getLogger(__name__)
 
@@ -91,8 +91,11 @@ def with_language(article: Article) -> Article:
 
 
 def process_shard(
-    raw_shard: Path, out: Path, settings: Settings, on_document: Callable[[], object] | None = None
-) -> Path:
+    raw_shard: lake.Location,
+    out: lake.Location,
+    settings: Settings,
+    on_document: Callable[[], object] | None = None,
+) -> lake.Location:
     """Every document of `raw_shard` through the per-document stages, into one Parquet file at `out`.
 
     A document that could not be read becomes a row with `reject_stage = 'read'` and its reason,
@@ -149,8 +152,9 @@ def process_shard(
     return out
 
 
-def _iter_raw(raw_shard: Path) -> Iterator[RawDocument]:
-    for batch in pq.ParquetFile(raw_shard).iter_batches(batch_size=READ_BATCH_ROWS):
+def _iter_raw(raw_shard: lake.Location) -> Iterator[RawDocument]:
+    source, filesystem = arrow_filesystem(raw_shard)
+    for batch in pq.ParquetFile(source, filesystem=filesystem).iter_batches(batch_size=READ_BATCH_ROWS):
         for row in batch.to_pylist():
             yield RawDocument(**row)
 

@@ -7,14 +7,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from upath import UPath
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    # This machine's files: the warehouse, reports, backfill indexes.
     data_dir: Path = Path("data")
-    lake_dir: Path = None  # type: ignore[assignment]  # default: data_dir / "lake"
+    # The lake: a folder or an object store (NEWSFLOW_LAKE_URI=s3://bucket/lake). Its parent also
+    # holds what every worker must reach: staging/, raw/ (the archive), locks/. Default: data_dir / "lake".
+    lake_uri: UPath = None  # type: ignore[assignment]
     warehouse_path: Path = None  # type: ignore[assignment]  # default: data_dir / "warehouse.duckdb"
     source_dir: Path = PROJECT_DIR / "seeds"
     # sources.yaml (folder, urls, rss, sitemap sources); unset means the one folder source_dir.
@@ -60,14 +65,31 @@ class Settings:
     workers: int = 0
 
     def __post_init__(self) -> None:
-        if self.lake_dir is None:
-            object.__setattr__(self, "lake_dir", self.data_dir / "lake")
+        lake_uri = UPath(self.data_dir / "lake" if self.lake_uri is None else self.lake_uri)
+        if not isinstance(lake_uri, Path) and "/" not in lake_uri.path.strip("/"):
+            raise ValueError(
+                f"the lake needs a prefix inside its bucket, e.g. {str(lake_uri).rstrip('/')}/lake"
+            )
+        object.__setattr__(self, "lake_uri", lake_uri)
         if self.warehouse_path is None:
             object.__setattr__(self, "warehouse_path", self.data_dir / "warehouse.duckdb")
 
     @property
-    def staging_dir(self) -> Path:
-        return self.data_dir / "staging"
+    def shared_dir(self) -> UPath:
+        """The lake's parent: the data every worker reads and writes."""
+        return self.lake_uri.parent
+
+    @property
+    def staging_dir(self) -> UPath:
+        return self.shared_dir / "staging"
+
+    @property
+    def archive_dir(self) -> UPath:
+        return self.shared_dir / "raw"
+
+    @property
+    def locks_dir(self) -> UPath:
+        return self.shared_dir / "locks"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
@@ -86,6 +108,8 @@ class Settings:
 
 def _parse(default: object, raw: str) -> object:
     """Convert an environment string to the type of the field's default (None defaults are paths)."""
+    if default is None and "://" in raw:
+        return UPath(raw)
     if default is None or isinstance(default, Path):
         return Path(raw)
     if isinstance(default, int):

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow import entities, lake
+from newsflow import entities, lake, storage
 from newsflow.schema import (
     ARTICLE_SCHEMA,
     CANDIDATE_SCHEMA,
@@ -85,8 +85,8 @@ def sql_models(sql_dir: Path) -> list[Model]:
 def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
     """Bring the warehouse up to date with the lake, in one transaction, at a cost that follows the day.
 
-    Only partitions that are new or were rewritten since the last build (file size or mtime
-    changed) are read; partitions gone from the lake are deleted. Views cost nothing to refresh;
+    Only partitions that are new or were rewritten since the last build (the lake's manifest
+    names another file) are read; partitions gone from the lake are deleted. Views cost nothing to refresh;
     small tables are rebuilt; the big aggregates (`incremental by week of COLUMN`) recompute only
     the weeks whose mentions changed: the weeks of the changed articles' mentions, before and
     after the load. A model whose SQL changed is rebuilt whole. `full=True` starts from an empty
@@ -126,7 +126,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[list[s
         _register_gazetteer(con, settings.entities_path)
         con.execute("create temp table changed_articles (article_id varchar)")
         con.execute("create temp table changed_weeks (week_start date)")
-        changes = _changed_partitions(con, settings.lake_dir)
+        changes = _changed_partitions(con, settings.lake_uri)
         _note_changed_articles(con, changes)
         _note_changed_weeks(con)  # before the load: the weeks the changed articles leave
         loaded, removed = _apply(con, changes)
@@ -209,34 +209,35 @@ def _refresh_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 class PartitionChange:
     dataset: str
     day: str
-    file: Path | None  # None: the partition left the lake
-    stat: tuple[int, int] = (0, 0)  # size and mtime of `file`, to tell a rewrite later
+    file: lake.Location | None  # None: the partition left the lake
 
 
-def _changed_partitions(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[PartitionChange]:
-    """Lake partitions that are new, rewritten or gone since the last build (creates the lake_* tables)."""
+def _changed_partitions(con: duckdb.DuckDBPyConnection, lake_uri: lake.Location) -> list[PartitionChange]:
+    """Lake partitions that are new, rewritten or gone since the last build (creates the lake_*
+    tables). Every write of a partition has a new file name, so the name tells a rewrite."""
+    loaded_columns = _columns(con, LOADED_TABLE)
+    if loaded_columns and "file" not in loaded_columns:  # a warehouse that tracked file sizes and times
+        con.execute(f"drop table {LOADED_TABLE}")  # every partition is loaded again, once
     con.execute(
         f"create table if not exists {LOADED_TABLE} "
-        "(dataset varchar, ingest_date date, file_bytes bigint, file_mtime_ns bigint, primary key (dataset, ingest_date))"
+        "(dataset varchar, ingest_date date, file varchar, primary key (dataset, ingest_date))"
     )
     changes = []
     for dataset, schema in LAKE_INPUTS.items():
         _ensure_table(con, f"lake_{dataset}", dataset, schema)
-        known = {
-            str(day): (size, mtime)
-            for day, size, mtime in con.execute(
-                f"select ingest_date, file_bytes, file_mtime_ns from {LOADED_TABLE} where dataset = ?",
-                [dataset],
+        known = dict(
+            con.execute(
+                f"select cast(ingest_date as varchar), file from {LOADED_TABLE} where dataset = ?", [dataset]
             ).fetchall()
-        }
+        )
         present = set()
-        for file in lake.partition_files(lake_dir, dataset):
-            day = file.parent.name.removeprefix("ingest_date=")
+        for file in lake.partition_files(lake_uri, dataset):
+            day = lake.day_of(file).isoformat()
             present.add(day)
-            stat = file.stat()
-            if known.get(day) != (stat.st_size, stat.st_mtime_ns):
-                changes.append(PartitionChange(dataset, day, file, (stat.st_size, stat.st_mtime_ns)))
+            if known.get(day) != file.name:
+                changes.append(PartitionChange(dataset, day, file))
         changes += [PartitionChange(dataset, day, None) for day in sorted(set(known) - present)]
+    storage.attach(con, lake_uri)
     return changes
 
 
@@ -270,22 +271,26 @@ def _apply(con: duckdb.DuckDBPyConnection, changes: list[PartitionChange]) -> tu
             continue
         con.execute(f"insert into {table} by name select * from read_parquet(?)", [str(change.file)])
         con.execute(
-            f"insert or replace into {LOADED_TABLE} values (?, ?, ?, ?)",
-            [change.dataset, change.day, *change.stat],
+            f"insert or replace into {LOADED_TABLE} values (?, ?, ?)",
+            [change.dataset, change.day, change.file.name],
         )
         loaded.append(name)
     return loaded, removed
 
 
-def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, dataset: str, schema: pa.Schema) -> None:
-    """Create lake_<dataset> from the Arrow schema; recreate it (and reload) when the schema changed."""
-    columns = [
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [
         row[0]
         for row in con.execute(
             "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
             [table],
         ).fetchall()
     ]
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, dataset: str, schema: pa.Schema) -> None:
+    """Create lake_<dataset> from the Arrow schema; recreate it (and reload) when the schema changed."""
+    columns = _columns(con, table)
     if columns == schema.names:
         return
     if columns:
