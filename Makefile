@@ -17,7 +17,7 @@ export GX_ANALYTICS_ENABLED := false
 # The UI's port; the api-server's execution API (which task runners call) follows it.
 AIRFLOW_PORT ?= 8080
 
-.PHONY: install demo test test-ui airflow bench clean
+.PHONY: install demo test test-ui test-integration airflow bench clean
 
 install: $(VENV)/.installed
 
@@ -40,15 +40,28 @@ demo: $(AIRFLOW_HOME)/airflow.db
 	$(BIN)/newsflow sql "select left(source_path, 12) as file, language, text_chars, n_removed_spans, left(title, 60) as title from articles order by file"
 	$(BIN)/newsflow mentions --by day
 
+# Debian packages a target needs, installed when missing and possible (tests that need them skip,
+# saying why, otherwise): $(call debian,COMMAND,PACKAGES).
+debian = command -v $(1) > /dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -qq $(2) > /dev/null) || echo "could not install $(2)"
+
+# docker-compose only reads the compose file (`config`): no Docker engine runs here.
 test: $(VENV)/.installed
+	$(call debian,docker-compose,docker-compose)
 	$(BIN)/pytest
 
 # The browser test: logs into a real `airflow standalone` in headless Chromium (Debian's chromium and
 # chromium-driver, installed here when missing and possible; the test skips, saying why, otherwise).
 test-ui: $(VENV)/.installed
-	command -v chromedriver > /dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq chromium chromium-driver > /dev/null) || echo "could not install chromium"
+	$(call debian,chromedriver,chromium chromium-driver)
 	$(BIN)/pytest -m ui -rs
+
+# A real Celery cluster on 127.0.0.1: Debian's PostgreSQL and Redis, moto's S3 server, Airflow's
+# api-server, scheduler, dag-processor and two Celery workers; one run, a rerun, a worker killed.
+test-integration: $(VENV)/.installed
+	$(call debian,/usr/lib/postgresql/15/bin/initdb,postgresql)
+	$(call debian,redis-server,redis-server)
+	$(BIN)/pytest -m integration -rs
 
 # The Airflow UI on http://localhost:$(AIRFLOW_PORT) (user admin, password in
 # .airflow/simple_auth_manager_passwords.json.generated), with the Mentions page under Browse.
