@@ -146,3 +146,16 @@ def test_locks_and_seen_urls_are_kept_beside_the_lake_where_every_worker_reaches
     seen = tuesday.lookup("https://example.org/a")
     assert seen is not None and (seen.first_seen, seen.content_hash, seen.etag) == (DAY, "hash-a", '"v1"')
     assert SeenUrls(settings.lake_uri, "other", date(2024, 7, 11)).lookup("https://example.org/a") is None
+
+
+def test_a_lake_uri_puts_staging_archive_and_locks_beside_it_and_needs_a_prefix() -> None:
+    settings = Settings.from_env(
+        {"NEWSFLOW_LAKE_URI": "s3://news-bucket/prod/lake", "NEWSFLOW_DATA_DIR": "/srv"}
+    )
+    beside = [settings.staging_dir, settings.archive_dir, settings.locks_dir]
+    assert [str(p) for p in beside] == [
+        f"s3://news-bucket/prod/{name}" for name in ("staging", "raw", "locks")
+    ]
+    assert settings.warehouse_path == Path("/srv/warehouse.duckdb")  # this machine's file
+    with pytest.raises(ValueError, match="prefix inside its bucket"):
+        Settings.from_env({"NEWSFLOW_LAKE_URI": "s3://news-bucket"})
