@@ -1,11 +1,15 @@
-"""Article-body extraction quality on the Zyte benchmark pages: trafilatura default, trafilatura
-favor_precision and newsflow side by side, with the benchmark's own metric, and docs/s.
+"""Article-body extraction quality on both development sets: trafilatura default, trafilatura
+favor_precision and newsflow side by side, each set with its own metric, and docs/s.
 
-Usage: python bench/extraction.py [EVAL_DIR]   (EVAL_DIR defaults to ../shared/eval; reads zyte/)
+Usage: python bench/extraction.py [EVAL_DIR]   (EVAL_DIR defaults to ../shared/eval; reads zyte/
+and trafilatura/)
 
-Metric (scrapinghub article-extraction-benchmark): `\\w+` tokens, 4-token shingles counted as
+zyte/ (scrapinghub article-extraction-benchmark): `\\w+` tokens, 4-token shingles counted as
 multisets; per page tp/fp/fn normalised to sum 1; precision and recall are means over pages (pages
 with an empty prediction left out of precision); F1 is the harmonic mean of the two means.
+trafilatura/ (trafilatura's tests/eval_common.py): whitespace squashed; a `with` snippet found in
+the output is a true positive (else a false negative), a `without` snippet found a false positive;
+precision, recall and F1 over the counts pooled across pages.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import json
 import re
 import statistics
 from collections import Counter
+
+from newsflow.sources import declared_charset, decode_bytes
 
 from common import eval_dir_from_args, newsflow_text, run_timed, trafilatura_default, trafilatura_precision
 
@@ -61,8 +67,40 @@ METHODS = {
 }
 
 
+def snippet_scores(expected: dict, predicted: str) -> tuple[int, int, int]:
+    """(tp, fp, fn) of one page of the trafilatura corpus: its snippets found in the output or not."""
+    output = " ".join(predicted.split())
+    found = [" ".join(snippet.split()) in output for snippet in expected.get("with", [])]
+    leaked = [" ".join(snippet.split()) in output for snippet in expected.get("without", [])]
+    return sum(found), sum(leaked), len(found) - sum(found)
+
+
+def trafilatura_corpus(folder) -> None:  # type: ignore[no-untyped-def]
+    expected = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
+    keys = sorted(expected)
+    pages = []
+    for key in keys:
+        raw = gzip.decompress((folder / "html" / f"{expected[key]['file']}.gz").read_bytes())
+        text, _ = decode_bytes(raw, declared_charset(raw[:4096]))
+        pages.append((text or "", key if key.startswith("http") else None))
+    print(f"\n{len(pages)} pages from {folder}")
+    print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7}")
+    for name, method in METHODS.items():
+        predictions, speed = run_timed(method, pages)
+        tp, fp, fn = (
+            sum(c)
+            for c in zip(
+                *(snippet_scores(expected[k], p) for k, p in zip(keys, predictions, strict=True)), strict=True
+            )
+        )
+        precision, recall = tp / (tp + fp), tp / (tp + fn)
+        f1 = 2 * precision * recall / (precision + recall)
+        print(f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f}")
+
+
 def main() -> None:
-    zyte = eval_dir_from_args(__doc__.splitlines()[0]) / "zyte"
+    eval_dir = eval_dir_from_args(__doc__.splitlines()[0])
+    zyte = eval_dir / "zyte"
     gold = json.loads((zyte / "gold.json").read_text(encoding="utf-8"))
     ids = sorted(gold)
     pages = [
@@ -77,6 +115,7 @@ def main() -> None:
         precision, recall, f1 = summarise(scores)
         empty = sum(1 for p in predictions if not p.strip())
         print(f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f} {empty:6d}")
+    trafilatura_corpus(eval_dir / "trafilatura")
 
 
 if __name__ == "__main__":
