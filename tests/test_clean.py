@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.clean import Rule, clean_text, load_rules
+from newsflow.clean import MAX_TEASER_LINE_CHARS, Rule, clean_text, load_rules
 
 PROSE = "Le ministre a présenté son plan devant l'Assemblée nationale mardi, sans convaincre l'opposition."
 
@@ -161,3 +161,20 @@ def test_windows_line_endings_and_blank_runs_are_normalised() -> None:
     result = clean_text(f"{PROSE}\r\n\r\n\r\n\r\nLire aussi : autre chose\r\n{PROSE}")
     assert not re.search(r"\n\s*\n\s*\n", result.text)
     assert "\r" not in result.text
+
+
+def test_in_a_long_line_a_rule_removes_only_its_match_and_the_prose_stays() -> None:
+    prose = (
+        "Le verdict des experts est sans appel : les pigments sont d'origine, et aucune retouche "
+        "moderne n'a été trouvée sous les couches de vernis, a indiqué la conservatrice régionale, "
+        "qui parle d'une découverte majeure pour la peinture civile de cette époque."
+    )
+    assert len(prose) > MAX_TEASER_LINE_CHARS
+    glued = clean_text(f"À LIRE AUSSI : {prose}\n\nLe chantier a duré six ans. {prose} Photo : AFP")
+    assert glued.text == f"{prose}\n\n{'Le chantier a duré six ans. ' + prose}"
+    assert [(span.rule, span.text) for span in glued.removed] == [
+        ("fr.teaser_line", "À LIRE AUSSI :"),
+        ("en.photo_caption", "Photo : AFP"),
+    ]
+    short = clean_text(f"À LIRE AUSSI : Le musée rouvre ses salles\n{prose}")
+    assert short.text == prose  # a teaser line alone still goes whole, headline included

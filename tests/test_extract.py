@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from lxml.html import fromstring
 
+from newsflow.clean import clean_text
 from newsflow.dom import find_standfirst, prune_teasers
 from newsflow.extract import (
     extract_html,
@@ -148,7 +149,9 @@ def test_prune_teasers_keeps_long_blocks_and_label_words_in_sentences() -> None:
     tree = fromstring(
         f"<html><body><div>{long_block}<p>Voir aussi la décision du juge, rendue hier.</p></div></body></html>"
     )
-    assert prune_teasers(tree) == []
+    assert prune_teasers(tree) == [("inline", "Lire aussi")]  # the link glued into the prose, alone
+    kept = " ".join(tree.text_content().split())
+    assert kept.startswith("une très longue phrase") and "Voir aussi la décision du juge" in kept
 
 
 @pytest.mark.parametrize(
@@ -180,3 +183,22 @@ def test_prune_teasers_keeps_long_blocks_and_label_words_in_sentences() -> None:
 )
 def test_published_date_and_its_source(html: str, url: str | None, expected: tuple[date | None, str]) -> None:
     assert find_published_date(fromstring(html), url, max_date=date(2024, 7, 10)) == expected
+
+
+def test_a_teaser_capsule_glued_into_a_paragraph_goes_alone_and_the_prose_stays() -> None:
+    html = (FIXTURES_DIR / "glued_teasers.html").read_text(encoding="utf-8")
+    extracted = extract_html(html)
+    text = clean_text(extracted.text, extracted.title).text
+    for prose in (
+        "datent de la fin du Moyen Âge",
+        "Son propriétaire, un collectionneur",
+        "Le verdict des experts est sans appel",  # after a capsule that opens its paragraph
+        "rarement conservée dans un tel état.",
+        "Le public pourra visiter le grand salon",
+    ):
+        assert prose in text, prose
+    assert "lire aussi" not in text.lower() and "vitraux" not in text and "musée rouvre" not in text
+    assert [(span.rule, span.text) for span in extracted.removed] == [
+        ("dom.teaser_inline", "À LIRE AUSSI Les vitraux de la cathédrale sortent de l'ombre"),
+        ("dom.teaser_inline", "À lire aussi : Le musée rouvre ses salles médiévales"),
+    ]

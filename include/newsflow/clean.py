@@ -21,9 +21,13 @@ MAX_TRAILER_LINES = 10
 # A line repeated right after itself is boilerplate (caption + alt text) only when long enough to
 # be a title or caption, not "Oui." twice.
 MIN_REPEATED_WORDS = 3
+# A teaser line is a label and a headline; a longer line is prose with a teaser glued in, and a
+# `line` rule then removes only the text it matched, never the prose around it.
+MAX_TEASER_LINE_CHARS = 200
 
 _BULLET = re.compile(r"^\s*[-–•▪◦·*►]\s*\S")
 _SENTENCE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
+_LEADING_SENTENCE_END = re.compile(r"[.!?]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,8 @@ def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | No
 
     Lines are removed only when a rule names them, or when they repeat the title or the line just
     before them; never for being short alone, so bulleted lists and short quotes inside the article
-    stay. Lines repeated further apart stay too: recipes and listicles repeat lines on purpose.
+    stay. Lines repeated further apart stay too: recipes and listicles repeat lines on purpose. In a
+    line longer than MAX_TEASER_LINE_CHARS a `line` rule removes only its match.
     """
     rules = load_rules() if rules is None else rules
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -82,6 +87,10 @@ def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | No
                 previous_key = key if line else previous_key
             i += 1
             continue
+        if rule.kind == "line" and len(line) > MAX_TEASER_LINE_CHARS:
+            lines[i], span = _without_match(rule, line)
+            removed.append(RemovedSpan(rule.name, span))
+            continue  # the rest of the line is judged again
         end = i + 1
         if rule.kind == "heading":
             end = _teaser_list_end(lines, i + 1)
@@ -95,6 +104,14 @@ def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | No
 
 def _first_match(rules: tuple[Rule, ...], line: str) -> Rule | None:
     return next((rule for rule in rules if rule.pattern.search(line)), None)
+
+
+def _without_match(rule: Rule, line: str) -> tuple[str, str]:
+    """The line without the rule's match (a sentence end the match starts with stays), and the match."""
+    match = rule.pattern.search(line)
+    assert match is not None and match.end() > match.start()
+    start = match.start() + len(_LEADING_SENTENCE_END.match(match.group(0)).group(0))
+    return f"{line[:start].rstrip()} {line[match.end() :].lstrip()}".strip(), line[start : match.end()].strip()
 
 
 def _is_headline(line: str) -> bool:

@@ -40,26 +40,34 @@ TEASER_BLOCK_TAGS = (
 )
 # A teaser block is a label and a few links: longer blocks that start with a label are prose.
 MAX_TEASER_BLOCK_CHARS = 500
+# Inside prose, a teaser is a capsule: an inline element with the label and a link, or a label
+# element followed by a link. Only the capsule goes; the paragraph around it stays.
+TEASER_INLINE_TAGS = ("a", "span", "strong", "b", "em", "i")
 # A container whose text is mostly link text, under its label, is a link list.
 MIN_LINK_DENSITY = 0.5
 # A standfirst (lead under the headline) is a sentence or more, not a date line or a byline.
 MIN_STANDFIRST_CHARS = 80
+# Text outside links that makes a block prose rather than a teaser list: two sentences or so.
+MIN_PROSE_CHARS = 160
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
 _LABEL_PUNCTUATION = " :»>|-–—.…"
 
 
-def prune_teasers(tree: HtmlElement) -> list[str]:
-    """Remove "Lire aussi" / "Related" / "Most read" blocks from the DOM; return their texts.
+def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
+    """Remove "Lire aussi" / "Related" / "Most read" blocks and capsules from the DOM; return
+    (`block` or `inline`, text) of each.
 
     Decided by text and links, never by a site's class names: a short block that starts with a
     teaser label and holds a link goes; a block that is only a label goes alone, or with its
     container when that is mostly links. Blocks after a bare label stay: on review pages ("A lire
     aussi :" then books with summaries) they are content, and the text cleaner still sees them.
     A sentence that merely starts with a label word ("Related questions remain…") has no link and
-    more than the label, so it stays.
+    more than the label, so it stays. Inside a longer block (prose), only a capsule glued into it
+    goes: an inline element that starts with the label and holds a link, or a label element and
+    the link right after it.
     """
-    removed: list[str] = []
+    removed: list[tuple[str, str]] = []
     if not _ANY_TEASER_LABEL.search(tree.text_content()):
         return removed
     for element in list(tree.iter(*TEASER_BLOCK_TAGS)):
@@ -72,14 +80,48 @@ def prune_teasers(tree: HtmlElement) -> list[str]:
         if label is None or len(text) > MAX_TEASER_BLOCK_CHARS:
             continue
         if element.xpath(".//a[@href]"):
+            if _prose_beside_links(element, label.end()):
+                continue  # a capsule glued into a paragraph: the inline pass below takes it alone
             target = element
         elif not text[label.end() :].strip(_LABEL_PUNCTUATION):
             target = _link_list_container(element, tree)
         else:
             continue
-        removed.append(_text(target))
+        removed.append(("block", _text(target)))
         target.drop_tree()
+    for element in list(tree.iter(*TEASER_INLINE_TAGS)):
+        if not _attached(element, tree) or not TEASER_LABEL.match(_leading_text(element)):
+            continue
+        capsule = _capsule(element)
+        if capsule:
+            removed.append(("inline", " ".join(_text(part) for part in capsule)))
+            for part in capsule:
+                part.drop_tree()  # its tail, the prose after it, stays
     return removed
+
+
+def _prose_beside_links(block: HtmlElement, label_end: int) -> bool:
+    """True when the block holds a sentence or more of text outside its links, after the label:
+    a paragraph with a link glued in, not a teaser block (a label and headlines)."""
+    link_chars = sum(len(_text(a)) for a in block.xpath(".//a[@href]"))
+    return len(_text(block)) - label_end - link_chars >= MIN_PROSE_CHARS and link_density(block) < MIN_LINK_DENSITY
+
+
+def _capsule(label: HtmlElement) -> list[HtmlElement]:
+    """The teaser capsule that starts at this inline element, inside a block with more text than
+    it: the element when it holds a link, or it and the link right after it when it is only the label."""
+    block = next((a for a in label.iterancestors() if a.tag in TEASER_BLOCK_TAGS), None)
+    text = _text(label)
+    if block is None or len(text) > MAX_TEASER_BLOCK_CHARS or len(_text(block)) <= len(text):
+        return []
+    if (label.tag == "a" and label.get("href")) or label.xpath(".//a[@href]"):
+        return [label]
+    link = label.getnext()
+    only_label = not text[TEASER_LABEL.match(text).end() :].strip(_LABEL_PUNCTUATION)
+    between = (label.tail or "").strip(_LABEL_PUNCTUATION)
+    if only_label and not between and link is not None and link.tag == "a" and link.get("href"):
+        return [label, link]
+    return []
 
 
 def find_standfirst(tree: HtmlElement, title: str | None) -> str | None:

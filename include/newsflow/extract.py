@@ -87,7 +87,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     max_date = max_date or date.today()
     metadata = _metadata(tree, url, max_date)
-    removed = [RemovedSpan("dom.teaser_block", text) for text in prune_teasers(tree)]
+    removed = [RemovedSpan(f"dom.teaser_{kind}", text) for kind, text in prune_teasers(tree)]
     lead = find_standfirst(tree, metadata.title)
     method, text = "failed", ""
     for index, (name, options) in enumerate(
