@@ -147,12 +147,12 @@ def test_failed_write_keeps_the_previous_partition(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "articles").iterdir()) == ["ingest_date=2024-07-10"]
 
 
-def test_read_before_sees_only_earlier_days(tmp_path: Path) -> None:
+def test_files_before_sees_only_earlier_days(tmp_path: Path) -> None:
     for day, ids in ((date(2024, 7, 8), ["a"]), (date(2024, 7, 9), ["b"]), (DAY, ["c"])):
         lake.write_partition(to_table([article(i) for i in ids], Article), tmp_path, "articles", day)
-    earlier = lake.read_before(tmp_path, "articles", DAY, ["article_id"])
+    earlier = lake.read_files(lake.files_before(tmp_path, "articles", DAY), ["article_id"])
     assert sorted(earlier.column("article_id").to_pylist()) == ["a", "b"]
-    assert lake.read_before(tmp_path, "articles", date(2024, 7, 8), ["article_id"]) is None
+    assert lake.files_before(tmp_path, "articles", date(2024, 7, 8)) == []
 
 
 def test_settings_from_env_and_flags() -> None:

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pyarrow as pa
-import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsflow.fetch import FetchResult
-from newsflow.lake import Location
-from newsflow.storage import arrow_filesystem, atomic_path
+from newsflow.lake import Location, read_files
+from newsflow.storage import atomic_path
 
 WARC_FILE = "responses.warc.gz"
 ROLE_HEADER = "WARC-Newsflow-Role"  # article, feed, sitemap or robots: what the response was fetched as
@@ -131,11 +130,7 @@ class SeenUrls:
         self._recorded: dict[str, dict] = {}
         earlier = [p for p in _files(self._folder) if p.name != self._file.name]
         if earlier:
-            _, filesystem = arrow_filesystem(earlier[0])
-            table = pads.dataset(
-                [arrow_filesystem(p)[0] for p in earlier], format="parquet", filesystem=filesystem
-            ).to_table()
-            for row in sorted(table.to_pylist(), key=lambda r: r["day"]):
+            for row in sorted(read_files(earlier).to_pylist(), key=lambda r: r["day"]):
                 self._remember(row)
 
     @property

@@ -111,7 +111,9 @@ def _without_match(rule: Rule, line: str) -> tuple[str, str]:
     match = rule.pattern.search(line)
     assert match is not None and match.end() > match.start()
     start = match.start() + len(_LEADING_SENTENCE_END.match(match.group(0)).group(0))
-    return f"{line[:start].rstrip()} {line[match.end() :].lstrip()}".strip(), line[start : match.end()].strip()
+    return f"{line[:start].rstrip()} {line[match.end() :].lstrip()}".strip(), line[
+        start : match.end()
+    ].strip()
 
 
 def _is_headline(line: str) -> bool:

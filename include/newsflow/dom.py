@@ -104,7 +104,10 @@ def _prose_beside_links(block: HtmlElement, label_end: int) -> bool:
     """True when the block holds a sentence or more of text outside its links, after the label:
     a paragraph with a link glued in, not a teaser block (a label and headlines)."""
     link_chars = sum(len(_text(a)) for a in block.xpath(".//a[@href]"))
-    return len(_text(block)) - label_end - link_chars >= MIN_PROSE_CHARS and link_density(block) < MIN_LINK_DENSITY
+    return (
+        len(_text(block)) - label_end - link_chars >= MIN_PROSE_CHARS
+        and link_density(block) < MIN_LINK_DENSITY
+    )
 
 
 def _capsule(label: HtmlElement) -> list[HtmlElement]:

@@ -237,6 +237,7 @@ def find_duplicates(day: date, settings: Settings) -> Location:
     stories among the signatures of the `story_window_days` before. Neither re-reads any text.
     """
     _ensure_signatures(settings, day)
+    history = lake.files_before(settings.lake_uri, lake.SIGNATURES, day)
     with _day_connection(settings, day) as con:
         day_rows = con.sql(
             "select source, position, article_id, reject_stage, reject_reason, content_hash, minhash, shingles "
@@ -247,19 +248,14 @@ def find_duplicates(day: date, settings: Settings) -> Location:
         ).to_pylist()
         _reject_repeated_urls(rows)
         kept = [i for i, row in enumerate(rows) if row["reject_stage"] is None]
-        first_copy = _earlier_copies(con, settings, day, {rows[i]["content_hash"] for i in kept} - {None})
+        first_copy = _earlier_copies(con, history, {rows[i]["content_hash"] for i in kept} - {None})
     duplicates = dedup.mark_exact_duplicates(
         [rows[i]["article_id"] for i in kept], [rows[i]["content_hash"] for i in kept], first_copy
     )
     for i, duplicate_of in zip(kept, duplicates, strict=True):
         rows[i]["duplicate_of"] = duplicate_of
-    earlier = lake.read_before(
-        settings.lake_uri,
-        lake.SIGNATURES,
-        day,
-        ["article_id", "story_id", "minhash", "shingles"],
-        since=day - timedelta(days=settings.story_window_days),
-    )
+    window = [f for f in history if lake.day_of(f) >= day - timedelta(days=settings.story_window_days)]
+    earlier = lake.read_files(window, ["article_id", "story_id", "minhash", "shingles"]) if window else None
     new = day_rows.take(pa.array(kept, pa.int64())).append_column(
         "story_id", pa.nulls(len(kept), pa.string())
     )
@@ -503,10 +499,10 @@ def _day_connection(settings: Settings, day: date) -> duckdb.DuckDBPyConnection:
 
 
 def _earlier_copies(
-    con: duckdb.DuckDBPyConnection, settings: Settings, day: date, hashes: set[str]
+    con: duckdb.DuckDBPyConnection, files: list[Location], hashes: set[str]
 ) -> dict[str, str]:
-    """content hash -> first earlier article with it, for the given hashes (reads only the hash column)."""
-    files = lake.files_before(settings.lake_uri, lake.SIGNATURES, day)
+    """content hash -> first article with it in the signatures `files`, for the given hashes
+    (reads only the hash column)."""
     if not files or not hashes:
         return {}
     con.register("wanted", pa.table({"content_hash": sorted(hashes)}))
@@ -523,9 +519,10 @@ def _earlier_copies(
 def _ensure_signatures(settings: Settings, day: date) -> None:
     """Write the signatures of earlier articles partitions that have none (lakes from before the
     signatures dataset existed): computed once from their texts, then stored like any other day's."""
-    have = {p.parent.name for p in lake.partition_files(settings.lake_uri, lake.SIGNATURES)}
-    for path in lake.files_before(settings.lake_uri, "articles", day):
-        if path.parent.name in have:
+    current = lake.current_files(settings.lake_uri, ["articles", lake.SIGNATURES])
+    have = {lake.day_of(p) for p in current[lake.SIGNATURES]}
+    for path in current["articles"]:
+        if lake.day_of(path) >= day or lake.day_of(path) in have:
             continue
         articles = lake.read_table(path).select(
             ["article_id", "ingest_date", "content_hash", "story_id", "text"]

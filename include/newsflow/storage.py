@@ -59,6 +59,14 @@ def read_bytes(path: Path | UPath) -> bytes:
     return path.read_bytes() if is_local(path) else path.fs.cat_file(path.path)
 
 
+def read_many(paths: list[Path | UPath]) -> list[bytes]:
+    """Small files of one filesystem, in order; on an object store fetched concurrently."""
+    if not paths or is_local(paths[0]):
+        return [read_bytes(path) for path in paths]
+    found = paths[0].fs.cat([path.path for path in paths])
+    return [found[path.path] for path in paths]
+
+
 def write_bytes(path: Path | UPath, data: bytes) -> None:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)

@@ -223,6 +223,7 @@ def _changed_partitions(con: duckdb.DuckDBPyConnection, lake_uri: lake.Location)
         "(dataset varchar, ingest_date date, file varchar, primary key (dataset, ingest_date))"
     )
     changes = []
+    current = lake.current_files(lake_uri, LAKE_INPUTS)
     for dataset, schema in LAKE_INPUTS.items():
         _ensure_table(con, f"lake_{dataset}", dataset, schema)
         known = dict(
@@ -231,7 +232,7 @@ def _changed_partitions(con: duckdb.DuckDBPyConnection, lake_uri: lake.Location)
             ).fetchall()
         )
         present = set()
-        for file in lake.partition_files(lake_uri, dataset):
+        for file in current[dataset]:
             day = lake.day_of(file).isoformat()
             present.add(day)
             if known.get(day) != file.name:
