@@ -170,11 +170,22 @@ def test_in_a_long_line_a_rule_removes_only_its_match_and_the_prose_stays() -> N
         "qui parle d'une découverte majeure pour la peinture civile de cette époque."
     )
     assert len(prose) > MAX_TEASER_LINE_CHARS
-    glued = clean_text(f"À LIRE AUSSI : {prose}\n\nLe chantier a duré six ans. {prose} Photo : AFP")
-    assert glued.text == f"{prose}\n\n{'Le chantier a duré six ans. ' + prose}"
+    other = prose.replace("Le verdict des experts", "L'avis du laboratoire")
+    glued = clean_text(f"À LIRE AUSSI : {prose}\n\nLe chantier a duré six ans. {other} Photo : AFP")
+    assert glued.text == f"{prose}\n\n{'Le chantier a duré six ans. ' + other}"
     assert [(span.rule, span.text) for span in glued.removed] == [
         ("fr.teaser_line", "À LIRE AUSSI :"),
         ("en.photo_caption", "Photo : AFP"),
     ]
     short = clean_text(f"À LIRE AUSSI : Le musée rouvre ses salles\n{prose}")
     assert short.text == prose  # a teaser line alone still goes whole, headline included
+
+
+def test_a_sentence_said_again_inside_a_longer_line_goes_once() -> None:
+    quote = "« La décision ne sera pas remise en cause, quoi qu'il arrive. »"
+    body = f"Le ministre a tranché. {quote} Il quittera ses fonctions en juin."
+    result = clean_text(f"{PROSE}\n{quote}\n{body}")
+    assert result.text == f"{PROSE}\n{body}"
+    assert [(span.rule, span.text) for span in result.removed] == [("repeated_sentence", quote)]
+    listed = "Une tasse de myrtilles et un yaourt nature"  # ends no sentence: a list item, kept
+    assert clean_text(f"{listed}\n{listed}, puis une salade verte.").text.count(listed) == 2

@@ -8,14 +8,16 @@ import pytest
 from lxml.html import fromstring
 
 from newsflow.clean import clean_text
-from newsflow.dom import find_standfirst, prune_teasers
+from newsflow.dom import prune_teasers
 from newsflow.extract import (
+    account_for_blocks,
     extract_html,
     extract_plain_text,
     extract_text,
     find_published_date,
     parse_published_date,
 )
+from newsflow.schema import RemovedSpan
 
 from conftest import FIXTURES_DIR
 
@@ -35,7 +37,7 @@ def test_html_article_body_and_metadata() -> None:
     assert extracted.url == "https://quotidien.example/monde/sommet-otan-kiev"
     assert extracted.published_date == date(2024, 7, 11)
     assert extracted.html_language == "fr"
-    assert extracted.method == "trafilatura_precision"
+    assert extracted.method == "trafilatura_fast"
     assert extracted.published_date_source == "metadata"
     assert "Wiesbaden" in extracted.text
     assert "Accueil" not in extracted.text and "Mentions légales" not in extracted.text
@@ -123,25 +125,17 @@ def clean_text_of(extracted) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("name", "method"),
     [
-        ("body_inside_nav.html", "trafilatura"),  # precision mode drops <nav>: the default pass finds it
         ("body_inside_footer.html", "trafilatura_recall"),  # only recall mode reads a <footer>
+        # the fast pass finds the first paragraph only, a small share of the page's paragraphs
+        ("body_split_by_footer.html", "trafilatura_recall"),
     ],
 )
 def test_a_pass_that_finds_too_little_falls_back_to_the_next(name: str, method: str) -> None:
     extracted = extract_html(fixture(name))
     assert extracted.method == method
     assert extracted.text.startswith("Le conseil municipal a voté hier soir")
+    assert extracted.text.rstrip().endswith(".")  # the last paragraph too
     assert extracted.html_language == "fr"
-
-
-def test_standfirst_under_the_headline_is_recovered() -> None:
-    tree = fromstring(
-        "<html><body><div><h1>Turpitude et architecture</h1><div class='chapo'><p>L'un des écrivains les plus "
-        "célèbres du pays est un homme heureux, et il prépare pour l'an prochain un train de la paix.</p></div>"
-        "</div><article><p>Corps de l'article.</p></article></body></html>"
-    )
-    assert find_standfirst(tree, "Turpitude et architecture").startswith("L'un des écrivains")
-    assert find_standfirst(tree, "Un autre titre") is None
 
 
 def test_prune_teasers_keeps_long_blocks_and_label_words_in_sentences() -> None:
@@ -202,3 +196,38 @@ def test_a_teaser_capsule_glued_into_a_paragraph_goes_alone_and_the_prose_stays(
         ("dom.teaser_inline", "À LIRE AUSSI Les vitraux de la cathédrale sortent de l'ombre"),
         ("dom.teaser_inline", "À lire aussi : Le musée rouvre ses salles médiévales"),
     ]
+
+
+def test_lead_boxes_captions_and_pull_quotes() -> None:
+    """The standfirst styled as an <h2> stays; a caption, a profile box and a sign-up box leave the
+    text for `removed`; a pull-quote is said once; a paragraph the extractor dropped is recorded."""
+    extracted = extract_html(fixture("lead_and_boxes.html"))
+    cleaned = clean_text(extracted.text, extracted.title)
+    removed = [*extracted.removed, *cleaned.removed]
+    assert cleaned.text.startswith("Les ministres de la Défense de l'Alliance ont validé jeudi")
+    assert cleaned.text.rstrip().endswith("leurs moyens aériens en Pologne.")
+    for rule, start in [
+        ("dom.caption", "Jens Stoltenberg - OTAN"),
+        ("dom.profile_box", "À propos de la source The Wall Street Journal"),
+        ("dom.signup_box", "Inscrivez-vous gratuitement à notre newsletter"),
+        ("repeated_sentence", "« Nous défendrons chaque centimètre carré"),
+        ("extract.dropped_block", "Les ministres se retrouveront en juin"),
+    ]:
+        assert any(span.rule == rule and span.text.startswith(start) for span in removed), rule
+    for gone in ("Stoltenberg", "Wall Street Journal", "Inscrivez-vous", "S'inscrire"):
+        assert gone not in cleaned.text
+    assert cleaned.text.count("Nous défendrons chaque centimètre carré") == 1
+
+
+def test_a_lead_the_extractor_skipped_is_put_back_and_other_dropped_blocks_recorded() -> None:
+    blocks = [
+        "Le chapô, qui résume l'article en une phrase assez longue pour être de la prose.",
+        "Premier paragraphe du corps.",
+        "Un encadré en fin de page que l'extracteur a laissé.",
+    ]
+    text, removed = account_for_blocks("Premier paragraphe du corps.\nDeuxième paragraphe.", blocks)
+    assert text.splitlines()[0] == blocks[0]
+    assert removed == [RemovedSpan("extract.dropped_block", blocks[2])]
+    text, removed = account_for_blocks("Une autre partie de la page.", blocks)
+    assert text == "Une autre partie de la page."  # nothing of the article found: nothing put back
+    assert [span.text for span in removed] == blocks

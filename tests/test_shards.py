@@ -33,12 +33,14 @@ DAY = date(2024, 7, 10)
 
 
 def make_corpus(folder: Path) -> Path:
-    """14 documents: the seeds, the HTML fixtures, an exact copy, a near copy, an empty and a binary file."""
+    """16 documents: the seeds, the HTML fixtures, two exact copies (text, HTML), a near copy, an
+    empty and a binary file."""
     folder.mkdir()
     for path in [*SEEDS_DIR.glob("*.txt"), *FIXTURES_DIR.glob("html/*.html")]:
         shutil.copy(path, folder / path.name)
     seed = sorted(SEEDS_DIR.glob("*.txt"))
     shutil.copy(seed[3], folder / "zz_exact_copy.txt")
+    shutil.copy(FIXTURES_DIR / "html" / "body_inside_footer.html", folder / "zz_exact_copy.html")
     lines = seed[0].read_text(encoding="utf-8").splitlines()
     (folder / "zz_near_copy.txt").write_text("\n".join(lines[: len(lines) * 2 // 3]), encoding="utf-8")
     (folder / "zz_empty.txt").write_bytes(b"")
@@ -69,7 +71,7 @@ def warehouse_contents(settings: Settings) -> dict[str, list[tuple]]:
 def test_shard_boundaries_and_workers_change_nothing(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "inbox")
     results = []
-    for shard_docs, workers, expected_shards in ((14, 1, 1), (7, 2, 2), (2, 2, 7)):
+    for shard_docs, workers, expected_shards in ((16, 1, 1), (8, 2, 2), (2, 2, 8)):
         settings = Settings(
             data_dir=tmp_path / f"run_{shard_docs}", source_dir=corpus, shard_docs=shard_docs, workers=workers
         )
@@ -80,8 +82,7 @@ def test_shard_boundaries_and_workers_change_nothing(tmp_path: Path) -> None:
         results.append((counts, lake_contents(settings), warehouse_contents(settings)))
         assert not pipeline.day_staging(settings, DAY).exists()  # staging goes once the day is published
     counts, lake_rows, warehouse_rows = results[0]
-    # Two exact copies (a seed, and the fixture whose body is the same in the footer and in the nav).
-    assert counts["read"] == 14 and counts["duplicates"] == 2 and counts["quarantined"] == 2
+    assert counts["read"] == 16 and counts["duplicates"] == 2 and counts["quarantined"] == 2
     story = {row["source_path"]: row["story_id"] for row in lake_rows["articles"]}
     assert story["zz_near_copy.txt"] == story["000_7c240e19f7da08c9.txt"] != story["001_6c7059f03b3c68ca.txt"]
     for other_counts, other_lake, other_warehouse in results[1:]:

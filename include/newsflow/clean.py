@@ -24,9 +24,14 @@ MIN_REPEATED_WORDS = 3
 # A teaser line is a label and a headline; a longer line is prose with a teaser glued in, and a
 # `line` rule then removes only the text it matched, never the prose around it.
 MAX_TEASER_LINE_CHARS = 200
+# A pull-quote repeats a sentence of the article: a sentence of at least this many characters found
+# inside a longer line is said twice, and goes (the longer line, the prose, stays). A line that ends
+# no sentence (a list item, a heading) may repeat on purpose: recipes, meal plans.
+MIN_REPEATED_SENTENCE_CHARS = 40
 
 _BULLET = re.compile(r"^\s*[-–•▪◦·*►]\s*\S")
 _SENTENCE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
+_QUOTED_SENTENCE_END = re.compile(r"[.!?…]\s*[»\"”’']?\s*$")
 _LEADING_SENTENCE_END = re.compile(r"[.!?]?")
 
 
@@ -61,8 +66,8 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
 def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | None = None) -> CleanResult:
     """Remove boilerplate lines; return the kept text and every removed span with its rule.
 
-    Lines are removed only when a rule names them, or when they repeat the title or the line just
-    before them; never for being short alone, so bulleted lists and short quotes inside the article
+    Lines are removed only when a rule names them, when they repeat the title or the line just
+    before them, or when a longer line says them again (a pull-quote); never for being short alone, so bulleted lists and short quotes inside the article
     stay. Lines repeated further apart stay too: recipes and listicles repeat lines on purpose. In a
     line longer than MAX_TEASER_LINE_CHARS a `line` rule removes only its match.
     """
@@ -99,7 +104,26 @@ def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | No
         block = "\n".join(part.strip() for part in lines[i:end] if part.strip())
         removed.append(RemovedSpan(rule.name, block))
         i = end
+    kept = _without_repeated_sentences(kept, removed)
     return CleanResult(_tidy("\n".join(kept)), removed)
+
+
+def _without_repeated_sentences(lines: list[str], removed: list[RemovedSpan]) -> list[str]:
+    """`lines` without those said again inside a longer line (pull-quotes, highlighted sentences),
+    each recorded as `repeated_sentence`: a mention in a pull-quote would be counted twice."""
+    keys = [_normalise(line) for line in lines]
+    long_keys = [key for key in keys if len(key) >= MIN_REPEATED_SENTENCE_CHARS]
+    kept = []
+    for line, key in zip(lines, keys, strict=True):
+        if (
+            len(key) >= MIN_REPEATED_SENTENCE_CHARS
+            and _QUOTED_SENTENCE_END.search(line)
+            and any(len(other) > len(key) and key in other for other in long_keys)
+        ):
+            removed.append(RemovedSpan("repeated_sentence", line.strip()))
+        else:
+            kept.append(line)
+    return kept
 
 
 def _first_match(rules: tuple[Rule, ...], line: str) -> Rule | None:

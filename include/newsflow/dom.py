@@ -1,4 +1,5 @@
-"""DOM work before extraction: pruning teaser/related blocks, and finding the standfirst under the headline."""
+"""DOM work before extraction: pruning teasers and boxes that are not the article, and listing the
+article's prose blocks so that what the extractor dropped can be accounted for."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ _TEASER_LABELS = (
     r")(?!\w)"
 )
 TEASER_LABEL = re.compile(r"^\W*" + _TEASER_LABELS, re.IGNORECASE)
-# Anywhere in the page: most pages have no label at all, and need no element-by-element look.
-_ANY_TEASER_LABEL = re.compile(r"(?<!\w)" + _TEASER_LABELS, re.IGNORECASE)
 # Elements that can hold a teaser block; inline elements are judged through their block.
 TEASER_BLOCK_TAGS = (
     "p",
@@ -45,8 +44,8 @@ MAX_TEASER_BLOCK_CHARS = 500
 TEASER_INLINE_TAGS = ("a", "span", "strong", "b", "em", "i")
 # A container whose text is mostly link text, under its label, is a link list.
 MIN_LINK_DENSITY = 0.5
-# A standfirst (lead under the headline) is a sentence or more, not a date line or a byline.
-MIN_STANDFIRST_CHARS = 80
+# A prose block of the article is a sentence or more, not a date line, a byline or a label.
+MIN_PROSE_BLOCK_CHARS = 80
 # Text outside links that makes a block prose rather than a teaser list: two sentences or so.
 MIN_PROSE_CHARS = 160
 
@@ -68,9 +67,10 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
     the link right after it.
     """
     removed: list[tuple[str, str]] = []
-    if not _ANY_TEASER_LABEL.search(tree.text_content()):
+    holders = _label_holders(tree)
+    if not holders:
         return removed
-    for element in list(tree.iter(*TEASER_BLOCK_TAGS)):
+    for element in [e for e in tree.iter(*TEASER_BLOCK_TAGS) if e in holders]:
         if not _attached(element, tree):
             continue
         if not TEASER_LABEL.match(_leading_text(element)):  # cheap test first: most blocks are not teasers
@@ -89,8 +89,10 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
             continue
         removed.append(("block", _text(target)))
         target.drop_tree()
-    for element in list(tree.iter(*TEASER_INLINE_TAGS)):
-        if not _attached(element, tree) or not TEASER_LABEL.match(_leading_text(element)):
+    for element in [e for e in tree.iter(*TEASER_INLINE_TAGS) if e in holders]:
+        if not _attached(element, tree):
+            continue
+        if not TEASER_LABEL.match(_leading_text(element)):
             continue
         capsule = _capsule(element)
         if capsule:
@@ -98,6 +100,22 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
             for part in capsule:
                 part.drop_tree()  # its tail, the prose after it, stays
     return removed
+
+
+def _label_holders(tree: HtmlElement) -> set[HtmlElement]:
+    """The elements whose text starts with a teaser label: those holding a text node that starts
+    with one, and their ancestors. One regex test per text node instead of one per element."""
+    holders: set[HtmlElement] = set()
+    for node in tree.xpath("//text()"):
+        if not TEASER_LABEL.match(node):
+            continue
+        element = node.getparent()
+        if node.is_tail:
+            element = element.getparent()
+        while element is not None and element not in holders:
+            holders.add(element)
+            element = element.getparent()
+    return holders
 
 
 def _prose_beside_links(block: HtmlElement, label_end: int) -> bool:
@@ -125,32 +143,6 @@ def _capsule(label: HtmlElement) -> list[HtmlElement]:
     if only_label and not between and link is not None and link.tag == "a" and link.get("href"):
         return [label, link]
     return []
-
-
-def find_standfirst(tree: HtmlElement, title: str | None) -> str | None:
-    """The lead paragraph printed under the headline, which extractors often skip as page header.
-
-    It is the first prose block (ends a sentence, mostly not links) after the <h1> that carries
-    the title, inside the headline's own container.
-    """
-    if not title:
-        return None
-    wanted = " ".join(title.split())
-    heading = next((h for h in tree.iter("h1") if _text(h) == wanted), None)
-    if heading is None:
-        return None
-    for sibling in heading.itersiblings():
-        for block in sibling.iter("p", "div"):
-            if block.find(".//p") is not None or block.find(".//div") is not None:
-                continue  # judge the innermost blocks only
-            text = _text(block)
-            if (
-                len(text) >= MIN_STANDFIRST_CHARS
-                and _SENTENCE_END.search(text)
-                and link_density(block) < MIN_LINK_DENSITY
-            ):
-                return text
-    return None
 
 
 def link_density(block: HtmlElement) -> float:
@@ -190,3 +182,107 @@ def _leading_text(element: HtmlElement, chars: int = 80) -> str:
 
 def _text(element: HtmlElement) -> str:
     return " ".join(element.text_content().split())
+
+
+# Headings of a box about someone or something other than the story: an author, a source, a company.
+PROFILE_HEADING = re.compile(
+    r"^\W*(?:about|à\s+propos\s+d[eu']|qui\s+est|über|acerca\s+de|sobre|chi\s+è|informazioni\s+su)(?!\w)",
+    re.IGNORECASE,
+)
+# A caption or credit is a line or two under an image; a profile or sign-up box a short paragraph or two.
+MAX_CAPTION_CHARS = 400
+MAX_BOX_CHARS = 1_500
+# A paragraph with this much of its text in links is a link (a teaser headline), not prose.
+MIN_LINK_PARAGRAPH_DENSITY = 0.9
+MAX_LINK_PARAGRAPH_CHARS = 200
+_BOX_TAGS = ("div", "section", "aside", "form")
+# Captions by the markup every CMS uses for them (<figcaption>, a class or id naming a caption or a
+# credit), or by their place: the text right after an image, in a box that holds nothing else.
+_MARKED_CAPTIONS = (
+    "//figcaption | //*[self::div or self::span or self::p or self::small]"
+    "[contains(@class, 'caption') or contains(@id, 'caption') or contains(@class, 'credit')]"
+)
+_IMAGE_NEIGHBOURS = "//*[self::img or self::picture]/following-sibling::*[1][self::p or self::span or self::div or self::small]"
+
+
+def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
+    """Remove what sits in the article's flow without being its prose; return (rule, text) of each.
+
+    - `dom.caption`: figure captions and photo credits (also in `removed`, so they stay queryable),
+    - `dom.signup_box`: the box around an e-mail field (newsletter or subscription sign-up),
+    - `dom.profile_box`: a short box headed "About …" / "À propos de …" (author, source, company),
+    - `dom.link_paragraph`: a short paragraph that is all link (a teaser headline between paragraphs).
+    Decided by markup and text, never by a site's names.
+    """
+    removed: list[tuple[str, str]] = []
+
+    def drop(rule: str, element: HtmlElement) -> None:
+        text = " ".join(" ".join(element.itertext()).split())  # a box's paragraphs stay apart
+        if text:
+            removed.append((rule, text))
+        element.drop_tree()
+
+    marked = tree.xpath(_MARKED_CAPTIONS)
+    placed = [e for e in tree.xpath(_IMAGE_NEIGHBOURS) if _text(e) == _text(e.getparent())]
+    for caption in marked + placed:
+        if (
+            _attached(caption, tree)
+            and len(_text(caption)) <= MAX_CAPTION_CHARS
+            and caption.find(".//p") is None
+        ):
+            drop("dom.caption", caption)
+    for field in tree.xpath("//input[@type='email']"):
+        if _attached(field, tree):
+            drop("dom.signup_box", _largest_box(field, MAX_BOX_CHARS // 2))
+    for heading in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b"):
+        if _attached(heading, tree) and PROFILE_HEADING.match(_leading_text(heading)):
+            box = _largest_box(heading, MAX_BOX_CHARS)
+            if box is not heading and _leading_text(box).startswith(_leading_text(heading)):
+                drop("dom.profile_box", box)
+    for paragraph in list(tree.iter("p")):
+        text = _text(paragraph)
+        if (
+            text
+            and len(text) <= MAX_LINK_PARAGRAPH_CHARS
+            and _attached(paragraph, tree)
+            and link_density(paragraph) >= MIN_LINK_PARAGRAPH_DENSITY
+        ):
+            drop("dom.link_paragraph", paragraph)
+    return removed
+
+
+def _largest_box(element: HtmlElement, max_chars: int) -> HtmlElement:
+    """The outermost box (div, section, aside, form) around `element` with at most `max_chars` of text."""
+    box = element
+    for ancestor in element.iterancestors(*_BOX_TAGS):
+        if len(_text(ancestor)) > max_chars:
+            break
+        box = ancestor
+    return box
+
+
+def article_blocks(tree: HtmlElement, title: str | None) -> list[str]:
+    """The prose blocks after the headline, in page order: the paragraphs a reader sees as the
+    article, to check the extractor's output against. The first may be an <h2> (a standfirst styled
+    as a heading); after it only paragraphs count. A block is prose when it ends a sentence, has
+    MIN_PROSE_BLOCK_CHARS or more and is mostly not links. Empty when the page has no <h1>.
+    """
+    wanted = " ".join(title.split()) if title else None
+    headings = list(tree.iter("h1"))
+    heading = next((h for h in headings if _text(h) == wanted), headings[0] if headings else None)
+    if heading is None:
+        return []
+    blocks: list[str] = []
+    after_heading = False
+    for element in tree.iter("h1", "h2", "p"):
+        if element is heading:
+            after_heading = True
+        elif after_heading and (element.tag == "p" or not blocks):
+            text = _text(element)
+            if (
+                len(text) >= MIN_PROSE_BLOCK_CHARS
+                and _SENTENCE_END.search(text)
+                and link_density(element) < MIN_LINK_DENSITY
+            ):
+                blocks.append(text)
+    return blocks

@@ -64,7 +64,7 @@ class Article:
     text_chars: int = 0
     removed: list[RemovedSpan] = field(default_factory=list)
     extraction_method: str = (
-        "none"  # plain_text, trafilatura_precision, trafilatura, trafilatura_recall, baseline, failed
+        "none"  # plain_text, trafilatura_fast, trafilatura, trafilatura_recall, baseline, failed
     )
     content_hash: str | None = None
     duplicate_of: str | None = None  # article_id of the first copy with the same content_hash
