@@ -32,6 +32,7 @@ MIN_REPEATED_SENTENCE_CHARS = 40
 _BULLET = re.compile(r"^\s*[-–•▪◦·*►]\s*\S")
 _SENTENCE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
 _QUOTED_SENTENCE_END = re.compile(r"[.!?…]\s*[»\"”’']?\s*$")
+_NOT_WORD = re.compile(r"[^\w\s]|_")  # what `_normalise` drops: punctuation and accents (combining marks)
 _LEADING_SENTENCE_END = re.compile(r"[.!?]?")
 
 
@@ -169,7 +170,7 @@ def _only_headlines_follow(lines: list[str], start: int) -> bool:
 def _normalise(line: str) -> str:
     """Case-, accent-, punctuation- and space-insensitive key for spotting repeated lines."""
     folded = unicodedata.normalize("NFKD", line.casefold())
-    return " ".join("".join(ch for ch in folded if ch.isalnum() or ch.isspace()).split())
+    return " ".join(_NOT_WORD.sub("", folded).split())
 
 
 def _tidy(text: str) -> str:

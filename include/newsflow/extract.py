@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cache
 
+import htmldate.extractors
 import trafilatura
+from dateparser import DateDataParser
+from dateparser.data import language_order as DATEPARSER_LANGUAGES
 from htmldate import find_date
 from htmldate.extractors import extract_url_date
 from htmldate.utils import Extractor as DateOptions
@@ -50,6 +55,20 @@ EXTRACTION_PASSES: tuple[tuple[str, dict[str, bool]], ...] = (
 # How much of a prose block's start or end identifies it in the extracted text (the extractor
 # may have split or re-spaced the block).
 BLOCK_KEY_CHARS = 60
+
+# dateparser, which htmldate hands the date strings its own patterns cannot read, is told the page's
+# language: told none, it loads every locale on first use (~1.6 s for the first such page of each
+# process). Undeclared or unknown to dateparser: English. Settings as htmldate's own.
+DEFAULT_DATE_LANGUAGE = "en"
+DATEPARSER_SETTINGS = {
+    "NORMALIZE": True,
+    "PARSERS": ["custom-formats", "absolute-time"],
+    "PREFER_DATES_FROM": "past",
+    "PREFER_LOCALE_DATE_ORDER": True,
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "STRICT_PARSING": True,
+}
+_date_language: ContextVar[str] = ContextVar("date_language", default=DEFAULT_DATE_LANGUAGE)
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
 _FIRST_SENTENCE = re.compile(r"^.+?[.!?…](?=\s|$)", re.DOTALL)
@@ -115,7 +134,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     text, dropped = account_for_blocks(text, blocks)
     removed += dropped
     published_date, date_source = find_published_date(
-        tree, metadata.url or url, max_date, metadata.date, text
+        tree, metadata.url or url, max_date, metadata.date, text, html_language
     )
     return Extracted(
         text=text,
@@ -179,6 +198,7 @@ def find_published_date(
     max_date: date,
     metadata_date: str | None | object = NOT_SEARCHED,
     text: str | None = None,
+    language: str | None = None,
 ) -> tuple[date | None, str]:
     """(publication date, where it came from) with htmldate, preferring the original date.
 
@@ -186,8 +206,8 @@ def find_published_date(
     date is labelled "url"), then htmldate's thorough search over the head of the article `text`
     (default: the page's text). Only the head: over a whole page that search costs ~0.5 s when no
     date parses, over MAX_DATE_TEXT_CHARS about 1 ms. `metadata_date` is the quick search's
-    answer (None: no date) when the caller already asked it. Dates before MIN_PUBLISHED_DATE or after `max_date`
-    are rejected.
+    answer (None: no date) when the caller already asked it. `language` (the page's) is the one
+    dateparser reads dates in. Dates before MIN_PUBLISHED_DATE or after `max_date` are rejected.
     """
     earliest, latest = _date_bounds(max_date)
     bounds = {"original_date": True, "min_date": earliest, "max_date": latest}
@@ -205,16 +225,32 @@ def find_published_date(
         return extract_url_date(url, DateOptions(False, latest, earliest, True, "%Y-%m-%d")) if url else None
 
     for source, attempt in (("metadata", from_page), ("text", from_text)):
+        token = _date_language.set(language or DEFAULT_DATE_LANGUAGE)
         try:
             found = parse_published_date(attempt())
         except Exception:  # htmldate raises assorted types on odd markup; a date is never worth a crash
             LOGGER.warning("date extraction (%s) failed on %s", source, url or "document", exc_info=True)
             continue
+        finally:
+            _date_language.reset(token)
         if found is not None and found <= max_date:
             if source == "metadata" and parse_published_date(from_url()) == found:
                 source = "url"
             return found, source
     return None, "none"
+
+
+@cache
+def _date_parser(language: str) -> DateDataParser:
+    return DateDataParser(languages=[language], settings=DATEPARSER_SETTINGS)
+
+
+def _page_date_parser() -> DateDataParser:
+    language = _date_language.get()
+    return _date_parser(language if language in DATEPARSER_LANGUAGES else DEFAULT_DATE_LANGUAGE)
+
+
+htmldate.extractors.get_external_parser = _page_date_parser
 
 
 def _date_bounds(max_date: date) -> tuple[datetime, datetime]:
