@@ -21,6 +21,8 @@ from newsflow.schema import RemovedSpan
 
 from conftest import FIXTURES_DIR
 
+PARAGRAPH = "Le conseil municipal a voté hier soir un emprunt de douze millions d'euros pour les écoles."
+
 
 def fixture(name: str) -> str:
     return (FIXTURES_DIR / "html" / name).read_text(encoding="utf-8")
@@ -231,3 +233,25 @@ def test_a_lead_the_extractor_skipped_is_put_back_and_other_dropped_blocks_recor
     text, removed = account_for_blocks("Une autre partie de la page.", blocks)
     assert text == "Une autre partie de la page."  # nothing of the article found: nothing put back
     assert [span.text for span in removed] == blocks
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "À lire aussi",
+        "Read more",
+        "Lesen Sie auch",
+        "Weiterlesen:",
+        "Empfohlene Beiträge",
+        "Mira también",
+        "Leggi anche",
+    ],
+)
+def test_teaser_labels_of_several_languages_are_pruned_with_their_links(label: str) -> None:
+    tree = fromstring(
+        f"<html><body><article><p>{PARAGRAPH}</p><div><p>{label}</p><ul><li><a href='/a'>Un autre titre</a></li>"
+        "<li><a href='/b'>Encore un titre</a></li></ul></div></article></body></html>"
+    )
+    removed = prune_teasers(tree)
+    assert [kind for kind, _ in removed] == ["block"] and removed[0][1].startswith(label)
+    assert "Un autre titre" not in tree.text_content() and PARAGRAPH in tree.text_content()
