@@ -8,7 +8,7 @@ import pytest
 from lxml.html import fromstring
 
 from newsflow.clean import clean_text
-from newsflow.dom import prune_teasers
+from newsflow.dom import prune_boxes, prune_teasers
 from newsflow.extract import (
     account_for_blocks,
     extract_html,
@@ -255,3 +255,13 @@ def test_teaser_labels_of_several_languages_are_pruned_with_their_links(label: s
     removed = prune_teasers(tree)
     assert [kind for kind, _ in removed] == ["block"] and removed[0][1].startswith(label)
     assert "Un autre titre" not in tree.text_content() and PARAGRAPH in tree.text_content()
+
+
+def test_an_all_link_paragraph_goes_unless_it_is_a_cited_address() -> None:
+    tree = fromstring(
+        f"<html><body><article><p>{PARAGRAPH}</p><p><a href='/autre'>Le maire inaugure la nouvelle piscine</a></p>"
+        "<p><a href='https://www.insee.fr/fr/statistiques/1'>https://www.insee.fr/fr/statistiques/1</a></p>"
+        "</article></body></html>"
+    )
+    assert prune_boxes(tree) == [("dom.link_paragraph", "Le maire inaugure la nouvelle piscine")]
+    assert "https://www.insee.fr/fr/statistiques/1" in tree.text_content()

@@ -51,6 +51,7 @@ MIN_PROSE_BLOCK_CHARS = 80
 MIN_PROSE_CHARS = 160
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
+_WEB_ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _LABEL_PUNCTUATION = " :»>|-–—.…"
 
 
@@ -212,7 +213,8 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
     - `dom.caption`: figure captions and photo credits (also in `removed`, so they stay queryable),
     - `dom.signup_box`: the box around an e-mail field (newsletter or subscription sign-up),
     - `dom.profile_box`: a short box headed "About …" / "À propos de …" (author, source, company),
-    - `dom.link_paragraph`: a short paragraph that is all link (a teaser headline between paragraphs).
+    - `dom.link_paragraph`: a short paragraph that is all link (a teaser headline between
+      paragraphs), unless the link is a bare web address (a cited source).
     Decided by markup and text, never by a site's names.
     """
     removed: list[tuple[str, str]] = []
@@ -245,6 +247,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
         if (
             text
             and len(text) <= MAX_LINK_PARAGRAPH_CHARS
+            and not _WEB_ADDRESS.match(text)  # a cited source, not a headline
             and _attached(paragraph, tree)
             and link_density(paragraph) >= MIN_LINK_PARAGRAPH_DENSITY
         ):
