@@ -23,6 +23,10 @@ LINE_EXAMPLES = [
     ("LIRE AUSSI Vladimir Solovyov appelle à la guerre totale", "fr.teaser_line"),
     ("Lire aussi Martine Bulard & Sung Il-kwon", "fr.teaser_line"),
     ("Read more: How the summit unfolded", "en.teaser_line"),
+    ("Lesen Sie auch: Die Nato verstärkt ihre Ostflanke", "de.teaser_line"),
+    ("Auch interessant: So funktioniert die Wärmepumpe", "de.teaser_line"),
+    ("Lea también: Impiden ingreso a Nicaragua a un reportero", "es.teaser_line"),
+    ("LE PUEDE INTERESAR: La ficha del expresidente en Nueva York", "es.teaser_line"),
     ("PREV Previews Les affaires de la jeune Miss Fisher 2", "fr.prev_next"),
     ("NEXT Ravenne, le bilan des morts s'aggrave", "fr.prev_next"),
     ("Article suivant : la réforme des retraites", "fr.prev_next"),
@@ -43,6 +47,8 @@ BLOCK_EXAMPLES = [
     (["Articles similaires", "- OTAN : des conséquences sans précédent"], "fr.teaser_heading"),
     (["Sur le même sujet :", "Le sommet de Washington en cinq points"], "fr.teaser_heading"),
     (["Related stories", "- NATO turns 75"], "en.teaser_heading"),
+    (["Weitere Themen", "- Die Nato wird 75"], "de.teaser_heading"),
+    (["Noticias relacionadas", "- La OTAN cumple 75 años"], "es.teaser_heading"),
     (
         ["Retrouvez News365 sur Facebook sur Twitter et sur Linkedin", "Le bilan des morts s'alourdit"],
         "fr.follow_us",
@@ -150,7 +156,7 @@ def test_repeated_title_and_caption_lines_are_removed_but_short_repeats_stay() -
 
 def test_rule_files_load_named_rules_of_known_kinds(tmp_path: Path) -> None:
     rules = load_rules()
-    assert {rule.name.split(".")[0] for rule in rules} == {"en", "fr"}
+    assert {rule.name.split(".")[0] for rule in rules} == {"de", "en", "es", "fr"}
     assert all(isinstance(rule, Rule) and rule.kind in ("line", "heading", "trailer") for rule in rules)
     (tmp_path / "xx.yaml").write_text("rules:\n  - {name: bad, kind: paragraph, pattern: 'a'}\n")
     with pytest.raises(ValueError, match="unknown kind 'paragraph'"):

@@ -16,8 +16,9 @@ _TEASER_LABELS = (
     r"|more\s+on\s+this(?:\s+story)?|most\s+(?:popular|read|viewed)|recommended(?:\s+for\s+you)?"
     r"|you\s+(?:may|might)\s+also\s+like"
     r"|lesen\s+sie\s+auch|mehr\s+zum\s+thema|weitere\s+artikel|meistgelesen|das\s+könnte\s+sie\s+auch\s+interessieren"
-    r"|weiterlesen|empfohlene\s+(?:beiträge|artikel)"
-    r"|lee\s+también|mira\s+también|te\s+recomendamos|te\s+puede\s+interesar|noticias\s+relacionadas|más\s+leídas|relacionad[oa]s"
+    r"|weiterlesen|empfohlene\s+(?:beiträge|artikel)|auch\s+interessant|weitere\s+themen"
+    r"|lee\s+también|lea\s+también|vea\s+también|mira\s+también|te\s+recomendamos|(?:te|le)\s+puede\s+interesar"
+    r"|noticias\s+relacionadas|más\s+leídas|relacionad[oa]s"
     r"|leggi\s+anche|potrebbe\s+interessarti|articoli\s+correlati|i\s+più\s+letti"
     r")(?!\w)"
 )
