@@ -109,7 +109,7 @@ def _label_holders(tree: HtmlElement) -> set[HtmlElement]:
     """The elements whose text starts with a teaser label: those holding a text node that starts
     with one, and their ancestors. One regex test per text node instead of one per element."""
     holders: set[HtmlElement] = set()
-    for node in tree.xpath("//text()"):
+    for node in tree.xpath("//text()[normalize-space()]"):  # blank nodes are most of them
         if not TEASER_LABEL.match(node):
             continue
         element = node.getparent()
