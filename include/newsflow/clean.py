@@ -68,9 +68,10 @@ def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | No
     """Remove boilerplate lines; return the kept text and every removed span with its rule.
 
     Lines are removed only when a rule names them, when they repeat the title or the line just
-    before them, or when a longer line says them again (a pull-quote); never for being short alone, so bulleted lists and short quotes inside the article
-    stay. Lines repeated further apart stay too: recipes and listicles repeat lines on purpose. In a
-    line longer than MAX_TEASER_LINE_CHARS a `line` rule removes only its match.
+    before them, or when a longer line says them again (a pull-quote); never for being short
+    alone, so bulleted lists and short quotes inside the article stay. Lines repeated further apart
+    stay too: recipes and listicles repeat lines on purpose. In a line longer than
+    MAX_TEASER_LINE_CHARS a `line` rule removes only its match.
     """
     rules = load_rules() if rules is None else rules
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]

@@ -51,6 +51,27 @@ MIN_PROSE_BLOCK_CHARS = 80
 # Text outside links that makes a block prose rather than a teaser list: two sentences or so.
 MIN_PROSE_CHARS = 160
 
+# Headings of a box about someone or something other than the story: an author, a source, a company.
+PROFILE_HEADING = re.compile(
+    r"^\W*(?:about|à\s+propos\s+d[eu']|qui\s+est|über|acerca\s+de|sobre|chi\s+è|informazioni\s+su)(?!\w)",
+    re.IGNORECASE,
+)
+MAX_PROFILE_HEADING_CHARS = 60
+# A caption or credit is a line or two under an image; a profile or sign-up box a short paragraph or two.
+MAX_CAPTION_CHARS = 400
+MAX_BOX_CHARS = 1_500
+# A paragraph with this much of its text in links is a link (a teaser headline), not prose.
+MIN_LINK_PARAGRAPH_DENSITY = 0.9
+MAX_LINK_PARAGRAPH_CHARS = 200
+_BOX_TAGS = ("div", "section", "aside", "form")
+# Captions by the markup every CMS uses for them (<figcaption>, a class or id naming a caption or a
+# credit), or by their place: the text right after an image, in a box that holds nothing else.
+_MARKED_CAPTIONS = (
+    "//figcaption | //*[self::div or self::span or self::p or self::small]"
+    "[contains(@class, 'caption') or contains(@id, 'caption') or contains(@class, 'credit')]"
+)
+_IMAGE_NEIGHBOURS = "//*[self::img or self::picture]/following-sibling::*[1][self::p or self::span or self::div or self::small]"
+
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
 _WEB_ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _LABEL_PUNCTUATION = " :»>|-–—.…"
@@ -76,7 +97,7 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
     for element in [e for e in tree.iter(*TEASER_BLOCK_TAGS) if e in holders]:
         if not _attached(element, tree):
             continue
-        if not TEASER_LABEL.match(_leading_text(element)):  # cheap test first: most blocks are not teasers
+        if not TEASER_LABEL.match(_leading_text(element)):  # holds a label, but not at its start
             continue
         text = _text(element)
         label = TEASER_LABEL.match(text)
@@ -187,27 +208,6 @@ def _text(element: HtmlElement) -> str:
     return " ".join(element.text_content().split())
 
 
-# Headings of a box about someone or something other than the story: an author, a source, a company.
-PROFILE_HEADING = re.compile(
-    r"^\W*(?:about|à\s+propos\s+d[eu']|qui\s+est|über|acerca\s+de|sobre|chi\s+è|informazioni\s+su)(?!\w)",
-    re.IGNORECASE,
-)
-# A caption or credit is a line or two under an image; a profile or sign-up box a short paragraph or two.
-MAX_CAPTION_CHARS = 400
-MAX_BOX_CHARS = 1_500
-# A paragraph with this much of its text in links is a link (a teaser headline), not prose.
-MIN_LINK_PARAGRAPH_DENSITY = 0.9
-MAX_LINK_PARAGRAPH_CHARS = 200
-_BOX_TAGS = ("div", "section", "aside", "form")
-# Captions by the markup every CMS uses for them (<figcaption>, a class or id naming a caption or a
-# credit), or by their place: the text right after an image, in a box that holds nothing else.
-_MARKED_CAPTIONS = (
-    "//figcaption | //*[self::div or self::span or self::p or self::small]"
-    "[contains(@class, 'caption') or contains(@id, 'caption') or contains(@class, 'credit')]"
-)
-_IMAGE_NEIGHBOURS = "//*[self::img or self::picture]/following-sibling::*[1][self::p or self::span or self::div or self::small]"
-
-
 def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
     """Remove what sits in the article's flow without being its prose; return (rule, text) of each.
 
@@ -239,9 +239,14 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
         if _attached(field, tree):
             drop("dom.signup_box", _largest_box(field, MAX_BOX_CHARS // 2))
     for heading in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b"):
-        if _attached(heading, tree) and PROFILE_HEADING.match(_leading_text(heading)):
+        label = _leading_text(heading)
+        if (
+            len(label) <= MAX_PROFILE_HEADING_CHARS
+            and PROFILE_HEADING.match(label)
+            and _attached(heading, tree)
+        ):
             box = _largest_box(heading, MAX_BOX_CHARS)
-            if box is not heading and _leading_text(box).startswith(_leading_text(heading)):
+            if box is not heading and _leading_text(box).startswith(label):
                 drop("dom.profile_box", box)
     for paragraph in list(tree.iter("p")):
         text = _text(paragraph)

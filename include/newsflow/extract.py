@@ -250,6 +250,8 @@ def _page_date_parser() -> DateDataParser:
     return _date_parser(language if language in DATEPARSER_LANGUAGES else DEFAULT_DATE_LANGUAGE)
 
 
+# htmldate asks this module-level function for its dateparser each time it needs one (htmldate is
+# pinned in requirements.txt; its own version builds one parser for every language).
 htmldate.extractors.get_external_parser = _page_date_parser
 
 
