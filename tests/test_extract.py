@@ -219,6 +219,8 @@ def test_lead_boxes_captions_and_pull_quotes() -> None:
     for gone in ("Stoltenberg", "Wall Street Journal", "Inscrivez-vous", "S'inscrire"):
         assert gone not in cleaned.text
     assert cleaned.text.count("Nous défendrons chaque centimètre carré") == 1
+    dropped = [span.text for span in removed if span.rule == "extract.dropped_block"]
+    assert not any("commentaires" in text or "consulter les citoyens" in text for text in dropped)  # comments
 
 
 def test_a_lead_the_extractor_skipped_is_put_back_and_other_dropped_blocks_recorded() -> None:

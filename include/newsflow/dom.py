@@ -72,6 +72,9 @@ _MARKED_CAPTIONS = (
 )
 _IMAGE_NEIGHBOURS = "//*[self::img or self::picture]/following-sibling::*[1][self::p or self::span or self::div or self::small]"
 
+# Paragraphs of reader comments, by the class or id of their container.
+_IN_COMMENTS = "//*[contains(@class, 'comment') or contains(@id, 'comment')]//p"
+
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
 _WEB_ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _LABEL_PUNCTUATION = " :»>|-–—.…"
@@ -275,19 +278,21 @@ def article_blocks(tree: HtmlElement, title: str | None) -> list[str]:
     """The prose blocks after the headline, in page order: the paragraphs a reader sees as the
     article, to check the extractor's output against. The first may be an <h2> (a standfirst styled
     as a heading); after it only paragraphs count. A block is prose when it ends a sentence, has
-    MIN_PROSE_BLOCK_CHARS or more and is mostly not links. Empty when the page has no <h1>.
+    MIN_PROSE_BLOCK_CHARS or more and is mostly not links; reader comments (inside an element
+    whose class or id names comments) are not the article. Empty when the page has no <h1>.
     """
     wanted = " ".join(title.split()) if title else None
     headings = list(tree.iter("h1"))
     heading = next((h for h in headings if _text(h) == wanted), headings[0] if headings else None)
     if heading is None:
         return []
+    in_comments = set(tree.xpath(_IN_COMMENTS))
     blocks: list[str] = []
     after_heading = False
     for element in tree.iter("h1", "h2", "p"):
         if element is heading:
             after_heading = True
-        elif after_heading and (element.tag == "p" or not blocks):
+        elif after_heading and (element.tag == "p" or not blocks) and element not in in_comments:
             text = _text(element)
             if (
                 len(text) >= MIN_PROSE_BLOCK_CHARS
