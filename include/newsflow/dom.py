@@ -230,7 +230,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
         element.drop_tree()
 
     marked = tree.xpath(_MARKED_CAPTIONS)
-    placed = [e for e in tree.xpath(_IMAGE_NEIGHBOURS) if _text(e) == _text(e.getparent())]
+    placed = [e for e in tree.xpath(_IMAGE_NEIGHBOURS) if _alone_beside_images(e)]
     for caption in marked + placed:
         if (
             _attached(caption, tree)
@@ -262,6 +262,18 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
         ):
             drop("dom.link_paragraph", paragraph)
     return removed
+
+
+def _alone_beside_images(element: HtmlElement) -> bool:
+    """True when `element` is the only text in its parent, beside images: an image and its caption.
+    Reads only the first piece of each sibling's text (a gallery under <body> stays cheap)."""
+    parent = element.getparent()
+    if (parent.text or "").strip() or (element.tail or "").strip():
+        return False
+    return all(
+        sibling is element or (not _leading_text(sibling, 1) and not (sibling.tail or "").strip())
+        for sibling in parent
+    )
 
 
 def _largest_box(element: HtmlElement, max_chars: int) -> HtmlElement:
