@@ -259,11 +259,13 @@ def test_teaser_labels_of_several_languages_are_pruned_with_their_links(label: s
     assert "Un autre titre" not in tree.text_content() and PARAGRAPH in tree.text_content()
 
 
-def test_an_all_link_paragraph_goes_unless_it_is_a_cited_address() -> None:
+def test_an_all_link_paragraph_goes_unless_it_is_a_web_or_mail_address() -> None:
     tree = fromstring(
         f"<html><body><article><p>{PARAGRAPH}</p><p><a href='/autre'>Le maire inaugure la nouvelle piscine</a></p>"
         "<p><a href='https://www.insee.fr/fr/statistiques/1'>https://www.insee.fr/fr/statistiques/1</a></p>"
+        "<p><a href='mailto:contact@mairie.example'>contact@mairie.example</a></p>"
         "</article></body></html>"
     )
     assert prune_boxes(tree) == [("dom.link_paragraph", "Le maire inaugure la nouvelle piscine")]
     assert "https://www.insee.fr/fr/statistiques/1" in tree.text_content()
+    assert "contact@mairie.example" in tree.text_content()

@@ -76,7 +76,8 @@ _IMAGE_NEIGHBOURS = "//*[self::img or self::picture]/following-sibling::*[1][sel
 _IN_COMMENTS = "//*[contains(@class, 'comment') or contains(@id, 'comment')]//p"
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
-_WEB_ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+# A link whose text is a web or e-mail address cites a source or a contact: content, not a headline.
+_ADDRESS = re.compile(r"^(?:(?:https?://|www\.)\S+|[^\s@]+@[^\s@]+\.\w+)$", re.IGNORECASE)
 _LABEL_PUNCTUATION = " :»>|-–—.…"
 
 
@@ -218,7 +219,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
     - `dom.signup_box`: the box around an e-mail field (newsletter or subscription sign-up),
     - `dom.profile_box`: a short box headed "About …" / "À propos de …" (author, source, company),
     - `dom.link_paragraph`: a short paragraph that is all link (a teaser headline between
-      paragraphs), unless the link is a bare web address (a cited source).
+      paragraphs), unless the link is a bare web or e-mail address (a cited source, a contact).
     Decided by markup and text, never by a site's names.
     """
     removed: list[tuple[str, str]] = []
@@ -256,7 +257,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
         if (
             text
             and len(text) <= MAX_LINK_PARAGRAPH_CHARS
-            and not _WEB_ADDRESS.match(text)  # a cited source, not a headline
+            and not _ADDRESS.match(text)
             and _attached(paragraph, tree)
             and link_density(paragraph) >= MIN_LINK_PARAGRAPH_DENSITY
         ):
