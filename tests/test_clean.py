@@ -48,6 +48,8 @@ BLOCK_EXAMPLES = [
     (["Sur le même sujet :", "Le sommet de Washington en cinq points"], "fr.teaser_heading"),
     (["Related stories", "- NATO turns 75"], "en.teaser_heading"),
     (["Weitere Themen", "- Die Nato wird 75"], "de.teaser_heading"),
+    (["Weitere aktuelle Themen aus der Arbeitswelt", "- Vier-Tage-Woche im Test"], "de.teaser_heading"),
+    (["Lesen Sie auch die folgenden Beiträge:", "- Fünf HR-Trends"], "de.teaser_heading"),
     (["Noticias relacionadas", "- La OTAN cumple 75 años"], "es.teaser_heading"),
     (
         ["Retrouvez News365 sur Facebook sur Twitter et sur Linkedin", "Le bilan des morts s'alourdit"],
