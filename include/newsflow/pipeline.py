@@ -170,7 +170,9 @@ def process_shards(
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["newsflow.process"])
-    counter = context.Value("q", 0)
+    # Progress only, so without a lock: a worker killed while holding a shared lock would block
+    # every later worker forever (the retry pools share the counter); a rare lost increment is harmless.
+    counter = context.Value("q", 0, lock=False)
     pending = list(shards)
     for attempt in range(1, MAX_SHARD_ATTEMPTS + 1):
         lost: list[str] = []
@@ -218,8 +220,7 @@ def _start_worker(counter, log_setup: tuple[int, str | None]) -> None:  # type: 
 
 
 def _count_document() -> None:
-    with _worker_counter.get_lock():  # type: ignore[union-attr]
-        _worker_counter.value += 1  # type: ignore[union-attr]
+    _worker_counter.value += 1  # type: ignore[union-attr]
 
 
 def _process_in_worker(shard: str, settings: Settings) -> str:
