@@ -76,7 +76,7 @@ def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | No
     rules = load_rules() if rules is None else rules
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     removed: list[RemovedSpan] = []
-    kept: list[str] = []
+    kept: list[tuple[str, str]] = []  # each kept line with its normalised key
     title_key = _normalise(title) if title else None
     previous_key = None  # the last kept non-blank line
     i = 0
@@ -90,7 +90,7 @@ def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | No
             elif line and len(line.split()) >= MIN_REPEATED_WORDS and key == previous_key:
                 removed.append(RemovedSpan("repeated_line", line))
             else:
-                kept.append(lines[i])
+                kept.append((lines[i], key))
                 previous_key = key if line else previous_key
             i += 1
             continue
@@ -106,17 +106,16 @@ def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | No
         block = "\n".join(part.strip() for part in lines[i:end] if part.strip())
         removed.append(RemovedSpan(rule.name, block))
         i = end
-    kept = _without_repeated_sentences(kept, removed)
-    return CleanResult(_tidy("\n".join(kept)), removed)
+    return CleanResult(_tidy("\n".join(_without_repeated_sentences(kept, removed))), removed)
 
 
-def _without_repeated_sentences(lines: list[str], removed: list[RemovedSpan]) -> list[str]:
-    """`lines` without those said again inside a longer line (pull-quotes, highlighted sentences),
-    each recorded as `repeated_sentence`: a mention in a pull-quote would be counted twice."""
-    keys = [_normalise(line) for line in lines]
-    long_keys = [key for key in keys if len(key) >= MIN_REPEATED_SENTENCE_CHARS]
+def _without_repeated_sentences(lines: list[tuple[str, str]], removed: list[RemovedSpan]) -> list[str]:
+    """The (line, normalised key) `lines` without those said again inside a longer line
+    (pull-quotes, highlighted sentences), each recorded as `repeated_sentence`: a mention in a
+    pull-quote would be counted twice."""
+    long_keys = [key for _, key in lines if len(key) >= MIN_REPEATED_SENTENCE_CHARS]
     kept = []
-    for line, key in zip(lines, keys, strict=True):
+    for line, key in lines:
         if (
             len(key) >= MIN_REPEATED_SENTENCE_CHARS
             and _QUOTED_SENTENCE_END.search(line)
