@@ -224,20 +224,21 @@ def find_published_date(
     def from_url() -> str | None:
         return extract_url_date(url, DateOptions(False, latest, earliest, True, "%Y-%m-%d")) if url else None
 
-    for source, attempt in (("metadata", from_page), ("text", from_text)):
-        token = _date_language.set(language or DEFAULT_DATE_LANGUAGE)
-        try:
-            found = parse_published_date(attempt())
-        except Exception:  # htmldate raises assorted types on odd markup; a date is never worth a crash
-            LOGGER.warning("date extraction (%s) failed on %s", source, url or "document", exc_info=True)
-            continue
-        finally:
-            _date_language.reset(token)
-        if found is not None and found <= max_date:
-            if source == "metadata" and parse_published_date(from_url()) == found:
-                source = "url"
-            return found, source
-    return None, "none"
+    token = _date_language.set(language or DEFAULT_DATE_LANGUAGE)
+    try:
+        for source, attempt in (("metadata", from_page), ("text", from_text)):
+            try:
+                found = parse_published_date(attempt())
+            except Exception:  # htmldate raises assorted types on odd markup; a date is never worth a crash
+                LOGGER.warning("date extraction (%s) failed on %s", source, url or "document", exc_info=True)
+                continue
+            if found is not None and found <= max_date:
+                if source == "metadata" and parse_published_date(from_url()) == found:
+                    source = "url"
+                return found, source
+        return None, "none"
+    finally:
+        _date_language.reset(token)
 
 
 @cache
@@ -294,7 +295,7 @@ def account_for_blocks(text: str, blocks: list[str]) -> tuple[str, list[RemovedS
 
 
 def _pruned_tree(html: str) -> HtmlElement | None:
-    """A fresh parse with teaser blocks pruned, for a further pass (the first pass edited the tree)."""
+    """A fresh parse with teasers and boxes pruned, for a further pass (the first pass edited the tree)."""
     tree = _load_tree(html)
     if tree is not None:
         prune_teasers(tree)
