@@ -45,6 +45,26 @@ def test_html_article_body_and_metadata() -> None:
     assert "Accueil" not in extracted.text and "Mentions légales" not in extracted.text
 
 
+def _page_with_byline(head: str) -> str:
+    body = f"<p>{PARAGRAPH} {PARAGRAPH}</p>" * 2
+    return (
+        f"<html lang='fr'><head><title>Budget voté</title>{head}</head><body><article>"
+        f"<h1>Le budget des écoles est voté</h1><p class='byline'><span class='author'>Marie Dupont</span></p>"
+        f"{body}</article></body></html>"
+    )
+
+
+def test_metadata_falls_back_to_the_markup_when_the_meta_tags_say_nothing() -> None:
+    canonical = "<link rel='canonical' href='https://www.quotidien.example/budget'>"
+    handle = extract_html(_page_with_byline(f"<meta name='twitter:site' content='@quotidien'>{canonical}"))
+    assert handle.author == "Marie Dupont"  # the byline, as no meta tag names an author
+    assert handle.sitename == "Quotidien"  # the site's handle without "@", capitalised
+    assert handle.url == "https://www.quotidien.example/budget"
+    assert handle.title == "Le budget des écoles est voté"
+    unnamed = extract_html(_page_with_byline(canonical))
+    assert unnamed.sitename == "quotidien.example"  # no name anywhere: the canonical URL's host
+
+
 def test_extract_text_removes_the_inline_teaser_and_the_title_line() -> None:
     text = extract_text(fixture("article_with_inline_teaser.html"))
     assert "Lire aussi" not in text and "75 ans" not in text
@@ -138,6 +158,25 @@ def test_a_pass_that_finds_too_little_falls_back_to_the_next(name: str, method: 
     assert extracted.text.startswith("Le conseil municipal a voté hier soir")
     assert extracted.text.rstrip().endswith(".")  # the last paragraph too
     assert extracted.html_language == "fr"
+    if name == "body_split_by_footer.html":  # every pass reads the page pruned of its boxes
+        assert "lettre d'information" not in extracted.text
+        assert [span.rule for span in extracted.removed] == ["dom.signup_box"]
+
+
+def test_a_teaser_box_goes_whole_not_only_its_label() -> None:
+    box = (
+        "<div><h3>À lire aussi</h3>\n<p><a href='/ecoles'>Les écoles rouvrent</a>"
+        " après des mois de travaux dans les bâtiments du centre-ville.</p></div>"
+    )
+    tree = fromstring(f"<html><body><p>{PARAGRAPH}</p>{box}<p>{PARAGRAPH}</p></body></html>")
+    removed = prune_teasers(tree)
+    assert removed == [
+        (
+            "block",
+            "À lire aussi Les écoles rouvrent après des mois de travaux dans les bâtiments du centre-ville.",
+        )
+    ]
+    assert "écoles rouvrent" not in tree.text_content()
 
 
 def test_prune_teasers_keeps_long_blocks_and_label_words_in_sentences() -> None:
@@ -221,6 +260,17 @@ def test_lead_boxes_captions_and_pull_quotes() -> None:
     assert cleaned.text.count("Nous défendrons chaque centimètre carré") == 1
     dropped = [span.text for span in removed if span.rule == "extract.dropped_block"]
     assert not any("commentaires" in text or "consulter les citoyens" in text for text in dropped)  # comments
+
+
+def test_the_text_alone_beside_an_image_is_its_caption_but_a_list_is_not() -> None:
+    tree = fromstring(
+        f"<html><body><article><p>{PARAGRAPH}</p>"
+        "<div><img src='maire.jpg'><!-- légende --><span>Le maire, hier soir. Photo Ville</span></div>"
+        "<div><img src='carte.png'><ul><li>Centre : deux écoles</li><li>Nord : cinq écoles</li></ul></div>"
+        "</article></body></html>"
+    )
+    assert prune_boxes(tree) == [("dom.caption", "Le maire, hier soir. Photo Ville")]
+    assert "Nord : cinq écoles" in tree.text_content()
 
 
 def test_a_lead_the_extractor_skipped_is_put_back_and_other_dropped_blocks_recorded() -> None:

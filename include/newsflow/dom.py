@@ -70,10 +70,8 @@ _MARKED_CAPTIONS = (
     "//figcaption | //*[self::div or self::span or self::p or self::small]"
     "[contains(@class, 'caption') or contains(@id, 'caption') or contains(@class, 'credit')]"
 )
-_IMAGE_NEIGHBOURS = "//*[self::img or self::picture]/following-sibling::*[1][self::p or self::span or self::div or self::small]"
+_CAPTION_TAGS = ("p", "span", "div", "small")
 
-# Paragraphs of reader comments, by the class or id of their container.
-_IN_COMMENTS = "//*[contains(@class, 'comment') or contains(@id, 'comment')]//p"
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
 # A link whose text is a web or e-mail address cites a source or a contact: content, not a headline.
@@ -96,9 +94,7 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
     """
     removed: list[tuple[str, str]] = []
     holders = _label_holders(tree)
-    if not holders:
-        return removed
-    for element in [e for e in tree.iter(*TEASER_BLOCK_TAGS) if e in holders]:
+    for element in [e for e in holders if e.tag in TEASER_BLOCK_TAGS]:
         if not _attached(element, tree):
             continue
         if not TEASER_LABEL.match(_leading_text(element)):  # holds a label, but not at its start
@@ -117,7 +113,7 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
             continue
         removed.append(("block", _text(target)))
         target.drop_tree()
-    for element in [e for e in tree.iter(*TEASER_INLINE_TAGS) if e in holders]:
+    for element in [e for e in holders if e.tag in TEASER_INLINE_TAGS]:
         if not _attached(element, tree):
             continue
         if not TEASER_LABEL.match(_leading_text(element)):
@@ -130,19 +126,25 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
     return removed
 
 
-def _label_holders(tree: HtmlElement) -> set[HtmlElement]:
-    """The elements whose text starts with a teaser label: those holding a text node that starts
-    with one, and their ancestors. One regex test per text node instead of one per element."""
-    holders: set[HtmlElement] = set()
+def _label_holders(tree: HtmlElement) -> list[HtmlElement]:
+    """The elements whose text starts with a teaser label, in document order: those holding a text
+    node that starts with one, and their ancestors. One regex test per text node instead of one per
+    element, and no walk over the elements that hold no label."""
+    holders: list[HtmlElement] = []
+    seen: set[HtmlElement] = set()
     for node in tree.xpath("//text()[normalize-space()]"):  # blank nodes are most of them
         if not TEASER_LABEL.match(node):
             continue
         element = node.getparent()
         if node.is_tail:
             element = element.getparent()
-        while element is not None and element not in holders:
-            holders.add(element)
+        new: list[HtmlElement] = []
+        while element is not None and element not in seen:
+            seen.add(element)
+            new.append(element)
             element = element.getparent()
+        # the new ancestors open after every element found before: outermost first is page order
+        holders += reversed(new)
     return holders
 
 
@@ -231,7 +233,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
         element.drop_tree()
 
     marked = tree.xpath(_MARKED_CAPTIONS)
-    placed = [e for e in tree.xpath(_IMAGE_NEIGHBOURS) if _alone_beside_images(e)]
+    placed = [e for e in map(_next_element, tree.iter("img", "picture")) if _caption_beside_image(e)]
     for caption in marked + placed:
         if (
             _attached(caption, tree)
@@ -239,7 +241,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
             and caption.find(".//p") is None
         ):
             drop("dom.caption", caption)
-    for field in tree.xpath("//input[@type='email']"):
+    for field in [e for e in tree.iter("input") if e.get("type") == "email"]:
         if _attached(field, tree):
             drop("dom.signup_box", _largest_box(field, MAX_BOX_CHARS // 2))
     for heading in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b"):
@@ -252,7 +254,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
             box = _largest_box(heading, MAX_BOX_CHARS)
             if box is not heading and _leading_text(box).startswith(label):
                 drop("dom.profile_box", box)
-    for paragraph in list(tree.iter("p")):
+    for paragraph in [p for p in tree.iter("p") if next(p.iter("a"), None) is not None]:
         text = _text(paragraph)
         if (
             text
@@ -265,16 +267,30 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
     return removed
 
 
-def _alone_beside_images(element: HtmlElement) -> bool:
-    """True when `element` is the only text in its parent, beside images: an image and its caption.
-    Reads only the first piece of each sibling's text (a gallery under <body> stays cheap)."""
+def _next_element(element: HtmlElement) -> HtmlElement | None:
+    """The element right after this one among its siblings (comments and processing instructions skipped)."""
+    sibling = element.getnext()
+    while sibling is not None and not isinstance(sibling.tag, str):
+        sibling = sibling.getnext()
+    return sibling
+
+
+def _caption_beside_image(element: HtmlElement | None) -> bool:
+    """True when `element` (the one right after an image) is a text element alone in its parent
+    beside images: an image and its caption. Reads only the first piece of each sibling's text
+    (a gallery under <body> stays cheap)."""
+    if element is None or element.tag not in _CAPTION_TAGS:
+        return False
     parent = element.getparent()
     if (parent.text or "").strip() or (element.tail or "").strip():
         return False
-    return all(
-        sibling is element or (not _leading_text(sibling, 1) and not (sibling.tail or "").strip())
-        for sibling in parent
-    )
+    return all(sibling is element or _silent(sibling) for sibling in parent)
+
+
+def _silent(node: HtmlElement) -> bool:
+    """True when no text is in the node (an HTML comment has none that shows) or right after it."""
+    own = _leading_text(node, 1) if isinstance(node.tag, str) else ""
+    return not own and not (node.tail or "").strip()
 
 
 def _largest_box(element: HtmlElement, max_chars: int) -> HtmlElement:
@@ -299,18 +315,26 @@ def article_blocks(tree: HtmlElement, title: str | None) -> list[str]:
     heading = next((h for h in headings if _text(h) == wanted), headings[0] if headings else None)
     if heading is None:
         return []
-    in_comments = set(tree.xpath(_IN_COMMENTS))
     blocks: list[str] = []
     after_heading = False
     for element in tree.iter("h1", "h2", "p"):
         if element is heading:
             after_heading = True
-        elif after_heading and (element.tag == "p" or not blocks) and element not in in_comments:
+        elif after_heading and (element.tag == "p" or not blocks):
             text = _text(element)
             if (
                 len(text) >= MIN_PROSE_BLOCK_CHARS
                 and _SENTENCE_END.search(text)
                 and link_density(element) < MIN_LINK_DENSITY
+                and not (element.tag == "p" and _in_comments(element))
             ):
                 blocks.append(text)
     return blocks
+
+
+def _in_comments(element: HtmlElement) -> bool:
+    """True inside reader comments: an ancestor whose class or id names them."""
+    return any(
+        "comment" in (a.get("class") or "") or "comment" in (a.get("id") or "")
+        for a in element.iterancestors()
+    )
