@@ -18,7 +18,17 @@ from htmldate.extractors import extract_url_date
 from htmldate.utils import Extractor as DateOptions
 from lxml.html import HtmlElement
 from lxml.html import builder as E
-from trafilatura.metadata import extract_metadata
+from trafilatura.metadata import (
+    META_URL as SITE_FROM_URL,
+)
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
@@ -101,10 +111,10 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
 
     The page is parsed once: metadata (with the publication date) is read from the pristine tree,
     teasers and boxes are pruned from it (each into `removed`), the article's prose blocks are
-    listed, and the first EXTRACTION_PASSES pass runs on that same tree. Only a page whose first
-    pass looks short (under MIN_EXTRACTED_CHARS, or under MIN_PARAGRAPH_SHARE of the page's
-    paragraph text) is parsed again for the next pass (trafilatura edits the tree it is given);
-    trafilatura's baseline (all paragraph text) is the last resort. The prose blocks the passes
+    listed, and the EXTRACTION_PASSES run on that same tree (trafilatura works on its own copy):
+    the next pass only when the last looks short (under MIN_EXTRACTED_CHARS, or under
+    MIN_PARAGRAPH_SHARE of the page's paragraph text); trafilatura's baseline (all paragraph
+    text) is the last resort. The prose blocks the passes
     dropped are accounted for (`account_for_blocks`). `max_date` is the fetch time: no article is
     published after it.
     """
@@ -119,14 +129,14 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     blocks = article_blocks(tree, metadata.title)
     paragraph_chars = sum(len(p.text_content()) for p in tree.iter("p"))
     method, text = "failed", ""
-    for index, (name, options) in enumerate(EXTRACTION_PASSES):
-        candidate = _bare_extraction(tree if index == 0 else _pruned_tree(html), url, options)
+    for name, options in EXTRACTION_PASSES:
+        candidate = _bare_extraction(tree, url, options)
         if len(candidate) > len(text):
             method, text = name, candidate
         if len(text) >= max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars):
             break
     if len(text) < MIN_EXTRACTED_CHARS:
-        baseline = _baseline_text(_pruned_tree(html))
+        baseline = _baseline_text(tree)
         if len(baseline) > len(text):
             text, method = baseline, "baseline"
     if not text:
@@ -162,23 +172,36 @@ class _PageMetadata:
 
 
 def _metadata(tree: HtmlElement, url: str | None, max_date: date) -> _PageMetadata:
-    """trafilatura's metadata of the page, read once from the pristine tree.
+    """The page's title, author, site name, description, canonical URL and quick date, read once
+    from the pristine tree with trafilatura's metadata readers.
 
-    trafilatura's date lookup is set to htmldate's quick search, which is `find_published_date`'s
-    first attempt: htmldate reads the page once, not once in trafilatura and again here.
+    The same steps as `trafilatura.metadata.extract_metadata` for these fields, without the
+    categories, tags and licence the record has no column for (a third of its time). The date is
+    htmldate's quick search, which is `find_published_date`'s first attempt: htmldate reads the
+    page once, not once here and again there.
     """
     earliest, latest = _date_bounds(max_date)
     try:
-        found = extract_metadata(
+        found = examine_meta(tree)
+        if found.author and " " not in found.author:  # a handle, not a name (as trafilatura)
+            found.author = None
+        try:
+            found = extract_meta_json(tree, found)
+        except Exception:  # trafilatura's JSON-LD reader fails on odd JSON; the meta tags stand
+            LOGGER.warning("JSON-LD metadata unreadable on %s", url or "document", exc_info=True)
+        found.title = found.title or extract_title(tree)
+        found.author = found.author or extract_author(tree)
+        found.url = found.url or extract_url(tree, url)
+        found.date = find_date(
             tree,
-            default_url=url,
-            date_config={
-                "original_date": True,
-                "extensive_search": False,
-                "min_date": earliest,
-                "max_date": latest,
-            },
+            url=found.url,
+            original_date=True,
+            extensive_search=False,
+            min_date=earliest,
+            max_date=latest,
         )
+        found.sitename = _sitename(found.sitename or extract_sitename(tree), found.url)
+        found.clean_and_trim()
     except Exception:  # trafilatura raises assorted types on odd markup; metadata is never worth a crash
         LOGGER.warning("metadata extraction failed on %s", url or "document", exc_info=True)
         found = Document()
@@ -190,6 +213,15 @@ def _metadata(tree: HtmlElement, url: str | None, max_date: date) -> _PageMetada
         url=found.url or None,
         date=found.date,
     )
+
+
+def _sitename(name: str | None, url: str | None) -> str | None:
+    """The site's name as trafilatura writes it (no "@", capitalised), else the URL's host."""
+    if name:
+        name = name.lstrip("@")
+        return name.title() if name and "." not in name and not name[0].isupper() else name
+    match = SITE_FROM_URL.match(url) if url else None
+    return match[1] if match else None
 
 
 def find_published_date(
@@ -294,18 +326,10 @@ def account_for_blocks(text: str, blocks: list[str]) -> tuple[str, list[RemovedS
     return text, [RemovedSpan("extract.dropped_block", block) for block in missing]
 
 
-def _pruned_tree(html: str) -> HtmlElement | None:
-    """A fresh parse with teasers and boxes pruned, for a further pass (the first pass edited the tree)."""
-    tree = _load_tree(html)
-    if tree is not None:
-        prune_teasers(tree)
-        prune_boxes(tree)
-    return tree
-
-
 def _bare_extraction(tree: HtmlElement | None, url: str | None, options: dict[str, bool]) -> str:
-    """The text of one trafilatura pass, which edits `tree`. Reader comments are not the article:
-    skipping them saves the comment search too; metadata was read before."""
+    """The text of one trafilatura pass (trafilatura works on a copy: `tree` stays as it is).
+    Reader comments are not the article: skipping them saves the comment search too; metadata was
+    read before."""
     if tree is None:
         return ""
     try:
