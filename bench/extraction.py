@@ -1,5 +1,6 @@
 """Article-body extraction quality on both development sets: trafilatura default, trafilatura
-favor_precision and newsflow side by side, each set with its own metric, and docs/s.
+favor_precision, trafilatura default with its metadata (the work newsflow does: title, author,
+site, date) and newsflow side by side, each set with its own metric, and docs/s.
 
 Usage: python bench/extraction.py [EVAL_DIR]   (EVAL_DIR defaults to ../shared/eval; reads zyte/
 and trafilatura/)
@@ -22,7 +23,14 @@ from collections import Counter
 
 from newsflow.sources import declared_charset, decode_bytes
 
-from common import eval_dir_from_args, newsflow_text, run_timed, trafilatura_default, trafilatura_precision
+from common import (
+    eval_dir_from_args,
+    newsflow_text,
+    run_timed,
+    trafilatura_default,
+    trafilatura_precision,
+    trafilatura_with_metadata,
+)
 
 _TOKEN = re.compile(r"\w+")
 SHINGLE_TOKENS = 4
@@ -63,6 +71,7 @@ def summarise(scores: list[tuple[float, float, float]]) -> tuple[float, float, f
 METHODS = {
     "trafilatura default": trafilatura_default,
     "trafilatura favor_precision": trafilatura_precision,
+    "trafilatura with metadata": trafilatura_with_metadata,
     "newsflow": newsflow_text,
 }
 
