@@ -47,6 +47,7 @@ BLOCK_EXAMPLES = [
     (["Articles similaires", "- OTAN : des conséquences sans précédent"], "fr.teaser_heading"),
     (["Sur le même sujet :", "Le sommet de Washington en cinq points"], "fr.teaser_heading"),
     (["Related stories", "- NATO turns 75"], "en.teaser_heading"),
+    (["Don’t miss", "NATO summit: what the allies agreed [VIDEO]"], "en.teaser_heading"),
     (["Weitere Themen", "- Die Nato wird 75"], "de.teaser_heading"),
     (["Weitere aktuelle Themen aus der Arbeitswelt", "- Vier-Tage-Woche im Test"], "de.teaser_heading"),
     (["Lesen Sie auch die folgenden Beiträge:", "- Fünf HR-Trends"], "de.teaser_heading"),

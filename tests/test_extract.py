@@ -262,6 +262,22 @@ def test_lead_boxes_captions_and_pull_quotes() -> None:
     assert not any("commentaires" in text or "consulter les citoyens" in text for text in dropped)  # comments
 
 
+def test_a_sign_up_box_goes_by_its_e_mail_field_but_a_comment_form_stays() -> None:
+    signup = (
+        "<section><h3>La lettre du matin</h3><p>Les nouvelles de la ville, chaque jour à 7 heures.</p>"
+        "<form><input type='text' name='emailAddress' placeholder='Adresse e-mail'><input type='submit'></form></section>"
+    )
+    post = (
+        f"<div><p>{PARAGRAPH}</p><form><input type='text' name='email'>"
+        "<textarea name='comment'></textarea></form></div>"
+    )
+    tree = fromstring(f"<html><body><article><p>{PARAGRAPH}</p>{signup}</article>{post}</body></html>")
+    assert prune_boxes(tree) == [
+        ("dom.signup_box", "La lettre du matin Les nouvelles de la ville, chaque jour à 7 heures.")
+    ]
+    assert tree.text_content().count(PARAGRAPH) == 2  # the short post around the comment form stays
+
+
 def test_the_text_alone_beside_an_image_is_its_caption_but_a_list_is_not() -> None:
     tree = fromstring(
         f"<html><body><article><p>{PARAGRAPH}</p>"

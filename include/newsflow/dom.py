@@ -218,7 +218,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
     """Remove what sits in the article's flow without being its prose; return (rule, text) of each.
 
     - `dom.caption`: figure captions and photo credits (also in `removed`, so they stay queryable),
-    - `dom.signup_box`: the box around an e-mail field (newsletter or subscription sign-up),
+    - `dom.signup_box`: the box around a sign-up form's e-mail field (newsletter, subscription),
     - `dom.profile_box`: a short box headed "About …" / "À propos de …" (author, source, company),
     - `dom.link_paragraph`: a short paragraph that is all link (a teaser headline between
       paragraphs), unless the link is a bare web or e-mail address (a cited source, a contact).
@@ -241,7 +241,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
             and caption.find(".//p") is None
         ):
             drop("dom.caption", caption)
-    for field in [e for e in tree.iter("input") if e.get("type") == "email"]:
+    for field in [e for e in tree.iter("input") if _is_email_field(e)]:
         if _attached(field, tree):
             drop("dom.signup_box", _largest_box(field, MAX_BOX_CHARS // 2))
     for heading in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b"):
@@ -265,6 +265,17 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
         ):
             drop("dom.link_paragraph", paragraph)
     return removed
+
+
+def _is_email_field(field: HtmlElement) -> bool:
+    """True for the e-mail input of a sign-up form: typed so, or a text input named or hinted as
+    one outside a form with a message box (a comment form, whose box may hold a short post)."""
+    kind = (field.get("type") or "text").lower()
+    if kind == "email":
+        return True
+    hints = " ".join(field.get(name) or "" for name in ("name", "id", "placeholder")).lower()
+    form = next(field.iterancestors("form"), None)
+    return kind == "text" and "mail" in hints and (form is None or next(form.iter("textarea"), None) is None)
 
 
 def _next_element(element: HtmlElement) -> HtmlElement | None:
