@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 
@@ -133,6 +136,20 @@ def test_a_worker_killed_mid_shard_is_retried_without_duplicates(
         day_step(DAY, settings)
     articles = lake.read_partition(settings.lake_uri, "articles", DAY, ["article_id"]).column("article_id")
     assert len(articles) == 40 and len(set(articles.to_pylist())) == 40
+
+
+def test_kill_workers_leaves_the_pool_no_live_worker_to_wait_for() -> None:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        busy = [pool.submit(time.sleep, 60) for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while len(forkserver_workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = list(pool._processes.values())  # noqa: SLF001
+        pipeline.kill_workers(pool)
+        for future in busy:
+            with pytest.raises(BrokenProcessPool):
+                future.result(timeout=20)
+    assert len(workers) == 2 and not any(worker.is_alive() for worker in workers)
 
 
 def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: Path) -> None:

@@ -195,11 +195,25 @@ def process_shards(
                         lost.append(futures[future])
                 if on_progress is not None:
                     on_progress(min(counter.value, total), total)
+            if lost:
+                kill_workers(pool)
         if not lost:
             return
         LOGGER.warning("attempt %d: a worker died; retrying %d shards: %s", attempt, len(lost), lost)
         pending = sorted(lost)
     raise RuntimeError(f"shards failed {MAX_SHARD_ATTEMPTS} times, their worker died each time: {pending}")
+
+
+def kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the worker processes a broken pool has left, before its shutdown waits for them.
+
+    When a worker dies, CPython 3.11 terminates the pool's other workers and then waits for every
+    one; a worker it starts at that moment for a new submission escapes the termination, waits for
+    work forever, and so does the shutdown (seen as a hang of the worker-kill test). Python 3.14's
+    `kill_workers()` does this; before it, the pool's private `_processes` is the only handle.
+    """
+    for worker in list((pool._processes or {}).values()):  # noqa: SLF001
+        worker.kill()
 
 
 _worker_counter = None
