@@ -239,7 +239,7 @@ def test_a_publish_that_fails_while_writing_replaces_nothing_of_the_day(tmp_path
     assert (
         after == before
     )  # articles, quarantine, mentions, candidates were written first, and not put in place
-    current = {lake.partition_file(settings.lake_uri, d, DAY) for d in lake.DATASETS}
+    current = {lake.partition_file(settings.lake_uri, d, DAY) for d in (*lake.DATASETS, lake.TEMPLATES)}
     assert set(settings.lake_uri.rglob("*.parquet")) == current  # the unused new files were removed
     assert not list(settings.lake_uri.rglob("*.tmp"))
 

@@ -255,10 +255,10 @@ def test_a_document_that_breaks_a_stage_is_quarantined_and_the_shard_goes_on(
     (corpus / "trap.txt").write_text("Un article piégé\nCe texte fait échouer une étape.", encoding="utf-8")
     build_article = process.build_article
 
-    def failing_on_the_trap(raw):  # type: ignore[no-untyped-def]
+    def failing_on_the_trap(raw, known_templates):  # type: ignore[no-untyped-def]
         if raw.source_path == "trap.txt":  # stands for a bug a real page could hit in any stage
             raise ValueError("stage bug")
-        return build_article(raw)
+        return build_article(raw, known_templates)
 
     monkeypatch.setattr(process, "build_article", failing_on_the_trap)
     settings = Settings(data_dir=tmp_path / "data", source_dir=corpus, workers=1)

@@ -32,7 +32,7 @@ MIN_REPEATED_SENTENCE_CHARS = 40
 _BULLET = re.compile(r"^\s*[-–•▪◦·*►]\s*\S")
 _SENTENCE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
 _QUOTED_SENTENCE_END = re.compile(r"[.!?…]\s*[»\"”’']?\s*$")
-_NOT_WORD = re.compile(r"[^\w\s]|_")  # what `_normalise` drops: punctuation and accents (combining marks)
+_NOT_WORD = re.compile(r"[^\w\s]|_")  # what `normalise_line` drops: punctuation and accents (combining marks)
 _LEADING_SENTENCE_END = re.compile(r"[.!?]?")
 
 
@@ -64,29 +64,38 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def clean_text(text: str, title: str | None = None, rules: tuple[Rule, ...] | None = None) -> CleanResult:
+def clean_text(
+    text: str,
+    title: str | None = None,
+    rules: tuple[Rule, ...] | None = None,
+    template_lines: frozenset[str] = frozenset(),
+) -> CleanResult:
     """Remove boilerplate lines; return the kept text and every removed span with its rule.
 
     Lines are removed only when a rule names them, when they repeat the title or the line just
     before them, or when a longer line says them again (a pull-quote); never for being short
     alone, so bulleted lists and short quotes inside the article stay. Lines repeated further apart
     stay too: recipes and listicles repeat lines on purpose. In a line longer than
-    MAX_TEASER_LINE_CHARS a `line` rule removes only its match.
+    MAX_TEASER_LINE_CHARS a `line` rule removes only its match. `template_lines` (normalised, see
+    `normalise_line`) are the publisher's own template lines (`newsflow.templates`): removed as
+    `template_line`.
     """
     rules = load_rules() if rules is None else rules
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     removed: list[RemovedSpan] = []
     kept: list[tuple[str, str]] = []  # each kept line with its normalised key
-    title_key = _normalise(title) if title else None
+    title_key = normalise_line(title) if title else None
     previous_key = None  # the last kept non-blank line
     i = 0
     while i < len(lines):
         line = lines[i].strip()
         rule = _first_match(rules, line) if line else None
         if rule is None:
-            key = _normalise(line)
+            key = normalise_line(line)
             if line and key == title_key:
                 removed.append(RemovedSpan("repeated_title", line))
+            elif line and key in template_lines:
+                removed.append(RemovedSpan("template_line", line))
             elif line and len(line.split()) >= MIN_REPEATED_WORDS and key == previous_key:
                 removed.append(RemovedSpan("repeated_line", line))
             else:
@@ -167,7 +176,7 @@ def _only_headlines_follow(lines: list[str], start: int) -> bool:
     return len(rest) <= MAX_TRAILER_LINES and all(_is_headline(line) or _BULLET.match(line) for line in rest)
 
 
-def _normalise(line: str) -> str:
+def normalise_line(line: str) -> str:
     """Case-, accent-, punctuation- and space-insensitive key for spotting repeated lines."""
     folded = unicodedata.normalize("NFKD", line.casefold())
     return " ".join(_NOT_WORD.sub("", folded).split())

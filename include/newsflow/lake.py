@@ -28,9 +28,11 @@ from upath import UPath
 from newsflow.schema import to_table
 from newsflow.storage import arrow_filesystem, atomic_path, read_bytes, read_many, remove, write_bytes
 
-# What the warehouse loads; `signatures` is the history index that only the dedup step reads.
+# What the warehouse loads; `signatures` is the history index that only the dedup step reads, and
+# `templates` what later days' cleaning reads.
 DATASETS = ("articles", "quarantine", "mentions", "candidates", "fetch_log")
 SIGNATURES = "signatures"
+TEMPLATES = "templates"  # each publisher's template lines, which later days' cleaning reads
 QUALITY = "quality"  # Great Expectations' result of each day, as JSON (not a Parquet dataset)
 MANIFESTS = "_manifests"
 LEGACY_PART_FILE = "part-0.parquet"  # lakes written before manifests: one file replaced in place

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow import backfill, dedup, lake, locks, process, storage, validate
+from newsflow import backfill, dedup, lake, locks, process, storage, templates, validate
 from newsflow.collect import POLICY_SKIPS, collect_source, fetch_failure_share
 from newsflow.lake import Location
 from newsflow.schema import (
@@ -34,6 +34,7 @@ from newsflow.schema import (
     PROCESSED_SCHEMA,
     QUARANTINE_SCHEMA,
     SIGNATURE_SCHEMA,
+    TEMPLATE_SCHEMA,
     FetchLogEntry,
     RawDocument,
     from_table,
@@ -380,6 +381,7 @@ def publish(day: date, settings: Settings) -> Location:
                 "select article_id, ingest_date, row_number() over (order by rank, position) - 1 as position, "
                 f"content_hash, story_id, minhash, shingles {published} order by rank, position",
             ),
+            lake.TEMPLATES: (TEMPLATE_SCHEMA, templates.TEMPLATES_SQL),
             "fetch_log": (
                 FETCH_LOG_SCHEMA,
                 f"select {_columns(FETCH_LOG_SCHEMA)} from fetch_log order by rank, file_row_number",

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsflow import candidates, dedup, entities, lake
+from newsflow import candidates, dedup, entities, lake, templates
 from newsflow.clean import clean_text
 from newsflow.extract import extract_html, extract_plain_text
 from newsflow.fetch import publisher_of
@@ -37,15 +37,18 @@ READ_BATCH_ROWS = 32
 FUTURE_DATE_TOLERANCE = timedelta(days=1)
 
 
-def build_article(raw: RawDocument) -> Article:
-    """Extract, clean and measure one decoded document."""
+def build_article(raw: RawDocument, known_templates: templates.Templates | None = None) -> Article:
+    """Extract, clean and measure one decoded document; `known_templates` are the publishers'
+    template lines learned before its day."""
     if raw.content_type == "text/html":
         fetched_on = raw.fetched_at.date() if raw.fetched_at else None
         extracted = extract_html(raw.raw_text, raw.url, max_date=fetched_on)
     else:
         extracted = extract_plain_text(raw.raw_text)
-    cleaned = clean_text(extracted.text, extracted.title)
     url = extracted.url or raw.url
+    publisher = publisher_of(url, extracted.sitename, raw.source)
+    template_lines = (known_templates or {}).get(publisher, frozenset()) if url else frozenset()
+    cleaned = clean_text(extracted.text, extracted.title, template_lines=template_lines)
     published_date, date_source = checked_published_date(
         extracted.published_date, extracted.published_date_source, raw.ingest_date
     )
@@ -59,7 +62,7 @@ def build_article(raw: RawDocument) -> Article:
         author=extracted.author,
         sitename=extracted.sitename,
         description=extracted.description,
-        publisher=publisher_of(url, extracted.sitename, raw.source),
+        publisher=publisher,
         published_date=published_date,
         published_date_source=date_source,
         fetched_at=raw.fetched_at,
@@ -105,12 +108,15 @@ def process_shard(
     documents/s and an ETA every PROGRESS_SECONDS.
     """
     gazetteer = entities.load_gazetteer(settings.entities_path)
+    known_templates: dict[date, templates.Templates] = {}  # by ingest day: a shard holds one
     total = lake.count_rows(raw_shard)
     started = reported = time.monotonic()
     rows, articles = [], []
     for done, raw in enumerate(_iter_raw(raw_shard), start=1):
+        if raw.ingest_date not in known_templates:  # unreadable: the shard fails, no document is blamed
+            known_templates[raw.ingest_date] = templates.load(settings.lake_uri, raw.ingest_date)
         try:
-            row, article = _processed(raw, gazetteer, settings)
+            row, article = _processed(raw, gazetteer, settings, known_templates[raw.ingest_date])
         except Exception as exc:  # one document that breaks a stage must not fail its shard, and the day
             LOGGER.exception("%s: %s failed", raw_shard.name, raw.source_path or raw.url)
             row, article = (
@@ -160,13 +166,13 @@ def _iter_raw(raw_shard: lake.Location) -> Iterator[RawDocument]:
 
 
 def _processed(
-    raw: RawDocument, gazetteer: entities.Gazetteer, settings: Settings
+    raw: RawDocument, gazetteer: entities.Gazetteer, settings: Settings, known_templates: templates.Templates
 ) -> tuple[dict, Article | None]:
-    """The processed row of one document (the article with its hash, signature and mentions), and
-    the article; a document that could not be read is a rejected row and no article."""
+    """The processed row of one document (the article with its hash, signature, mentions and short
+    lines), and the article; a document that could not be read is a rejected row and no article."""
     if raw.read_error:
         return _rejected_row(raw, "read", raw.read_error), None
-    article = with_language(build_article(raw))
+    article = with_language(build_article(raw, known_templates))
     digest, minhash, shingles = dedup.fingerprint(article.text, settings.story_lsh_bands)
     has_text = bool(article.text.strip())  # an empty text has nothing to compare; validation rejects it
     row = dataclasses.asdict(article) | {
@@ -177,6 +183,8 @@ def _processed(
         "minhash": minhash,
         "shingles": shingles,
         "mentions": [dataclasses.asdict(m) for m in entities.find_mentions(article, gazetteer)],
+        # only publishers known by URL learn templates: a folder of files is not one site
+        "line_keys": templates.line_keys(article.text, article.removed) if article.url else [],
     }
     return row, article
 
@@ -200,4 +208,5 @@ def _rejected_row(raw: RawDocument, stage: str, reason: str) -> dict:
         "minhash": [],
         "shingles": [],
         "mentions": [],
+        "line_keys": [],
     }

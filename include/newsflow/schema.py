@@ -226,8 +226,12 @@ for _field in (
     pa.field("shingles", pa.list_(pa.uint32())),
     pa.field("mentions", pa.list_(pa.struct(list(MENTION_SCHEMA)))),
     pa.field("candidates", pa.list_(pa.struct(list(CANDIDATE_SCHEMA)))),
+    pa.field("line_keys", pa.list_(pa.string())),  # short lines, for the publisher's template lines
 ):
     PROCESSED_SCHEMA = PROCESSED_SCHEMA.append(_field)
+
+# A publisher's template lines learned on one day (lake dataset `templates`, see newsflow.templates).
+TEMPLATE_SCHEMA = pa.schema([("publisher", pa.string()), ("line_key", pa.string()), ("stories", pa.int64())])
 
 # The history index of published articles (lake dataset `signatures`): what later days compare
 # against for exact duplicates and near-duplicate stories, without re-reading any text.
