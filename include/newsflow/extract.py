@@ -19,9 +19,7 @@ from htmldate.utils import Extractor as DateOptions
 from lxml.html import HtmlElement
 from lxml.html import builder as E
 from trafilatura.metadata import (
-    META_URL as SITE_FROM_URL,
-)
-from trafilatura.metadata import (
+    META_URL,  # a URL's host, the site name of last resort
     examine_meta,
     extract_author,
     extract_meta_json,
@@ -114,9 +112,8 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     listed, and the EXTRACTION_PASSES run on that same tree (trafilatura works on its own copy):
     the next pass only when the last looks short (under MIN_EXTRACTED_CHARS, or under
     MIN_PARAGRAPH_SHARE of the page's paragraph text); trafilatura's baseline (all paragraph
-    text) is the last resort. The prose blocks the passes
-    dropped are accounted for (`account_for_blocks`). `max_date` is the fetch time: no article is
-    published after it.
+    text) is the last resort. The prose blocks the passes dropped are accounted for
+    (`account_for_blocks`). `max_date` is the fetch time: no article is published after it.
     """
     html_language = detect_html_language(html)
     tree = _load_tree(html)
@@ -220,7 +217,7 @@ def _sitename(name: str | None, url: str | None) -> str | None:
     if name:
         name = name.lstrip("@")
         return name.title() if name and "." not in name and not name[0].isupper() else name
-    match = SITE_FROM_URL.match(url) if url else None
+    match = META_URL.match(url) if url else None
     return match[1] if match else None
 
 
@@ -326,12 +323,10 @@ def account_for_blocks(text: str, blocks: list[str]) -> tuple[str, list[RemovedS
     return text, [RemovedSpan("extract.dropped_block", block) for block in missing]
 
 
-def _bare_extraction(tree: HtmlElement | None, url: str | None, options: dict[str, bool]) -> str:
+def _bare_extraction(tree: HtmlElement, url: str | None, options: dict[str, bool]) -> str:
     """The text of one trafilatura pass (trafilatura works on a copy: `tree` stays as it is).
     Reader comments are not the article: skipping them saves the comment search too; metadata was
     read before."""
-    if tree is None:
-        return ""
     try:
         document = trafilatura.bare_extraction(
             tree, url=url, with_metadata=False, include_comments=False, **options
@@ -342,9 +337,7 @@ def _bare_extraction(tree: HtmlElement | None, url: str | None, options: dict[st
     return (document.text or "") if document is not None else ""
 
 
-def _baseline_text(tree: HtmlElement | None) -> str:
-    if tree is None:
-        return ""
+def _baseline_text(tree: HtmlElement) -> str:
     try:
         return trafilatura.baseline(tree)[1]
     except Exception:  # same as above: never let one bad page fail the batch
