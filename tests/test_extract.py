@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from lxml.html import fromstring
+from lxml.html import HtmlElement, fromstring
 
 from newsflow.clean import clean_text
 from newsflow.dom import prune_boxes, prune_teasers
@@ -26,6 +26,11 @@ PARAGRAPH = "Le conseil municipal a voté hier soir un emprunt de douze millions
 
 def fixture(name: str) -> str:
     return (FIXTURES_DIR / "html" / name).read_text(encoding="utf-8")
+
+
+def article_tree(body: str, after: str = "") -> HtmlElement:
+    """A parsed page: an article of one PARAGRAPH then `body`, and `after` outside the article."""
+    return fromstring(f"<html><body><article><p>{PARAGRAPH}</p>{body}</article>{after}</body></html>")
 
 
 def test_html_article_body_and_metadata() -> None:
@@ -271,7 +276,7 @@ def test_a_sign_up_box_goes_by_its_e_mail_field_but_a_comment_form_stays() -> No
         f"<div><p>{PARAGRAPH}</p><form><input type='text' name='email'>"
         "<textarea name='comment'></textarea></form></div>"
     )
-    tree = fromstring(f"<html><body><article><p>{PARAGRAPH}</p>{signup}</article>{post}</body></html>")
+    tree = article_tree(signup, after=post)
     assert prune_boxes(tree) == [
         ("dom.signup_box", "La lettre du matin Les nouvelles de la ville, chaque jour à 7 heures.")
     ]
@@ -279,11 +284,9 @@ def test_a_sign_up_box_goes_by_its_e_mail_field_but_a_comment_form_stays() -> No
 
 
 def test_the_text_alone_beside_an_image_is_its_caption_but_a_list_is_not() -> None:
-    tree = fromstring(
-        f"<html><body><article><p>{PARAGRAPH}</p>"
+    tree = article_tree(
         "<div><img src='maire.jpg'><!-- légende --><span>Le maire, hier soir. Photo Ville</span></div>"
         "<div><img src='carte.png'><ul><li>Centre : deux écoles</li><li>Nord : cinq écoles</li></ul></div>"
-        "</article></body></html>"
     )
     assert prune_boxes(tree) == [("dom.caption", "Le maire, hier soir. Photo Ville")]
     assert "Nord : cinq écoles" in tree.text_content()
@@ -316,9 +319,9 @@ def test_a_lead_the_extractor_skipped_is_put_back_and_other_dropped_blocks_recor
     ],
 )
 def test_teaser_labels_of_several_languages_are_pruned_with_their_links(label: str) -> None:
-    tree = fromstring(
-        f"<html><body><article><p>{PARAGRAPH}</p><div><p>{label}</p><ul><li><a href='/a'>Un autre titre</a></li>"
-        "<li><a href='/b'>Encore un titre</a></li></ul></div></article></body></html>"
+    tree = article_tree(
+        f"<div><p>{label}</p><ul><li><a href='/a'>Un autre titre</a></li>"
+        "<li><a href='/b'>Encore un titre</a></li></ul></div>"
     )
     removed = prune_teasers(tree)
     assert [kind for kind, _ in removed] == ["block"] and removed[0][1].startswith(label)
@@ -326,11 +329,10 @@ def test_teaser_labels_of_several_languages_are_pruned_with_their_links(label: s
 
 
 def test_an_all_link_paragraph_goes_unless_it_is_a_web_or_mail_address() -> None:
-    tree = fromstring(
-        f"<html><body><article><p>{PARAGRAPH}</p><p><a href='/autre'>Le maire inaugure la nouvelle piscine</a></p>"
+    tree = article_tree(
+        "<p><a href='/autre'>Le maire inaugure la nouvelle piscine</a></p>"
         "<p><a href='https://www.insee.fr/fr/statistiques/1'>https://www.insee.fr/fr/statistiques/1</a></p>"
         "<p><a href='mailto:contact@mairie.example'>contact@mairie.example</a></p>"
-        "</article></body></html>"
     )
     assert prune_boxes(tree) == [("dom.link_paragraph", "Le maire inaugure la nouvelle piscine")]
     assert "https://www.insee.fr/fr/statistiques/1" in tree.text_content()
