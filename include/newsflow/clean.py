@@ -34,6 +34,8 @@ _SENTENCE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
 _QUOTED_SENTENCE_END = re.compile(r"[.!?…]\s*[»\"”’']?\s*$")
 _NOT_WORD = re.compile(r"[^\w\s]|_")  # what `normalise_line` drops: punctuation and accents (combining marks)
 _LEADING_SENTENCE_END = re.compile(r"[.!?]?")
+# The rule name of a publisher's template line in `removed` (newsflow.templates learns them back from it).
+TEMPLATE_LINE_RULE = "template_line"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,7 @@ def clean_text(
             if line and key == title_key:
                 removed.append(RemovedSpan("repeated_title", line))
             elif line and key in template_lines:
-                removed.append(RemovedSpan("template_line", line))
+                removed.append(RemovedSpan(TEMPLATE_LINE_RULE, line))
             elif line and len(line.split()) >= MIN_REPEATED_WORDS and key == previous_key:
                 removed.append(RemovedSpan("repeated_line", line))
             else:

@@ -66,11 +66,11 @@ MAX_LINK_PARAGRAPH_CHARS = 200
 _BOX_TAGS = ("div", "section", "aside", "form")
 # Captions by the markup every CMS uses for them (<figcaption>, a class or id naming a caption or a
 # credit), or by their place: the text right after an image, in a box that holds nothing else.
+_CAPTION_TAGS = ("p", "span", "div", "small")
 _MARKED_CAPTIONS = (
-    "//figcaption | //*[self::div or self::span or self::p or self::small]"
+    f"//figcaption | //*[{' or '.join(f'self::{tag}' for tag in _CAPTION_TAGS)}]"
     "[contains(@class, 'caption') or contains(@id, 'caption') or contains(@class, 'credit')]"
 )
-_CAPTION_TAGS = ("p", "span", "div", "small")
 
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from newsflow import lake
-from newsflow.clean import normalise_line
+from newsflow.clean import TEMPLATE_LINE_RULE, normalise_line
 from newsflow.schema import RemovedSpan
 
 # Template lines are short: a prose paragraph is never one, however often it is syndicated.
@@ -29,7 +29,6 @@ MIN_TEMPLATE_KEY_CHARS = 20
 MIN_TEMPLATE_STORIES = 3
 MIN_TEMPLATE_DAYS = 2
 TEMPLATE_DAYS = 30
-TEMPLATE_RULE = "template_line"
 
 Templates = dict[str, frozenset[str]]  # publisher → normalised template lines
 
@@ -37,7 +36,7 @@ Templates = dict[str, frozenset[str]]  # publisher → normalised template lines
 def line_keys(text: str, removed: Iterable[RemovedSpan]) -> list[str]:
     """The normalised short lines of an article's text, and of the template lines already removed
     from it (so a template stays known while it is being removed), each once."""
-    lines = [*text.splitlines(), *(span.text for span in removed if span.rule == TEMPLATE_RULE)]
+    lines = [*text.splitlines(), *(span.text for span in removed if span.rule == TEMPLATE_LINE_RULE)]
     keys = {normalise_line(line) for line in lines if len(line.strip()) <= MAX_TEMPLATE_LINE_CHARS}
     return sorted(key for key in keys if len(key) >= MIN_TEMPLATE_KEY_CHARS)
 
@@ -45,13 +44,12 @@ def line_keys(text: str, removed: Iterable[RemovedSpan]) -> list[str]:
 def load(lake_uri: lake.Location, day: date) -> Templates:
     """Every publisher's template lines: candidates on MIN_TEMPLATE_DAYS of the TEMPLATE_DAYS days before `day`."""
     since = day - timedelta(days=TEMPLATE_DAYS)
-    by_day: defaultdict[date, set[tuple[str, str]]] = defaultdict(set)
-    for file in lake.files_before(lake_uri, lake.TEMPLATES, day):
+    days_seen: Counter[tuple[str, str]] = Counter()
+    for file in lake.files_before(lake_uri, lake.TEMPLATES, day):  # one file a day
         if lake.day_of(file) >= since:
             table = lake.read_table(file, ["publisher", "line_key"])
             columns = (table.column("publisher").to_pylist(), table.column("line_key").to_pylist())
-            by_day[lake.day_of(file)].update(zip(*columns, strict=True))
-    days_seen = Counter(pair for pairs in by_day.values() for pair in pairs)
+            days_seen.update(set(zip(*columns, strict=True)))
     found: defaultdict[str, set[str]] = defaultdict(set)
     for (publisher, key), days in days_seen.items():
         if days >= MIN_TEMPLATE_DAYS:
@@ -67,6 +65,6 @@ TEMPLATES_SQL = f"""
         from decided where stage is null and duplicate_of is null
     )
     group by publisher, line_key
-    having count(distinct coalesce(story_id, article_id)) >= {MIN_TEMPLATE_STORIES}
+    having stories >= {MIN_TEMPLATE_STORIES}
     order by publisher, line_key
 """
