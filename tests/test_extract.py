@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from lxml.etree import tostring
 from lxml.html import HtmlElement, fromstring
+from trafilatura.utils import load_html
 
 from newsflow.clean import clean_text
 from newsflow.dom import prune_boxes, prune_teasers
@@ -15,9 +17,11 @@ from newsflow.extract import (
     extract_plain_text,
     extract_text,
     find_published_date,
+    parse_page,
     parse_published_date,
 )
 from newsflow.schema import RemovedSpan
+from newsflow.sources import declared_charset, decode_bytes
 
 from conftest import FIXTURES_DIR
 
@@ -83,6 +87,37 @@ def test_extract_text_removes_the_inline_teaser_and_the_title_line() -> None:
 def test_extract_text_never_raises_and_returns_empty_when_nothing_usable(html: str) -> None:
     assert extract_text(html) == ""
     assert extract_html(html).method == "failed"
+
+
+ODD_PAGES = {
+    "declares its encoding": '<?xml version="1.0" encoding="utf-8"?>\n<html><body><p>Café</p></body></html>',
+    "self-closing html tag": '<!DOCTYPE html>\n<html lang="fr"/>\n<body><p>Texte</p></body></html>',
+    "slash in the doctype": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"/>\n<html><p>Texte</p></html>',
+    "control characters": "<html><body><p>Te\x0bxte\x01</p></body></html>",
+    "not html": "juste une ligne de texte",
+    "a lone fragment": "<p>court</p>",
+}
+
+
+PAGES_TO_PARSE = ODD_PAGES | {
+    path.name: decode_bytes(path.read_bytes(), declared_charset(path.read_bytes()))[0]
+    for path in (FIXTURES_DIR / "html").iterdir()
+}
+
+
+@pytest.mark.parametrize("name", PAGES_TO_PARSE)
+def test_a_page_parses_to_the_tree_trafilatura_reads(name: str) -> None:
+    ours, theirs = parse_page(PAGES_TO_PARSE[name]), load_html(PAGES_TO_PARSE[name])
+    assert (ours is None) == (theirs is None)
+    assert ours is None or tostring(ours) == tostring(theirs)
+
+
+def test_every_parsed_element_is_a_plain_html_element() -> None:
+    tree = parse_page(
+        "<html><body><form><label>Nom<input name=nom></label><select><option>1</option></select>"
+        "<textarea></textarea></form><p>Texte</p></body></html>"
+    )
+    assert {type(element) for element in tree.iter()} == {HtmlElement}
 
 
 def test_plain_text_title_is_the_first_short_line_after_kicker_labels() -> None:
