@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from lxml.etree import tostring
 from lxml.html import HtmlElement, fromstring
+from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
 from newsflow.clean import clean_text
@@ -72,6 +73,34 @@ def test_metadata_falls_back_to_the_markup_when_the_meta_tags_say_nothing() -> N
     assert handle.title == "Le budget des écoles est voté"
     unnamed = extract_html(_page_with_byline(canonical))
     assert unnamed.sitename == "quotidien.example"  # no name anywhere: the canonical URL's host
+
+
+@pytest.mark.parametrize(
+    ("bylines", "author"),
+    [
+        # a reader's name in the comments is not the article's byline
+        (
+            "<div class='comments-list'><span class='author'>Lecteur Anonyme</span></div>"
+            "<span class='author'>Claire Martin</span>",
+            "Claire Martin",
+        ),
+        # the date inside the byline is left out of the name
+        ("<p class='byline'>Claire Martin <time>12 juin 2024</time> à Paris</p>", "Claire Martin à Paris"),
+        # a photographer's credit in a figure is not the byline either
+        (
+            "<figure><span class='author'>Jean Photo</span></figure>"
+            "<div class='author-name'>Claire Martin</div>",
+            "Claire Martin",
+        ),
+    ],
+)
+def test_the_byline_is_the_one_trafilatura_reads_outside_comments_dates_and_figures(
+    bylines: str, author: str
+) -> None:
+    page = (
+        f"<html><body><article><h1>Le budget est voté</h1>{bylines}<p>{PARAGRAPH}</p></article></body></html>"
+    )
+    assert extract_html(page).author == author == extract_author(load_html(page))
 
 
 def test_extract_text_removes_the_inline_teaser_and_the_title_line() -> None:

