@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -345,6 +346,26 @@ def test_a_sign_up_box_goes_by_its_e_mail_field_but_a_comment_form_stays() -> No
         ("dom.signup_box", "La lettre du matin Les nouvelles de la ville, chaque jour à 7 heures.")
     ]
     assert tree.text_content().count(PARAGRAPH) == 2  # the short post around the comment form stays
+
+
+def test_a_box_is_as_large_as_the_text_a_reader_sees_not_its_code() -> None:
+    tracker = "<script>window.dataLayer = [" + "{'event': 'newsletter_view'}, " * 60 + "];</script>"
+    signup = (
+        f"<section><h3>La lettre du matin</h3>{tracker}<style>.lettre {{ color: red; }}</style>"
+        "<svg><text>Icône enveloppe</text></svg><form><input type='email'></form></section>"
+    )
+    extracted = extract_html(f"<html><body><article><p>{PARAGRAPH}</p>{signup}</article></body></html>")
+    assert RemovedSpan("dom.signup_box", "La lettre du matin") in extracted.removed
+    assert "dataLayer" not in extracted.text
+
+
+def test_an_article_whose_body_is_only_in_its_json_ld_is_still_read() -> None:
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "articleBody": PARAGRAPH * 4}
+    extracted = extract_html(
+        f"<html><head><script type='application/ld+json'>{json.dumps(article)}</script></head>"
+        "<body><nav><a href='/'>Accueil</a></nav><div>Menu</div></body></html>"
+    )
+    assert extracted.text == PARAGRAPH * 4
 
 
 def test_the_text_alone_beside_an_image_is_its_caption_but_a_list_is_not() -> None:

@@ -37,7 +37,7 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html, trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from newsflow.clean import clean_text
-from newsflow.dom import article_blocks, prune_boxes, prune_teasers
+from newsflow.dom import article_blocks, drop_code, prune_boxes, prune_teasers
 from newsflow.schema import RemovedSpan
 
 LOGGER = logging.getLogger(__name__)
@@ -138,8 +138,9 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     """Article body and metadata of an HTML page; empty text (method "failed") when none is found.
 
     The page is parsed once: metadata (with the publication date) is read from the pristine tree,
-    teasers and boxes are pruned from it (each into `removed`), the article's prose blocks are
-    listed, and the EXTRACTION_PASSES run on that same tree (trafilatura works on its own copy):
+    its code is dropped (`drop_code`), teasers and boxes are pruned (each into `removed`), the
+    article's prose blocks are listed, and the EXTRACTION_PASSES run on that same tree
+    (trafilatura works on its own copy):
     the next pass only when the last looks short (under MIN_EXTRACTED_CHARS, or under
     MIN_PARAGRAPH_SHARE of the page's paragraph text); trafilatura's baseline (all paragraph
     text) is the last resort. The prose blocks the passes dropped are accounted for
@@ -151,6 +152,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     max_date = max_date or date.today()
     metadata = _metadata(tree, url, max_date)
+    drop_code(tree)
     removed = [RemovedSpan(f"dom.teaser_{kind}", text) for kind, text in prune_teasers(tree)]
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
