@@ -10,11 +10,13 @@ from lxml.etree import tostring
 from lxml.html import HtmlElement, fromstring
 from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
+from trafilatura.xpaths import AUTHOR_XPATHS
 
 from newsflow.clean import clean_text
 from newsflow.dom import prune_boxes, prune_teasers
 from newsflow.extract import (
     account_for_blocks,
+    byline_candidates,
     extract_html,
     extract_plain_text,
     extract_text,
@@ -102,6 +104,31 @@ def test_the_byline_is_the_one_trafilatura_reads_outside_comments_dates_and_figu
         f"<html><body><article><h1>Le budget est voté</h1>{bylines}<p>{PARAGRAPH}</p></article></body></html>"
     )
     assert extract_html(page).author == author == extract_author(load_html(page))
+
+
+# Elements that name an author in every way one of trafilatura's byline XPaths reads, some on a tag
+# only a later XPath accepts, some near misses (a case, a tag, an attribute that none reads).
+BYLINE_LIKE_ELEMENTS = """
+<author>Rédaction</author>
+<a rel="author">Claire Martin</a> <link rel="me"/> <li rel="author">Paul Durand</li>
+<span id="author">Anne Roy</span> <strong class="author">Léa Petit</strong> <em class="author">Tom</em>
+<p itemprop="author name">Marc Blanc</p> <div itemprop="author">Eve Noir</div>
+<div data-testid="AuthorCard">Jo Bleu</div> <a data-testid="AuthorURL">Jo Bleu</a>
+<address class="post-authorName">Ida Vert</address> <span class="author-name">Ida Vert</span>
+<h3 class="byline">Par Luc Gris</h3> <h4 class="username">lgris</h4> <p class="byl">Luc</p>
+<span class="BBL">Luc</span> <span class="Byline">Luc</span> <section class="byline-wrap">Luc</section>
+<div id="zuozhe">张三</div> <div class="xiaobian">李四</div> <p class="submitted-by">Rose</p>
+<p class="posted-by">Rose</p> <h4 class="journalist-name">Rose</h4> <h5 class="channel-name">Rose</h5>
+<div id="post-Author">Max</div> <div data-component="ArticleByline">Max</div>
+<span class="screenname">max</span> <span class="staff-writer">Max</span> <b class="AUTHOR">Max</b>
+"""
+
+
+def test_the_byline_candidates_are_those_of_trafilaturas_xpaths() -> None:
+    tree = article_tree(BYLINE_LIKE_ELEMENTS)
+    found = [[element.text for element in selected] for selected in byline_candidates(tree)]
+    assert found == [[element.text for element in expression(tree)] for expression in AUTHOR_XPATHS]
+    assert all(found)
 
 
 def test_extract_text_removes_the_inline_teaser_and_the_title_line() -> None:
