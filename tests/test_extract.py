@@ -13,7 +13,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
 from newsflow.clean import clean_text
-from newsflow.dom import prune_boxes, prune_teasers
+from newsflow.dom import drop_code, prune_boxes, prune_teasers, unwrap_embedded_posts
 from newsflow.extract import (
     account_for_blocks,
     byline_candidates,
@@ -393,6 +393,25 @@ def test_an_article_whose_body_is_only_in_its_json_ld_is_still_read() -> None:
         "<body><nav><a href='/'>Accueil</a></nav><div>Menu</div></body></html>"
     )
     assert extracted.text == PARAGRAPH * 4
+
+
+def test_a_post_the_article_embeds_is_quoted_but_a_pull_quote_box_is_not_unwrapped() -> None:
+    post = (
+        "<div class='social-media-embed'><figure class='embed'><blockquote class='twitter-tweet'>"
+        "<p>Le nouveau plan vélo de la ville est enfin en ligne, avec ses quarante kilomètres de pistes.</p>"
+        "— Mairie de Lyon (@Lyon) <a href='https://twitter.com/Lyon/status/1'>18 novembre 2019</a>"
+        "</blockquote><script src='https://platform.twitter.com/widgets.js'></script></figure></div>"
+    )
+    pull_quote = "<aside class='pull'><blockquote>« Quarante kilomètres de pistes »</blockquote></aside>"
+    prose = f"<p>{PARAGRAPH} {PARAGRAPH}</p>" * 3
+    page = f"<html><body><article>{prose}{post}{prose}{pull_quote}</article></body></html>"
+    assert "\nLe nouveau plan vélo de la ville est enfin en ligne" in extract_html(page).text
+    tree = fromstring(page)
+    drop_code(tree)
+    unwrap_embedded_posts(tree)
+    assert [child.tag for child in tree.find(".//article")] == ["p"] * 3 + ["blockquote"] + ["p"] * 3 + [
+        "aside"
+    ]
 
 
 def test_the_text_alone_beside_an_image_is_its_caption_but_a_list_is_not() -> None:

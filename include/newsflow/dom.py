@@ -80,6 +80,9 @@ _ADDRESS = re.compile(r"^(?:(?:https?://|www\.)\S+|[^\s@]+@[^\s@]+\.\w+)$", re.I
 _LABEL_PUNCTUATION = " :»>|-–—.…"
 
 
+# Boxes an embedded post comes wrapped in.
+_POST_WRAPPER_TAGS = ("div", "section", "figure", "aside")
+
 # Elements that hold code or drawings, never text a reader sees (scripts apart: see `drop_code`).
 CODE_TAGS = ("style", "svg", "template")
 
@@ -95,6 +98,23 @@ def drop_code(tree: HtmlElement) -> None:
     strip_elements(tree, *CODE_TAGS, with_tail=False)
     for script in [s for s in tree.iter("script") if "json" not in (s.get("type") or "")]:
         script.drop_tree()  # its tail, the text after it, stays
+
+
+def unwrap_embedded_posts(tree: HtmlElement) -> None:
+    """Take each embedded post (a <blockquote> citing its source with a link: a tweet, an
+    Instagram post) out of the boxes around it that hold nothing else.
+
+    An article quotes such posts as it quotes people, but the embed's wrapper is named for the
+    network or the embed ("social-media-embed"), which extractors drop as share buttons. Without
+    the wrapper the quote is judged as the quote it is. A quote without a link (a pull-quote) is
+    left as it is.
+    """
+    for post in [q for q in tree.iter("blockquote") if q.find(".//a[@href]") is not None]:
+        box = post.getparent()
+        while box is not None and box.tag in _POST_WRAPPER_TAGS and _text(box) == _text(post):
+            outer = box.getparent()
+            box.drop_tag()
+            box = outer
 
 
 def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:

@@ -37,7 +37,13 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html, trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS
 
 from newsflow.clean import clean_text
-from newsflow.dom import article_blocks, drop_code, prune_boxes, prune_teasers
+from newsflow.dom import (
+    article_blocks,
+    drop_code,
+    prune_boxes,
+    prune_teasers,
+    unwrap_embedded_posts,
+)
 from newsflow.schema import RemovedSpan
 
 LOGGER = logging.getLogger(__name__)
@@ -153,7 +159,8 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     """Article body and metadata of an HTML page; empty text (method "failed") when none is found.
 
     The page is parsed once: metadata (with the publication date) is read from the pristine tree,
-    its code is dropped (`drop_code`), teasers and boxes are pruned (each into `removed`), the
+    its code is dropped (`drop_code`), embedded posts come out of their wrappers
+    (`unwrap_embedded_posts`), teasers and boxes are pruned (each into `removed`), the
     article's prose blocks are listed, and the EXTRACTION_PASSES run on that same tree
     (trafilatura works on its own copy):
     the next pass only when the last looks short (under MIN_EXTRACTED_CHARS, or under
@@ -168,6 +175,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     max_date = max_date or date.today()
     metadata = _metadata(tree, url, max_date)
     drop_code(tree)
+    unwrap_embedded_posts(tree)
     removed = [RemovedSpan(f"dom.teaser_{kind}", text) for kind, text in prune_teasers(tree)]
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
