@@ -459,6 +459,39 @@ def test_teaser_labels_of_several_languages_are_pruned_with_their_links(label: s
     assert "Un autre titre" not in tree.text_content() and PARAGRAPH in tree.text_content()
 
 
+def test_a_hover_card_of_links_leaves_the_sentence_but_links_cited_in_it_stay() -> None:
+    stories = "".join(
+        f"<a href='/article/{i}'>{title}</a> "
+        for i, title in enumerate(
+            [
+                "Le maire inaugure la nouvelle piscine du quartier nord",
+                "Budget : la ville emprunte douze millions d'euros",
+                "Les écoles rénovées avant la rentrée",
+            ]
+        )
+    )
+    card = f"<span class='card'><span><img src='maire.jpg'><a href='/maire'>Jean Dupont</a>{stories}</span></span>"
+    tree = article_tree(
+        f"<p>Le maire, <span><a href='/maire'>Jean Dupont</a>{card}</span>, a présenté hier soir le "
+        "budget de la ville devant le conseil municipal réuni en séance.</p>"
+        "<p>Selon <span><a href='https://www.insee.fr'>l'Institut national de la statistique et des "
+        "études économiques</a> et <a href='https://www.ined.fr'>l'Institut national d'études "
+        "démographiques</a></span>, la ville a gagné mille habitants.</p>"
+        "<p>Le prix revient à <span><a href='/curie-marie'>Marie Curie</a>, <a href='/curie-pierre'>"
+        "Pierre Curie</a></span> et Henri Becquerel.</p>"
+        f"<div><span>{stories}</span></div>"  # a link list outside the prose: the extractor's to judge
+        "<p>Le rapport : <span><a href='https://www.insee.fr/rapport'>Recensement de la population "
+        "2024, résultats détaillés pour les communes de plus de dix mille habitants</a></span></p>"
+    )
+    removed = prune_boxes(tree)
+    assert [rule for rule, _ in removed] == ["dom.link_card"]
+    assert removed[0][1].startswith("Jean Dupont Le maire inaugure la nouvelle piscine")
+    text = " ".join(tree.text_content().split())
+    assert "Le maire, Jean Dupont, a présenté hier soir" in text
+    assert "démographiques, la ville a gagné mille habitants" in text
+    assert "Le prix revient à Marie Curie, Pierre Curie et Henri Becquerel." in text
+
+
 def test_an_all_link_paragraph_goes_unless_it_is_a_web_or_mail_address() -> None:
     tree = article_tree(
         "<p><a href='/autre'>Le maire inaugure la nouvelle piscine</a></p>"

@@ -64,6 +64,9 @@ MAX_BOX_CHARS = 1_500
 # A paragraph with this much of its text in links is a link (a teaser headline), not prose.
 MIN_LINK_PARAGRAPH_DENSITY = 0.9
 MAX_LINK_PARAGRAPH_CHARS = 200
+# Inside a paragraph, an inline element of links this long is a card (a person's latest stories
+# shown on hover), not a name or a source cited in the sentence.
+MIN_LINK_CARD_CHARS = 100
 _BOX_TAGS = ("div", "section", "aside", "form")
 # Captions by the markup every CMS uses for them (<figcaption>, a class or id naming a caption or a
 # credit), or by their place: the text right after an image, in a box that holds nothing else.
@@ -75,6 +78,8 @@ _MARKED_CAPTIONS = (
 
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
+_WORD = re.compile(r"\w")
+_TEXT_OUTSIDE_LINKS = ".//text()[not(ancestor::a)]"
 # A link whose text is a web or e-mail address cites a source or a contact: content, not a headline.
 _ADDRESS = re.compile(r"^(?:(?:https?://|www\.)\S+|[^\s@]+@[^\s@]+\.\w+)$", re.IGNORECASE)
 _LABEL_PUNCTUATION = " :»>|-–—.…"
@@ -259,7 +264,10 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
     - `dom.signup_box`: the box around a sign-up form's e-mail field (newsletter, subscription),
     - `dom.profile_box`: a short box headed "About …" / "À propos de …" (author, source, company),
     - `dom.link_paragraph`: a short paragraph that is all link (a teaser headline between
-      paragraphs), unless the link is a bare web or e-mail address (a cited source, a contact).
+      paragraphs), unless the link is a bare web or e-mail address (a cited source, a contact),
+    - `dom.link_card`: an inline element of a paragraph made of a line or more of links and
+      nothing else (a hover card with a person's latest stories); the innermost such element
+      goes, so the name linked in the sentence stays.
     Decided by markup and text, never by a site's names.
     """
     removed: list[tuple[str, str]] = []
@@ -302,7 +310,21 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
             and link_density(paragraph) >= MIN_LINK_PARAGRAPH_DENSITY
         ):
             drop("dom.link_paragraph", paragraph)
+    for inline in reversed(list(tree.iter("span"))):  # the innermost first
+        if _is_link_card(inline) and _attached(inline, tree):
+            drop("dom.link_card", inline)
     return removed
+
+
+def _is_link_card(inline: HtmlElement) -> bool:
+    """True for an inline element of a paragraph that is only links, a line or more of them: a
+    hover card or a link list, not part of a sentence (a sentence that cites links has words
+    between them)."""
+    if sum(1 for a in inline.iter("a") if a.get("href")) < 2:
+        return False
+    if len(_text(inline)) < MIN_LINK_CARD_CHARS or _WORD.search("".join(inline.xpath(_TEXT_OUTSIDE_LINKS))):
+        return False
+    return next(inline.iterancestors("p"), None) is not None
 
 
 def _is_email_field(field: HtmlElement) -> bool:
