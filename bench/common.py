@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -43,16 +43,26 @@ WARM_UP_ITEMS = 5
 TIMED_PASSES = 3
 
 
-def run_timed(method: Callable[[Item], Result], items: Sequence[Item]) -> tuple[list[Result], float]:
-    """Results of `method` on every item, and the items per second of its fastest pass after a warm-up."""
-    for item in items[:WARM_UP_ITEMS]:
-        method(item)
-    best = float("inf")
+def run_timed(
+    methods: Mapping[str, Callable[[Item], Result]], items: Sequence[Item]
+) -> dict[str, tuple[list[Result], float]]:
+    """Each method's results on every item, and the items per second of its fastest pass after a
+    warm-up. The methods take turns item by item, so a slow spell of a shared machine falls on
+    all of them alike rather than on whichever ran then."""
+    for method in methods.values():
+        for item in items[:WARM_UP_ITEMS]:
+            method(item)
+    best = dict.fromkeys(methods, float("inf"))
     for _ in range(TIMED_PASSES):
-        start = time.perf_counter()
-        results = [method(item) for item in items]
-        best = min(best, time.perf_counter() - start)
-    return results, len(items) / best
+        results: dict[str, list[Result]] = {name: [] for name in methods}
+        elapsed = dict.fromkeys(methods, 0.0)
+        for item in items:
+            for name, method in methods.items():
+                start = time.perf_counter()
+                results[name].append(method(item))
+                elapsed[name] += time.perf_counter() - start
+        best = {name: min(best[name], elapsed[name]) for name in methods}
+    return {name: (results[name], len(items) / best[name]) for name in methods}
 
 
 # The extractors compared, each on a (html, url) page.

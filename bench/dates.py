@@ -29,8 +29,14 @@ def main() -> None:
         data = (dates_dir / name).read_bytes()
         pages.append((decode_bytes(data, declared_charset(data))[0] or "", expected[name]["url"]))
     print(f"{len(pages)} pages from {dates_dir}")
-    htmldate_found, htmldate_speed = run_timed(lambda page: find_date(page[0], url=page[1]), pages)
-    newsflow_found, newsflow_speed = run_timed(lambda page: extract_html(page[0], page[1]), pages)
+    timed = run_timed(
+        {
+            "htmldate": lambda page: find_date(page[0], url=page[1]),
+            "newsflow": lambda page: extract_html(page[0], page[1]),
+        },
+        pages,
+    )
+    (htmldate_found, htmldate_speed), (newsflow_found, newsflow_speed) = timed["htmldate"], timed["newsflow"]
     truth = [expected[name]["date"] for name in names]
     htmldate_right = sum(found == want for found, want in zip(htmldate_found, truth, strict=True))
     newsflow_right = sum(str(e.published_date) == want for e, want in zip(newsflow_found, truth, strict=True))

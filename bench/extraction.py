@@ -94,8 +94,7 @@ def trafilatura_corpus(folder) -> None:  # type: ignore[no-untyped-def]
         pages.append((text or "", key if key.startswith("http") else None))
     print(f"\n{len(pages)} pages from {folder}")
     print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7}")
-    for name, method in METHODS.items():
-        predictions, speed = run_timed(method, pages)
+    for name, (predictions, speed) in run_timed(METHODS, pages).items():
         tp, fp, fn = (
             sum(c)
             for c in zip(
@@ -118,8 +117,7 @@ def main() -> None:
     ]
     print(f"{len(pages)} pages from {zyte}")
     print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7} {'empty':>6}")
-    for name, method in METHODS.items():
-        predictions, speed = run_timed(method, pages)
+    for name, (predictions, speed) in run_timed(METHODS, pages).items():
         scores = [page_scores(gold[i]["text"], p) for i, p in zip(ids, predictions, strict=True)]
         precision, recall, f1 = summarise(scores)
         empty = sum(1 for p in predictions if not p.strip())

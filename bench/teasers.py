@@ -35,8 +35,7 @@ def main() -> None:
     n_without = sum(len(manifest[n].get("gold_snippets", {}).get("without", [])) for n in names)
     print(f"{len(pages)} pages from {fr}; {n_with} 'with' and {n_without} 'without' snippets")
     print(f"{'method':<22} {'teaser leaks':>12} {'with kept':>10} {'without leaked':>15} {'docs/s':>7}")
-    for method_name, method in METHODS.items():
-        outputs, speed = run_timed(method, pages)
+    for method_name, (outputs, speed) in run_timed(METHODS, pages).items():
         leaks, kept, leaked = [], 0, 0
         for name, text in zip(names, outputs, strict=True):
             snippets = manifest[name].get("gold_snippets", {})
