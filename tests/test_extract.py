@@ -414,6 +414,21 @@ def test_a_post_the_article_embeds_is_quoted_but_a_pull_quote_box_is_not_unwrapp
     ]
 
 
+def test_captions_and_credits_go_by_their_markup_but_a_captioned_gallery_of_paragraphs_stays() -> None:
+    tree = article_tree(
+        "<figure><figcaption>Le maire devant la piscine.</figcaption><img src='piscine.jpg'></figure>"
+        f"<p>{PARAGRAPH}</p><small class='photo-credit'>Photo Ville de Lyon</small>"
+        f"<p>{PARAGRAPH}</p><span id='caption-3'>Les bassins rénovés</span>"
+        "<div class='caption-gallery'><p>Le grand bassin, rouvert samedi après deux ans de travaux.</p></div>"
+    )
+    assert prune_boxes(tree) == [
+        ("dom.caption", "Le maire devant la piscine."),
+        ("dom.caption", "Photo Ville de Lyon"),
+        ("dom.caption", "Les bassins rénovés"),
+    ]
+    assert "Le grand bassin, rouvert samedi" in tree.text_content()
+
+
 def test_the_text_alone_beside_an_image_is_its_caption_but_a_list_is_not() -> None:
     tree = article_tree(
         "<div><img src='maire.jpg'><!-- légende --><span>Le maire, hier soir. Photo Ville</span></div>"
