@@ -142,7 +142,7 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
         label = TEASER_LABEL.match(text)
         if label is None or len(text) > MAX_TEASER_BLOCK_CHARS:
             continue
-        if element.xpath(".//a[@href]"):
+        if _links(element):
             if _prose_beside_links(element, label.end()):
                 continue  # a capsule glued into a paragraph: the inline pass below takes it alone
             target = element
@@ -190,7 +190,7 @@ def _label_holders(tree: HtmlElement) -> list[HtmlElement]:
 def _prose_beside_links(block: HtmlElement, label_end: int) -> bool:
     """True when the block holds a sentence or more of text outside its links, after the label:
     a paragraph with a link glued in, not a teaser block (a label and headlines)."""
-    link_chars = sum(len(_text(a)) for a in block.xpath(".//a[@href]"))
+    link_chars = sum(len(_text(a)) for a in _links(block))
     return (
         len(_text(block)) - label_end - link_chars >= MIN_PROSE_CHARS
         and link_density(block) < MIN_LINK_DENSITY
@@ -204,7 +204,7 @@ def _capsule(label: HtmlElement) -> list[HtmlElement]:
     text = _text(label)
     if block is None or len(text) > MAX_TEASER_BLOCK_CHARS or len(_text(block)) <= len(text):
         return []
-    if (label.tag == "a" and label.get("href")) or label.xpath(".//a[@href]"):
+    if (label.tag == "a" and label.get("href")) or _links(label):
         return [label]
     link = label.getnext()
     only_label = not text[TEASER_LABEL.match(text).end() :].strip(_LABEL_PUNCTUATION)
@@ -217,7 +217,7 @@ def _capsule(label: HtmlElement) -> list[HtmlElement]:
 def link_density(block: HtmlElement) -> float:
     """Share of the block's text that sits inside links."""
     text = _text(block)
-    link_chars = sum(len(_text(a)) for a in block.xpath(".//a[@href]"))
+    link_chars = sum(len(_text(a)) for a in _links(block))
     return link_chars / len(text) if text else 0.0
 
 
@@ -247,6 +247,11 @@ def _leading_text(element: HtmlElement, chars: int = 80) -> str:
         if length >= chars:
             break
     return " ".join("".join(parts).split())
+
+
+def _links(element: HtmlElement) -> list[HtmlElement]:
+    """The links (<a> with an href) inside the element."""
+    return [a for a in element.iterdescendants("a") if a.get("href") is not None]
 
 
 def _text(element: HtmlElement) -> str:
