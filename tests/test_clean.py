@@ -209,3 +209,5 @@ def test_a_sentence_said_again_inside_a_longer_line_goes_once() -> None:
     assert [(span.rule, span.text) for span in result.removed] == [("repeated_sentence", quote)]
     listed = "Une tasse de myrtilles et un yaourt nature"  # ends no sentence: a list item, kept
     assert clean_text(f"{listed}\n{listed}, puis une salade verte.").text.count(listed) == 2
+    refrain = "Mélangez la pâte jusqu'à ce qu'elle ne colle plus aux doigts."  # said again, alone: kept
+    assert clean_text(f"{refrain}\n{PROSE}\n{refrain}").text.count(refrain) == 2

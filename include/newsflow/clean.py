@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -125,12 +126,14 @@ def _without_repeated_sentences(lines: list[tuple[str, str]], removed: list[Remo
     (pull-quotes, highlighted sentences), each recorded as `repeated_sentence`: a mention in a
     pull-quote would be counted twice."""
     long_keys = [key for _, key in lines if len(key) >= MIN_REPEATED_SENTENCE_CHARS]
+    # A key is inside a longer line when it is found in the keys more often than it is one of them.
+    all_long_keys, as_whole_line = "\n".join(long_keys), Counter(long_keys)
     kept = []
     for line, key in lines:
         if (
             len(key) >= MIN_REPEATED_SENTENCE_CHARS
             and _QUOTED_SENTENCE_END.search(line)
-            and any(len(other) > len(key) and key in other for other in long_keys)
+            and all_long_keys.count(key) > as_whole_line[key]
         ):
             removed.append(RemovedSpan("repeated_sentence", line.strip()))
         else:
