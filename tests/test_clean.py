@@ -46,6 +46,13 @@ LINE_EXAMPLES = [
     ("Lesezeit: 2 Minuten", "de.reading_time"),
     ("Tiempo de lectura: 4 minutos", "es.reading_time"),
     ("Tempo de leitura: 1 minuto", "es.reading_time"),
+    ("Updated at 1:23 p.m.", "en.timestamp"),
+    ("UPDATED: Tue., Nov. 19, 2019", "en.timestamp"),
+    ("Publié le 12 mars 2024 à 10h32", "fr.timestamp"),
+    ("Aktualisiert am 17.01.2021.", "de.timestamp"),
+    ("Stand: 12. März 2024, 10:32 Uhr", "de.timestamp"),
+    ("Actualizado: 29/4/2022 - 12:00 am", "es.timestamp"),
+    ("Atualizado em 3 de maio de 2022", "es.timestamp"),
     ("Europe ART_ABCD1234", "fr.dateline"),
 ]
 # Rules of the heading and trailer kinds, each with the block it removes (heading or widget first).
@@ -102,6 +109,9 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Le texte a été adopté par 300 voix contre 200 à 18:30.",
         "Filed under the new law, the claim was rejected within a week.",
         "Reading time: 5 minutes a day is enough, the study says.",
+        "Published in 1995 by Gallimard, the novel sold a million copies.",
+        "Stand der Technik ist seit 2020 die Wärmepumpe.",
+        "Published",  # a heading over a list of publications: no date in it
         "x",
         "Dernier",
         "Oui.",
