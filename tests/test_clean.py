@@ -53,6 +53,11 @@ LINE_EXAMPLES = [
     ("Stand: 12. März 2024, 10:32 Uhr", "de.timestamp"),
     ("Actualizado: 29/4/2022 - 12:00 am", "es.timestamp"),
     ("Atualizado em 3 de maio de 2022", "es.timestamp"),
+    ("SOURCE: News agencies", "en.source_line"),
+    ("Source : AFP", "en.source_line"),
+    ("Quelle: Deutscher Jagdverband (DJV), 02. Februar 2022, Berlin", "de.source_line"),
+    ("Quellenangaben:", "de.source_line"),
+    ("Fuente: Ministerio de Salud", "es.source_line"),
     ("Europe ART_ABCD1234", "fr.dateline"),
 ]
 # Rules of the heading and trailer kinds, each with the block it removes (heading or widget first).
@@ -112,6 +117,7 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Published in 1995 by Gallimard, the novel sold a million copies.",
         "Stand der Technik ist seit 2020 die Wärmepumpe.",
         "Published",  # a heading over a list of publications: no date in it
+        "Source: the ministry, which says the figures were wrong.",
         "x",
         "Dernier",
         "Oui.",
