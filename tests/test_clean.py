@@ -58,6 +58,16 @@ LINE_EXAMPLES = [
     ("Quelle: Deutscher Jagdverband (DJV), 02. Februar 2022, Berlin", "de.source_line"),
     ("Quellenangaben:", "de.source_line"),
     ("Fuente: Ministerio de Salud", "es.source_line"),
+    ("Tags: NATO, Ukraine, Russia", "en.taxonomy_line"),
+    ("Categories", "en.taxonomy_line"),
+    ("Schlagwörter: Nato, Ukraine", "de.taxonomy_line"),
+    ("Temas", "es.taxonomy_line"),
+    ("Mots-clés : OTAN, Ukraine", "fr.taxonomy_line"),
+    ("Advertisement", "en.ad_label"),
+    ("– Anzeige: Dieser Beitrag ist in Zusammenarbeit mit Barbour entstanden –", "de.ad_label"),
+    ("*Werbung. Dieser Beitrag enthält Werbung.", "de.ad_label"),
+    ("Publicité", "fr.ad_label"),
+    ("Publicidad", "es.ad_label"),
     ("Europe ART_ABCD1234", "fr.dateline"),
 ]
 # Rules of the heading and trailer kinds, each with the block it removes (heading or widget first).
@@ -118,6 +128,8 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Stand der Technik ist seit 2020 die Wärmepumpe.",
         "Published",  # a heading over a list of publications: no date in it
         "Source: the ministry, which says the figures were wrong.",
+        "Werbung ist heute auf jeder Seite zu sehen.",
+        "Tags are what the editors use to file a story.",
         "x",
         "Dernier",
         "Oui.",
