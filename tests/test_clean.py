@@ -88,6 +88,10 @@ BLOCK_EXAMPLES = [
         "fr.follow_us",
     ),
     (["Follow us on Twitter", "Most read this week"], "en.follow_us"),
+    (["Follow The Gleaner on Twitter and Instagram @JamaicaGleaner"], "en.follow_us"),
+    (["Folge uns auf Facebook | Instagram", "Die Nato wird 75"], "de.follow_us"),
+    (["Síguenos en Telegram, Instagram, Facebook y Twitter"], "es.follow_us"),
+    (["¡Mira lo que tiene nuestro canal de YouTube!", "La OTAN cumple 75 años"], "es.follow_us"),
     (["Copier le lien", "Journal Nghe An en vedette", "Dernier", "x"], "fr.share_widget"),
     (["Share this article", "Newsletter sign-up"], "en.share_widget"),
 ]
@@ -130,6 +134,7 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Source: the ministry, which says the figures were wrong.",
         "Werbung ist heute auf jeder Seite zu sehen.",
         "Tags are what the editors use to file a story.",
+        "Folgt man der Spur des Geldes auf Twitter, landet man bei einer Briefkastenfirma.",
         "x",
         "Dernier",
         "Oui.",
