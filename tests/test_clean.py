@@ -68,6 +68,11 @@ LINE_EXAMPLES = [
     ("*Werbung. Dieser Beitrag enthält Werbung.", "de.ad_label"),
     ("Publicité", "fr.ad_label"),
     ("Publicidad", "es.ad_label"),
+    ("Subscribe now to our eNATION edition for the full story.", "en.subscribe_line"),
+    ("Abonnieren Sie jetzt den Themen-Newsletter «Wohnen».", "de.subscribe_line"),
+    ("Newsletter-Anmeldung", "de.subscribe_line"),
+    ("HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS", "es.subscribe_line"),
+    ("Abonnez-vous à notre newsletter quotidienne", "fr.subscribe_line"),
     ("Europe ART_ABCD1234", "fr.dateline"),
 ]
 # Rules of the heading and trailer kinds, each with the block it removes (heading or widget first).
@@ -135,6 +140,8 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Werbung ist heute auf jeder Seite zu sehen.",
         "Tags are what the editors use to file a story.",
         "Folgt man der Spur des Geldes auf Twitter, landet man bei einer Briefkastenfirma.",
+        "Newsletter sind für viele Verlage inzwischen ein wichtiges Geschäft.",
+        "Subscribers to the plan pay less, the minister said.",
         "x",
         "Dernier",
         "Oui.",
