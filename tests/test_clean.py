@@ -73,6 +73,12 @@ LINE_EXAMPLES = [
     ("Newsletter-Anmeldung", "de.subscribe_line"),
     ("HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS", "es.subscribe_line"),
     ("Abonnez-vous à notre newsletter quotidienne", "fr.subscribe_line"),
+    ("12 comments", "en.comments_line"),
+    ("January 13, 2020 at 08:45 AM | categories: Python | View Comments", "en.comments_line"),
+    ("- 5 Kommentare", "de.comments_line"),
+    ("Sie sind aktuell nicht eingeloggt.", "de.comments_line"),
+    ("3 commentaires", "fr.comments_line"),
+    ("Comentarios", "es.comments_line"),
     ("Europe ART_ABCD1234", "fr.dateline"),
 ]
 # Rules of the heading and trailer kinds, each with the block it removes (heading or widget first).
@@ -142,6 +148,8 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Folgt man der Spur des Geldes auf Twitter, landet man bei einer Briefkastenfirma.",
         "Newsletter sind für viele Verlage inzwischen ein wichtiges Geschäft.",
         "Subscribers to the plan pay less, the minister said.",
+        "Comments from the public are due by Friday, the agency said.",
+        "Kommentare in sozialen Netzwerken haben die Debatte angeheizt.",
         "x",
         "Dernier",
         "Oui.",
