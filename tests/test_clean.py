@@ -50,6 +50,7 @@ LINE_EXAMPLES = [
     ("Tempo de leitura: 1 minuto", "es.reading_time"),
     ("Updated at 1:23 p.m.", "en.timestamp"),
     ("UPDATED: Tue., Nov. 19, 2019", "en.timestamp"),
+    ("Release Date:", "en.timestamp"),  # the date on the next line
     ("Publié le 12 mars 2024 à 10h32", "fr.timestamp"),
     ("Aktualisiert am 17.01.2021.", "de.timestamp"),
     ("Stand: 12. März 2024, 10:32 Uhr", "de.timestamp"),
