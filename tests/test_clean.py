@@ -77,6 +77,10 @@ LINE_EXAMPLES = [
     ("HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS", "es.subscribe_line"),
     ("Abonnez-vous à notre newsletter quotidienne", "fr.subscribe_line"),
     ("12 comments", "en.comments_line"),
+    (
+        '[button link="https://bikes.example/review/" type="big"] Send us YOUR kit review[/button]',
+        "en.shortcode",
+    ),
     ("January 13, 2020 at 08:45 AM | categories: Python | View Comments", "en.comments_line"),
     ("- 5 Kommentare", "de.comments_line"),
     ("Sie sind aktuell nicht eingeloggt.", "de.comments_line"),
@@ -154,6 +158,9 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Comments from the public are due by Friday, the agency said.",
         "Kommentare in sozialen Netzwerken haben die Debatte angeheizt.",
         "Foto: Das Museum erlaubt keine Aufnahmen. Wer fotografiert, muss gehen.",
+        "“[We] have agreed to grant all licenses,” the label said.",
+        "Er schrieb im Forum: [b]Nie wieder[/b], und ging.",
+        "Module: " + ", ".join(["[box class='table' title='LF 13']Vernetzte Systeme[/box]"] * 4),  # long
         "x",
         "Dernier",
         "Oui.",
