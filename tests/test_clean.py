@@ -77,6 +77,9 @@ LINE_EXAMPLES = [
     ("HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS", "es.subscribe_line"),
     ("Abonnez-vous à notre newsletter quotidienne", "fr.subscribe_line"),
     ("12 comments", "en.comments_line"),
+    ("Additional reporting by Joseph Hudak", "en.credit_line"),
+    ("(Reporting by Jane Doe in Brussels; Editing by John Smith)", "en.credit_line"),
+    ("The Associated Press contributed to this report.", "en.credit_line"),
     (
         '[button link="https://bikes.example/review/" type="big"] Send us YOUR kit review[/button]',
         "en.shortcode",
@@ -160,6 +163,8 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Foto: Das Museum erlaubt keine Aufnahmen. Wer fotografiert, muss gehen.",
         "“[We] have agreed to grant all licenses,” the label said.",
         "Er schrieb im Forum: [b]Nie wieder[/b], und ging.",
+        "Reporting by the Guardian showed that the contracts were never signed.",
+        "Editing by hand took the team three weeks, she said.",
         "Module: " + ", ".join(["[box class='table' title='LF 13']Vernetzte Systeme[/box]"] * 4),  # long
         "x",
         "Dernier",
