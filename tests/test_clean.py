@@ -72,6 +72,9 @@ LINE_EXAMPLES = [
     ("Publicité", "fr.ad_label"),
     ("Publicidad", "es.ad_label"),
     ("Subscribe now to our eNATION edition for the full story.", "en.subscribe_line"),
+    ("Get the latest updates in your inbox. Subscribe to NJ.com’s newsletters.", "en.subscribe_line"),
+    ("If you enjoyed reading this post – would you consider supporting our work?", "en.reader_appeal"),
+    ("Tell us what YOU think...", "en.reader_appeal"),
     ("Abonnieren Sie jetzt den Themen-Newsletter «Wohnen».", "de.subscribe_line"),
     ("Newsletter-Anmeldung", "de.subscribe_line"),
     ("HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS", "es.subscribe_line"),
@@ -165,6 +168,8 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Er schrieb im Forum: [b]Nie wieder[/b], und ging.",
         "Reporting by the Guardian showed that the contracts were never signed.",
         "Editing by hand took the team three weeks, she said.",
+        "Readers who subscribe to the newsletter get the story first, the editor said.",
+        "Tell us what happened next, the judge asked the witness.",
         "Module: " + ", ".join(["[box class='table' title='LF 13']Vernetzte Systeme[/box]"] * 4),  # long
         "x",
         "Dernier",
