@@ -321,7 +321,7 @@ def _is_link_card(inline: HtmlElement) -> bool:
     """True for an inline element of a paragraph that is only links, a line or more of them: a
     hover card or a link list, not part of a sentence (a sentence that cites links has words
     between them)."""
-    if sum(1 for a in inline.iter("a") if a.get("href")) < 2:
+    if len(_links(inline)) < 2:
         return False
     if len(_text(inline)) < MIN_LINK_CARD_CHARS or _WORD.search("".join(inline.xpath(_TEXT_OUTSIDE_LINKS))):
         return False
