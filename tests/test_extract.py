@@ -260,6 +260,30 @@ def test_a_pass_that_finds_too_little_falls_back_to_the_next(name: str, method: 
         assert [span.rule for span in extracted.removed] == ["dom.signup_box"]
 
 
+def story(tag: str, sentences: int) -> str:
+    """A story of numbered paragraphs, each in a `tag`."""
+    return "".join(f"<{tag}>{PARAGRAPH} Phrase {i} du récit, qui continue.</{tag}>" for i in range(sentences))
+
+
+def test_a_fast_pass_that_covers_little_of_the_page_is_read_again_in_recall_mode() -> None:
+    # the fast pass takes the <article> (one paragraph: all of the <p> text it sees) and leaves the
+    # story, laid out in <div>s, which is most of the page's text
+    lead = f"<article><h1>Le chantier</h1><p>{PARAGRAPH} {PARAGRAPH} {PARAGRAPH}</p></article>"
+    extracted = extract_html(f"<html><body>{lead}{story('div', 30)}</body></html>")
+    assert extracted.method == "trafilatura_recall"
+    assert "Phrase 29 du récit" in extracted.text
+
+
+def test_the_fast_pass_leaves_the_recall_retry_to_newsflow() -> None:
+    # trafilatura's balanced mode drops a "teaser" box, and retries in recall mode, which keeps it,
+    # inside the call; newsflow's fast pass does not retry, so its short text goes to the full pass
+    lead = f"<h1>Le chantier</h1><p>{PARAGRAPH} {PARAGRAPH} {PARAGRAPH}</p>"
+    teaser = f"<div class='story-teaser'>{story('p', 20)}</div>"
+    extracted = extract_html(f"<html><body><main>{lead}{teaser}</main></body></html>")
+    assert extracted.method == "trafilatura"
+    assert "Phrase 19 du récit" in extracted.text
+
+
 def test_a_teaser_box_goes_whole_not_only_its_label() -> None:
     box = (
         "<div><h3>À lire aussi</h3>\n<p><a href='/ecoles'>Les écoles rouvrent</a>"

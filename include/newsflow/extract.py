@@ -31,7 +31,7 @@ from trafilatura.metadata import (
     extract_title,
     extract_url,
 )
-from trafilatura.settings import Document
+from trafilatura.settings import Document, Extractor
 from trafilatura.utils import HTML_PARSER as TRAFILATURA_HTML_PARSER
 from trafilatura.utils import is_dubious_html, repair_faulty_html, trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS
@@ -64,14 +64,26 @@ MIN_EXTRACTED_CHARS = 200
 # A pass that keeps less than this share of the page's paragraph text probably missed part of the
 # body: the next pass is tried. On trafilatura's corpus, 0.3 keeps recall where a full pass has it.
 MIN_PARAGRAPH_SHARE = 0.3
-# trafilatura passes, in order. The fast pass (no readability/jusText comparison) first: it is as
-# good as the full pass on the Zyte pages at twice its speed; the full pass (with the comparison)
-# runs only when the fast one looks short, and recall mode rescues pages both cut too short.
-EXTRACTION_PASSES: tuple[tuple[str, dict[str, bool]], ...] = (
-    ("trafilatura_fast", {"fast": True}),
+# A fast pass that keeps less than this share of the page's text (in paragraphs or not) may have
+# taken a box for the article: recall mode reads the page again. On trafilatura's corpus 0.1 finds
+# the pages where the full pass would read the body (a magazine story laid out in <div>s).
+MIN_PAGE_SHARE = 0.1
+# trafilatura passes. The fast pass (no readability/jusText comparison) first: it is as good as the
+# full pass on the Zyte pages at twice its speed; the full pass (with the comparison) runs only when
+# the fast one looks short, and recall mode rescues pages both cut too short, or whose fast pass
+# covers little of the page.
+FAST_PASS = "trafilatura_fast"
+FURTHER_PASSES: tuple[tuple[str, dict[str, bool]], ...] = (
     ("trafilatura", {}),
     ("trafilatura_recall", {"favor_recall": True}),
 )
+# trafilatura's balanced mode retries in recall mode inside the call when the text covers little of
+# the page, measured on a cleaned copy of it (most of the fast pass's time on short pages).
+# extract_html makes that check once, on its own tree; the fast pass is asked without it: its
+# `focus` is none of trafilatura's three, which every other test of `focus` in trafilatura 2.3.1
+# (pinned) reads as balanced ("precision" and "recall" are tested by name; only the retry tests
+# "balanced").
+_FAST_PASS_FOCUS = "balanced, without the recall retry"
 # How much of a prose block's start or end identifies it in the extracted text (the extractor
 # may have split or re-spaced the block).
 BLOCK_KEY_CHARS = 60
@@ -161,12 +173,13 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     The page is parsed once: metadata (with the publication date) is read from the pristine tree,
     its code is dropped (`drop_code`), embedded posts come out of their wrappers
     (`unwrap_embedded_posts`), teasers and boxes are pruned (each into `removed`), the
-    article's prose blocks are listed, and the EXTRACTION_PASSES run on that same tree
-    (trafilatura works on its own copy):
-    the next pass only when the last looks short (under MIN_EXTRACTED_CHARS, or under
-    MIN_PARAGRAPH_SHARE of the page's paragraph text); trafilatura's baseline (all paragraph
-    text) is the last resort. The prose blocks the passes dropped are accounted for
-    (`account_for_blocks`). `max_date` is the fetch time: no article is published after it.
+    article's prose blocks are listed, and trafilatura's passes run on that same tree (trafilatura
+    works on its own copy): the fast pass, then the FURTHER_PASSES while the last looks short
+    (under MIN_EXTRACTED_CHARS, or under MIN_PARAGRAPH_SHARE of the page's paragraph text), or
+    recall mode alone when the fast pass covers under MIN_PAGE_SHARE of the page's text;
+    trafilatura's baseline (all paragraph text) is the last resort. The prose blocks the passes
+    dropped are accounted for (`account_for_blocks`). `max_date` is the fetch time: no article is
+    published after it.
     """
     html_language = detect_html_language(html)
     tree = parse_page(html)
@@ -180,8 +193,12 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
     paragraph_chars = sum(len(p.text_content()) for p in tree.iter("p"))
-    method, text = "failed", ""
-    for name, options in EXTRACTION_PASSES:
+    method, text = FAST_PASS, _bare_extraction(tree, url, _fast_pass_options(url))
+    passes = FURTHER_PASSES
+    if len(text) >= max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars):
+        page_chars = len(" ".join(tree.text_content().split()))
+        passes = FURTHER_PASSES[-1:] if len(text) < MIN_PAGE_SHARE * page_chars else ()
+    for name, options in passes:
         candidate = _bare_extraction(tree, url, options)
         if len(candidate) > len(text):
             method, text = name, candidate
@@ -462,14 +479,23 @@ def account_for_blocks(text: str, blocks: list[str]) -> tuple[str, list[RemovedS
     return text, [RemovedSpan("extract.dropped_block", block) for block in missing]
 
 
-def _bare_extraction(tree: HtmlElement, url: str | None, options: dict[str, bool]) -> str:
+def _fast_pass_options(url: str | None) -> Extractor:
+    options = Extractor(output_format="python", fast=True, comments=False, url=url)
+    options.focus = _FAST_PASS_FOCUS
+    return options
+
+
+def _bare_extraction(tree: HtmlElement, url: str | None, options: dict[str, bool] | Extractor) -> str:
     """The text of one trafilatura pass (trafilatura works on a copy: `tree` stays as it is).
     Reader comments are not the article: skipping them saves the comment search too; metadata was
     read before."""
     try:
-        document = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=False, include_comments=False, **options
-        )
+        if isinstance(options, Extractor):
+            document = trafilatura.bare_extraction(tree, url=url, options=options)
+        else:
+            document = trafilatura.bare_extraction(
+                tree, url=url, with_metadata=False, include_comments=False, **options
+            )
     except Exception:  # trafilatura raises assorted lxml/ValueError types on broken markup
         LOGGER.warning("trafilatura failed on %s (%s)", url or "document", options, exc_info=True)
         return ""
