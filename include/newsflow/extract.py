@@ -75,7 +75,7 @@ MIN_PAGE_SHARE = 0.1
 FAST_PASS = "trafilatura_fast"
 FURTHER_PASSES: tuple[tuple[str, dict[str, bool]], ...] = (
     ("trafilatura", {}),
-    ("trafilatura_recall", {"favor_recall": True}),
+    ("trafilatura_recall", {"recall": True}),
 )
 # trafilatura's balanced mode retries in recall mode inside the call when the text covers little of
 # the page, measured on a cleaned copy of it (most of the fast pass's time on short pages).
@@ -193,7 +193,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
     paragraph_chars = sum(len(p.text_content()) for p in tree.iter("p"))
-    method, text = FAST_PASS, _bare_extraction(tree, url, _fast_pass_options(url))
+    method, text = FAST_PASS, _bare_extraction(tree, url, {"fast": True}, focus=_FAST_PASS_FOCUS)
     passes = FURTHER_PASSES
     if len(text) >= max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars):
         page_chars = len(" ".join(tree.text_content().split()))
@@ -479,23 +479,17 @@ def account_for_blocks(text: str, blocks: list[str]) -> tuple[str, list[RemovedS
     return text, [RemovedSpan("extract.dropped_block", block) for block in missing]
 
 
-def _fast_pass_options(url: str | None) -> Extractor:
-    options = Extractor(output_format="python", fast=True, comments=False, url=url)
-    options.focus = _FAST_PASS_FOCUS
-    return options
-
-
-def _bare_extraction(tree: HtmlElement, url: str | None, options: dict[str, bool] | Extractor) -> str:
-    """The text of one trafilatura pass (trafilatura works on a copy: `tree` stays as it is).
-    Reader comments are not the article: skipping them saves the comment search too; metadata was
-    read before."""
+def _bare_extraction(
+    tree: HtmlElement, url: str | None, options: dict[str, bool], focus: str | None = None
+) -> str:
+    """The text of one trafilatura pass with these Extractor `options` (and `focus`, when given):
+    trafilatura works on a copy, `tree` stays as it is. Reader comments are not the article:
+    skipping them saves the comment search too; metadata was read before."""
+    extractor = Extractor(output_format="python", comments=False, url=url, **options)
+    if focus is not None:
+        extractor.focus = focus
     try:
-        if isinstance(options, Extractor):
-            document = trafilatura.bare_extraction(tree, url=url, options=options)
-        else:
-            document = trafilatura.bare_extraction(
-                tree, url=url, with_metadata=False, include_comments=False, **options
-            )
+        document = trafilatura.bare_extraction(tree, url=url, options=extractor)
     except Exception:  # trafilatura raises assorted lxml/ValueError types on broken markup
         LOGGER.warning("trafilatura failed on %s (%s)", url or "document", options, exc_info=True)
         return ""
