@@ -115,6 +115,7 @@ BLOCK_EXAMPLES = [
     ),
     (["Follow us on Twitter", "Most read this week"], "en.follow_us"),
     (["Follow The Gleaner on Twitter and Instagram @JamaicaGleaner"], "en.follow_us"),
+    (["Follow AP's full coverage of Brexit at https://apnews.com/Brexit"], "en.follow_us"),
     (["Folge uns auf Facebook | Instagram", "Die Nato wird 75"], "de.follow_us"),
     (["Síguenos en Telegram, Instagram, Facebook y Twitter"], "es.follow_us"),
     (["¡Mira lo que tiene nuestro canal de YouTube!", "La OTAN cumple 75 años"], "es.follow_us"),
@@ -173,6 +174,7 @@ def test_heading_and_trailer_rules_remove_their_block(block: list[str], rule: st
         "Readers who subscribe to the newsletter get the story first, the editor said.",
         "Tell us what happened next, the judge asked the witness.",
         "More than 300 people attended the meeting.",
+        "Following the coverage of the trial, the judge ordered a retrial.",
         "Have a tip for the tax office, the minister joked.",
         "Module: " + ", ".join(["[box class='table' title='LF 13']Vernetzte Systeme[/box]"] * 4),  # long
         "x",
