@@ -243,6 +243,16 @@ def test_repeated_title_and_caption_lines_are_removed_but_short_repeats_stay() -
     assert result.text.splitlines() == ["Jens Stoltenberg - OTAN", PROSE, "Non.", "Non."]
 
 
+@pytest.mark.parametrize("site", [" | Le Quotidien", " - quotidien.example", " – Le Quotidien du soir"])
+def test_the_headline_goes_when_the_title_adds_the_sites_name(site: str) -> None:
+    headline = "L'OTAN en pourparlers sur les armes nucléaires"
+    result = clean_text(f"{headline}\n{PROSE}", headline + site)
+    assert [(span.rule, span.text) for span in result.removed] == [("repeated_title", headline)]
+    assert result.text == PROSE
+    # a one-word line before a separator is a section name, not the headline
+    assert clean_text(f"Ukraine\n{PROSE}", "Ukraine - the war in maps").text == f"Ukraine\n{PROSE}"
+
+
 def test_rule_files_load_named_rules_of_known_kinds(tmp_path: Path) -> None:
     rules = load_rules()
     assert {rule.name.split(".")[0] for rule in rules} == {"de", "en", "es", "fr"}

@@ -35,6 +35,9 @@ _SENTENCE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
 _QUOTED_SENTENCE_END = re.compile(r"[.!?…]\s*[»\"”’']?\s*$")
 _NOT_WORD = re.compile(r"[^\w\s]|_")  # what `normalise_line` drops: punctuation and accents (combining marks)
 _LEADING_SENTENCE_END = re.compile(r"[.!?]?")
+# A title often ends with the site's name after a separator ("… | Le Quotidien"); the page's
+# headline line does not.
+_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 # The rule name of a publisher's template line in `removed` (newsflow.templates learns them back from it).
 TEMPLATE_LINE_RULE = "template_line"
 
@@ -75,9 +78,10 @@ def clean_text(
 ) -> CleanResult:
     """Remove boilerplate lines; return the kept text and every removed span with its rule.
 
-    Lines are removed only when a rule names them, when they repeat the title or the line just
-    before them, or when a longer line says them again (a pull-quote); never for being short
-    alone, so bulleted lists and short quotes inside the article stay. Lines repeated further apart
+    Lines are removed only when a rule names them, when they repeat the title (or its headline,
+    without the site's name a title often ends with) or the line just before them, or when a
+    longer line says them again (a pull-quote); never for being short alone, so bulleted lists
+    and short quotes inside the article stay. Lines repeated further apart
     stay too: recipes and listicles repeat lines on purpose. In a line longer than
     MAX_TEASER_LINE_CHARS a `line` rule removes only its match. `template_lines` (normalised, see
     `normalise_line`) are the publisher's own template lines (`newsflow.templates`): removed as
@@ -87,7 +91,10 @@ def clean_text(
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     removed: list[RemovedSpan] = []
     kept: list[tuple[str, str]] = []  # each kept line with its normalised key
-    title_key = normalise_line(title) if title else None
+    title_keys = {normalise_line(title)} if title else set()
+    headline = _SITE_SUFFIX.sub("", title) if title else ""
+    if len(headline.split()) >= MIN_REPEATED_WORDS:  # "Ukraine" of "Ukraine - the war in maps" is no headline
+        title_keys.add(normalise_line(headline))
     previous_key = None  # the last kept non-blank line
     i = 0
     while i < len(lines):
@@ -95,7 +102,7 @@ def clean_text(
         rule = _first_match(rules, line) if line else None
         if rule is None:
             key = normalise_line(line)
-            if line and key == title_key:
+            if line and key in title_keys:
                 removed.append(RemovedSpan("repeated_title", line))
             elif line and key in template_lines:
                 removed.append(RemovedSpan(TEMPLATE_LINE_RULE, line))
