@@ -110,7 +110,7 @@ def unwrap_embedded_posts(tree: HtmlElement) -> None:
     the wrapper the quote is judged as the quote it is. A quote without a link (a pull-quote) is
     left as it is.
     """
-    for post in [q for q in tree.iter("blockquote") if q.find(".//a[@href]") is not None]:
+    for post in [q for q in tree.iter("blockquote") if _links(q)]:
         box = post.getparent()
         while box is not None and box.tag in _POST_WRAPPER_TAGS and _text(box) == _text(post):
             outer = box.getparent()

@@ -193,16 +193,17 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
     paragraph_chars = sum(len(p.text_content()) for p in tree.iter("p"))
+    enough_chars = max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars)  # else the next pass
     method, text = FAST_PASS, _bare_extraction(tree, url, {"fast": True}, focus=_FAST_PASS_FOCUS)
     passes = FURTHER_PASSES
-    if len(text) >= max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars):
+    if len(text) >= enough_chars:
         page_chars = len(" ".join(tree.text_content().split()))
         passes = FURTHER_PASSES[-1:] if len(text) < MIN_PAGE_SHARE * page_chars else ()
     for name, options in passes:
         candidate = _bare_extraction(tree, url, options)
         if len(candidate) > len(text):
             method, text = name, candidate
-        if len(text) >= max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars):
+        if len(text) >= enough_chars:
             break
     if len(text) < MIN_EXTRACTED_CHARS:
         baseline = _baseline_text(tree)
