@@ -16,10 +16,10 @@ from pathlib import Path
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
-from newsflow.extract import extract_text
-from newsflow.language import MAX_DETECT_CHARS
+from newsflow.document.extract import extract_text
+from newsflow.document.language import MAX_DETECT_CHARS
+from newsflow.ingest.sources import declared_charset, decode_bytes
 from newsflow.settings import PROJECT_DIR
-from newsflow.sources import declared_charset, decode_bytes
 
 from common import eval_dir_from_args
 

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from newsflow import dedup
-from newsflow.extract import extract_text
+from newsflow.day import dedup
+from newsflow.document.extract import extract_text
+from newsflow.ingest.sources import declared_charset, decode_bytes
 from newsflow.settings import PROJECT_DIR, Settings
-from newsflow.sources import declared_charset, decode_bytes
 
 from common import eval_dir_from_args
 

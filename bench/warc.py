@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator as WarcioIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsflow.warc import iter_responses
+from newsflow.ingest.warc import iter_responses
 
 from common import DEFAULT_EVAL_DIR
 
@@ -84,7 +84,7 @@ def main() -> None:
         for name, read in (
             ("fastwarc", read_fastwarc),
             ("warcio", read_warcio),
-            ("newsflow.warc (fastwarc + HTTP)", read_newsflow),
+            ("newsflow.ingest.warc (fastwarc + HTTP)", read_newsflow),
         ):
             started = time.perf_counter()
             records = read(path)

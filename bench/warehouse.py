@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow import dedup, lake
+from newsflow.day import dedup
 from newsflow.schema import (
     ARTICLE_SCHEMA,
     CANDIDATE_SCHEMA,
@@ -30,7 +30,8 @@ from newsflow.schema import (
     SIGNATURE_SCHEMA,
 )
 from newsflow.settings import Settings
-from newsflow.warehouse import build_warehouse
+from newsflow.store import lake
+from newsflow.warehouse.build import build_warehouse
 
 FIRST_DAY = date(2024, 1, 1)
 ENTITIES = ["nato", "russia", "ukraine", "united_states", "china", "jens_stoltenberg", "joe_biden", "france"]

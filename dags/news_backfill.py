@@ -10,7 +10,7 @@ per day) reads a day's HTML 200 responses by their WARC-Date into raw shards; `p
 whole-day steps (duplicates, validation, publish) day after day, oldest first, as each day's
 duplicates and stories are decided against the days before it; the warehouse is refreshed once.
 A backfilled day is partitioned by its archive date and looks like a nightly day. Re-running a
-file re-derives the days it holds and nothing else. Logic lives in `newsflow.backfill` and
+file re-derives the days it holds and nothing else. Logic lives in `newsflow.ingest.backfill` and
 `newsflow.pipeline`; this file only wires it.
 """
 
@@ -91,7 +91,7 @@ def news_backfill():
     @task(task_display_name="Build the warehouse", doc_md="Loads the new partitions once, at the end.")
     def build_warehouse() -> list[str]:
         from newsflow.settings import Settings
-        from newsflow.warehouse import build_warehouse
+        from newsflow.warehouse.build import build_warehouse
 
         return build_warehouse(Settings.from_env()).loaded
 

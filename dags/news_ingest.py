@@ -71,8 +71,8 @@ def news_ingest():
         "of the same date fails this run at once instead of interleaving with it.",
     )
     def claim_day(params: dict | None = None, ds: str | None = None, run_id: str | None = None) -> str:
-        from newsflow.locks import DayLockedError
         from newsflow.pipeline import run_claim_day, run_partition_date
+        from newsflow.store.locks import DayLockedError
 
         day = run_partition_date((params or {}).get("partition_date"), ds)
         try:
@@ -91,8 +91,8 @@ def news_ingest():
 
     @task(task_display_name="List sources", doc_md="The sources of `sources.yaml` (or the seeds folder).")
     def list_sources() -> list[str]:
+        from newsflow.ingest.sources import load_sources
         from newsflow.settings import Settings
-        from newsflow.sources import load_sources
 
         return [source.name for source in load_sources(Settings.from_env())]
 
@@ -163,14 +163,14 @@ def news_ingest():
     )
     def build_warehouse() -> list[str]:
         from newsflow.settings import Settings
-        from newsflow.warehouse import build_warehouse
+        from newsflow.warehouse.build import build_warehouse
 
         return build_warehouse(Settings.from_env()).loaded
 
     @task(task_display_name="Render the report", doc_md="The mentions chart and page under `data/reports/`.")
     def render_report() -> str:
-        from newsflow.report import render_report
         from newsflow.settings import Settings
+        from newsflow.warehouse.report import render_report
 
         return str(render_report(Settings.from_env())[0])
 

@@ -1,13 +1,13 @@
 """newsflow's Airflow UI plugin: a "Mentions" page in the navigation, served by the api-server.
 
-The page is `newsflow.ui`'s FastAPI app mounted at /newsflow; the external view embeds it in the
+The page is `newsflow.ui.app`'s FastAPI app mounted at /newsflow; the external view embeds it in the
 UI (Browse → Mentions). Like every plugin FastAPI app, it is not behind Airflow's login: it shows
 read-only counts from the warehouse, nothing an operator could change.
 """
 
 from airflow.plugins_manager import AirflowPlugin
 
-from newsflow.ui import create_app
+from newsflow.ui.app import create_app
 
 
 class NewsflowUIPlugin(AirflowPlugin):

@@ -11,11 +11,12 @@ import duckdb
 import pytest
 import yaml
 
-from newsflow import lake, pipeline
-from newsflow.report import render_report
+from newsflow import pipeline
 from newsflow.schema import Article, Mention, to_table
 from newsflow.settings import Settings
-from newsflow.warehouse import build_warehouse, sql_models
+from newsflow.store import lake
+from newsflow.warehouse.build import build_warehouse, sql_models
+from newsflow.warehouse.report import render_report
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 

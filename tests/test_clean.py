@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.clean import MAX_TEASER_LINE_CHARS, Rule, clean_text, load_rules
+from newsflow.document.clean import MAX_TEASER_LINE_CHARS, Rule, clean_text, load_rules
 
 PROSE = "Le ministre a présenté son plan devant l'Assemblée nationale mardi, sans convaincre l'opposition."
 

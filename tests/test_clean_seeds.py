@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.clean import clean_text
-from newsflow.extract import extract_plain_text
+from newsflow.document.clean import clean_text
+from newsflow.document.extract import extract_plain_text
 
 from conftest import seed_text
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from newsflow import lake
 from newsflow.cli import app, main
+from newsflow.store import lake
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 

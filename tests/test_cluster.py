@@ -25,8 +25,8 @@ import pyarrow as pa
 import pytest
 import s3fs
 
-from newsflow import lake
-from newsflow.storage import location
+from newsflow.store import lake
+from newsflow.store.storage import location
 
 from conftest import PROJECT_DIR, SEEDS_DIR, free_port
 

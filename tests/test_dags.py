@@ -11,7 +11,7 @@ import duckdb
 import pendulum
 import pytest
 
-from newsflow import lake
+from newsflow.store import lake
 
 from conftest import PROJECT_DIR
 
@@ -167,7 +167,7 @@ def test_mentions_page_shows_what_the_run_found(seeds_run) -> None:
     from fastapi.testclient import TestClient
 
     from newsflow.settings import Settings
-    from newsflow.ui import create_app
+    from newsflow.ui.app import create_app
 
     run, data_dir = seeds_run
     client = TestClient(create_app(Settings(data_dir=data_dir)))

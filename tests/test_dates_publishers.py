@@ -9,9 +9,10 @@ from pathlib import Path
 
 import duckdb
 
-from newsflow import lake, pipeline
+from newsflow import pipeline
 from newsflow.settings import Settings
-from newsflow.warehouse import build_warehouse
+from newsflow.store import lake
+from newsflow.warehouse.build import build_warehouse
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from newsflow.entities import find_mentions, load_gazetteer, normalise
+from newsflow.entities.watchlist import find_mentions, load_gazetteer, normalise
 from newsflow.schema import Article
 from newsflow.settings import Settings
 

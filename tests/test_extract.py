@@ -12,9 +12,9 @@ from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
-from newsflow.clean import clean_text
-from newsflow.dom import drop_code, prune_boxes, prune_teasers, unwrap_embedded_posts
-from newsflow.extract import (
+from newsflow.document.clean import clean_text
+from newsflow.document.dom import drop_code, prune_boxes, prune_teasers, unwrap_embedded_posts
+from newsflow.document.extract import (
     account_for_blocks,
     byline_candidates,
     extract_html,
@@ -24,8 +24,8 @@ from newsflow.extract import (
     parse_page,
     parse_published_date,
 )
+from newsflow.ingest.sources import declared_charset, decode_bytes
 from newsflow.schema import RemovedSpan
-from newsflow.sources import declared_charset, decode_bytes
 
 from conftest import FIXTURES_DIR
 
@@ -236,7 +236,7 @@ def test_related_aside_and_titled_link_lists_are_pruned_but_prose_stays() -> Non
 
 
 def clean_text_of(extracted) -> str:  # type: ignore[no-untyped-def]
-    from newsflow.clean import clean_text
+    from newsflow.document.clean import clean_text
 
     return clean_text(extracted.text, extracted.title).text
 

@@ -15,12 +15,12 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newsflow import pipeline
-from newsflow.archive import WARC_FILE, archive_dir, read_warc
-from newsflow.collect import collect_source, fetch_failure_share
-from newsflow.fetch import Fetcher, normalise_url
+from newsflow.ingest.archive import WARC_FILE, archive_dir, read_warc
+from newsflow.ingest.collect import collect_source, fetch_failure_share
+from newsflow.ingest.fetch import Fetcher, normalise_url
+from newsflow.ingest.sources import SourceSpec, load_sources
 from newsflow.settings import Settings
-from newsflow.sources import SourceSpec, load_sources
-from newsflow.warehouse import build_warehouse
+from newsflow.warehouse.build import build_warehouse
 
 import webserver
 from conftest import PROJECT_DIR, SEEDS_DIR

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from newsflow.dedup import content_hash, mark_exact_duplicates
-from newsflow.language import detect_language
+from newsflow.day.dedup import content_hash, mark_exact_duplicates
+from newsflow.document.language import detect_language
 
 from conftest import seed_text
 

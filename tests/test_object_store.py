@@ -14,11 +14,11 @@ import pyarrow as pa
 import pytest
 import s3fs
 
-from newsflow import lake, locks
-from newsflow.archive import SeenUrls
 from newsflow.cli import main
+from newsflow.ingest.archive import SeenUrls
 from newsflow.settings import Settings
-from newsflow.storage import location
+from newsflow.store import lake, locks
+from newsflow.store.storage import location
 
 from conftest import SEEDS_DIR
 
@@ -92,8 +92,8 @@ REWRITER = """
 import sys
 from datetime import date
 import pyarrow as pa
-from newsflow import lake
-from newsflow.storage import location
+from newsflow.store import lake
+from newsflow.store.storage import location
 lake_uri, sizes = location(sys.argv[1]), [int(n) for n in sys.argv[2:]]
 tables = [pa.table({"n": pa.array(range(size), pa.int64())}) for size in sizes]
 print("ready", flush=True)

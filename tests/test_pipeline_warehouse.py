@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsflow import lake, pipeline
+from newsflow import pipeline
 from newsflow.settings import Settings
-from newsflow.warehouse import build_warehouse, sql_models
+from newsflow.store import lake
+from newsflow.warehouse.build import build_warehouse, sql_models
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from newsflow import lake
+from newsflow.day.validate import failed_expectations
 from newsflow.schema import (
     ARTICLE_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -29,7 +29,7 @@ from newsflow.schema import (
     to_table,
 )
 from newsflow.settings import Settings
-from newsflow.validate import failed_expectations
+from newsflow.store import lake
 
 DAY = date(2024, 7, 10)
 LONG_TEXT = "L'OTAN a tenu son sommet à Washington. " * 10
@@ -169,7 +169,7 @@ import sys
 from datetime import date
 from pathlib import Path
 import pyarrow as pa
-from newsflow import lake
+from newsflow.store import lake
 lake_uri, sizes = Path(sys.argv[1]), [int(n) for n in sys.argv[2:]]
 tables = [pa.table({"n": pa.array(range(size), pa.int64()), "text": ["x" * 200] * size}) for size in sizes]
 print("ready", flush=True)

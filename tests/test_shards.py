@@ -26,9 +26,11 @@ import psutil
 import pyarrow as pa
 import pytest
 
-from newsflow import dedup, lake, pipeline, process
+from newsflow import pipeline
+from newsflow.day import dedup, process
 from newsflow.settings import Settings
-from newsflow.warehouse import build_warehouse, sql_models
+from newsflow.store import lake
+from newsflow.warehouse.build import build_warehouse, sql_models
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 
@@ -308,7 +310,7 @@ def test_a_second_run_of_the_same_day_fails_at_once_and_the_first_loses_nothing(
 def test_a_lock_left_by_a_dead_process_is_taken_over(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from newsflow import locks
+    from newsflow.store import locks
 
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True

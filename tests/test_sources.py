@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.sources import read_folder
+from newsflow.ingest.sources import read_folder
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from newsflow import lake, pipeline
-from newsflow.clean import clean_text
+from newsflow import pipeline
+from newsflow.day.templates import line_keys
+from newsflow.document.clean import clean_text
 from newsflow.schema import RemovedSpan
 from newsflow.settings import Settings
-from newsflow.templates import line_keys
+from newsflow.store import lake
 
 DAY = date(2024, 9, 2)
 FOOTER = "Le Journal adhère à la charte de Munich."

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from newsflow import pipeline
 from newsflow.settings import Settings
-from newsflow.ui import create_app
-from newsflow.warehouse import build_warehouse
+from newsflow.ui.app import create_app
+from newsflow.warehouse.build import build_warehouse
 
 from conftest import SEEDS_DIR
 

@@ -13,10 +13,11 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsflow import lake, pipeline
+from newsflow import pipeline
 from newsflow.cli import main
+from newsflow.ingest.sources import ConfigError, load_sources
 from newsflow.settings import Settings
-from newsflow.sources import ConfigError, load_sources
+from newsflow.store import lake
 
 from conftest import FIXTURES_DIR
 

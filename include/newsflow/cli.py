@@ -17,10 +17,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from newsflow.locks import DayLockedError
+from newsflow.ingest.sources import ConfigError, load_sources
 from newsflow.settings import Settings
-from newsflow.sources import ConfigError, load_sources
-from newsflow.storage import is_local, location
+from newsflow.store.locks import DayLockedError
+from newsflow.store.storage import is_local, location
 
 app = typer.Typer(
     help="newsflow: news articles -> clean text -> Parquet lake -> DuckDB mentions over time.",
@@ -98,9 +98,9 @@ def backfill(
 
     Example: newsflow backfill --warc 'CC-NEWS-202407*.warc.gz' --from 2024-07-01 --to 2024-07-31
     """
-    from newsflow import backfill as backfill_module
-    from newsflow import report
-    from newsflow import warehouse as warehouse_module
+    from newsflow.ingest import backfill as backfill_module
+    from newsflow.warehouse import build as warehouse_module
+    from newsflow.warehouse import report
 
     settings = _settings(data_dir, lake, warehouse, workers=workers)
     start, end = _parse_date(date_from), _parse_date(date_to)
@@ -150,8 +150,9 @@ def reextract(
 
 
 def _run_day(settings: Settings, day: date, offline: bool) -> None:
-    from newsflow import pipeline, report
-    from newsflow import warehouse as warehouse_module
+    from newsflow import pipeline
+    from newsflow.warehouse import build as warehouse_module
+    from newsflow.warehouse import report
 
     load_sources(settings)  # a configuration error is reported before any work starts
     with _progress() as progress:
@@ -226,7 +227,8 @@ def extract(
 
     Example: newsflow extract page.html --url https://example.org/a --json
     """
-    from newsflow import process, sources
+    from newsflow.day import process
+    from newsflow.ingest import sources
     from newsflow.schema import RawDocument
 
     if path == "-":
@@ -347,8 +349,8 @@ def build_warehouse(
 
     Example: newsflow build-warehouse --lake data/lake --full
     """
-    from newsflow import report
-    from newsflow import warehouse as warehouse_module
+    from newsflow.warehouse import build as warehouse_module
+    from newsflow.warehouse import report
 
     settings = _settings(data_dir, lake, warehouse)
     result = warehouse_module.build_warehouse(settings, full=full)
@@ -372,7 +374,7 @@ def _settings(data_dir: Path | None, lake: str | None, warehouse: Path | None, *
 def _print_query(settings: Settings, query: str, parameters: dict[str, object] | None = None) -> None:
     import duckdb
 
-    from newsflow import warehouse as warehouse_module
+    from newsflow.warehouse import build as warehouse_module
 
     try:
         columns, rows = warehouse_module.query(settings, query, parameters)

@@ -23,9 +23,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow import backfill, dedup, lake, locks, process, storage, templates, validate
-from newsflow.collect import POLICY_SKIPS, collect_source, fetch_failure_share
-from newsflow.lake import Location
+from newsflow.day import dedup, process, templates, validate
+from newsflow.ingest import backfill
+from newsflow.ingest.collect import POLICY_SKIPS, collect_source, fetch_failure_share
+from newsflow.ingest.sources import SourceSpec, load_sources
 from newsflow.schema import (
     ARTICLE_SCHEMA,
     CANDIDATE_SCHEMA,
@@ -41,8 +42,9 @@ from newsflow.schema import (
     to_table,
 )
 from newsflow.settings import Settings
-from newsflow.sources import SourceSpec, load_sources
-from newsflow.storage import location
+from newsflow.store import lake, locks, storage
+from newsflow.store.lake import Location
+from newsflow.store.storage import location
 
 LOGGER = logging.getLogger(__name__)
 
@@ -170,7 +172,7 @@ def process_shards(
             process_one(shard, settings, tick)
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newsflow.process"])
+    context.set_forkserver_preload(["newsflow.day.process"])
     # Progress only, so without a lock: a worker killed while holding a shared lock would block
     # every later worker forever (the retry pools share the counter); a rare lost increment is harmless.
     counter = context.Value("q", 0, lock=False)

@@ -230,7 +230,7 @@ for _field in (
 ):
     PROCESSED_SCHEMA = PROCESSED_SCHEMA.append(_field)
 
-# A publisher's template lines learned on one day (lake dataset `templates`, see newsflow.templates).
+# A publisher's template lines learned on one day (lake dataset `templates`, see newsflow.day.templates).
 TEMPLATE_SCHEMA = pa.schema([("publisher", pa.string()), ("line_key", pa.string()), ("stories", pa.int64())])
 
 # The history index of published articles (lake dataset `signatures`): what later days compare

@@ -24,7 +24,7 @@ class Settings:
     source_dir: Path = PROJECT_DIR / "seeds"
     # sources.yaml (folder, urls, rss, sitemap sources); unset means the one folder source_dir.
     sources_path: Path | None = None
-    entities_path: Path = PACKAGE_DIR / "entities.yaml"
+    entities_path: Path = PACKAGE_DIR / "entities" / "entities.yaml"
     sql_dir: Path = PROJECT_DIR / "include" / "sql"
     # Languages the warehouse is built for; anything else is quarantined by validation.
     languages: tuple[str, ...] = ("fr", "en")

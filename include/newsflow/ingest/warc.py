@@ -18,7 +18,7 @@ from pathlib import Path
 from fastwarc.warc import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeadersParser
 
-from newsflow.fetch import FetchResult
+from newsflow.ingest.fetch import FetchResult
 
 LOGGER = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from newsflow.pipeline import quality_docs_dir
-from newsflow.report import TOP_ENTITIES, html_table
 from newsflow.settings import Settings
-from newsflow.warehouse import read_only
+from newsflow.warehouse.build import read_only
+from newsflow.warehouse.report import TOP_ENTITIES, html_table
 
 RUNS_SHOWN = 14
 STORIES_SHOWN = 10

@@ -36,8 +36,8 @@ from trafilatura.utils import HTML_PARSER as TRAFILATURA_HTML_PARSER
 from trafilatura.utils import is_dubious_html, repair_faulty_html, trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS
 
-from newsflow.clean import clean_text
-from newsflow.dom import (
+from newsflow.document.clean import clean_text
+from newsflow.document.dom import (
     article_blocks,
     drop_code,
     prune_boxes,

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow import entities, lake, storage
+from newsflow.entities import watchlist
 from newsflow.schema import (
     ARTICLE_SCHEMA,
     CANDIDATE_SCHEMA,
@@ -25,6 +25,7 @@ from newsflow.schema import (
     QUARANTINE_SCHEMA,
 )
 from newsflow.settings import Settings
+from newsflow.store import lake, storage
 
 LOGGER = logging.getLogger(__name__)
 
@@ -306,7 +307,7 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, dataset: str, sche
 
 def _register_gazetteer(con: duckdb.DuckDBPyConnection, entities_path: Path) -> None:
     """Expose the gazetteer to the models as the relation raw_entities (it lives in YAML, not the lake)."""
-    gazetteer = entities.load_gazetteer(entities_path)
+    gazetteer = watchlist.load_gazetteer(entities_path)
     columns = {
         "entity_id": pa.string(),
         "label": pa.string(),

@@ -12,9 +12,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsflow.fetch import FetchResult
-from newsflow.lake import Location, read_files
-from newsflow.storage import atomic_path
+from newsflow.ingest.fetch import FetchResult
+from newsflow.store.lake import Location, read_files
+from newsflow.store.storage import atomic_path
 
 WARC_FILE = "responses.warc.gz"
 ROLE_HEADER = "WARC-Newsflow-Role"  # article, feed, sitemap or robots: what the response was fetched as

@@ -8,9 +8,9 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
-from newsflow.lake import atomic_path
 from newsflow.settings import Settings
-from newsflow.warehouse import query
+from newsflow.store.lake import atomic_path
+from newsflow.warehouse.build import query
 
 TOP_ENTITIES = 8  # more lines than this make the chart unreadable
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
-from newsflow.lake import Location
-from newsflow.storage import create_exclusive, remove
+from newsflow.store.lake import Location
+from newsflow.store.storage import create_exclusive, remove
 
 LOGGER = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from upath import UPath
 
 from newsflow.schema import to_table
-from newsflow.storage import arrow_filesystem, atomic_path, read_bytes, read_many, remove, write_bytes
+from newsflow.store.storage import arrow_filesystem, atomic_path, read_bytes, read_many, remove, write_bytes
 
 # What the warehouse loads; `signatures` is the history index that only the dedup step reads, and
 # `templates` what later days' cleaning reads.

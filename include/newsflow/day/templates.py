@@ -18,9 +18,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from newsflow import lake
-from newsflow.clean import TEMPLATE_LINE_RULE, normalise_line
+from newsflow.document.clean import TEMPLATE_LINE_RULE, normalise_line
 from newsflow.schema import RemovedSpan
+from newsflow.store import lake
 
 # Template lines are short: a prose paragraph is never one, however often it is syndicated.
 MAX_TEMPLATE_LINE_CHARS = 200

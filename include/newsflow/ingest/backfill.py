@@ -21,9 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from newsflow.lake import atomic_path
+from newsflow.ingest.warc import iter_responses, warc_files
 from newsflow.settings import Settings
-from newsflow.warc import iter_responses, warc_files
+from newsflow.store.lake import atomic_path
 
 LOGGER = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ _LEADING_SENTENCE_END = re.compile(r"[.!?]?")
 # A title often ends with the site's name after a separator ("… | Le Quotidien"); the page's
 # headline line does not.
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
-# The rule name of a publisher's template line in `removed` (newsflow.templates learns them back from it).
+# The rule name of a publisher's template line in `removed` (newsflow.day.templates learns them back from it).
 TEMPLATE_LINE_RULE = "template_line"
 
 
@@ -84,7 +84,7 @@ def clean_text(
     and short quotes inside the article stay. Lines repeated further apart
     stay too: recipes and listicles repeat lines on purpose. In a line longer than
     MAX_TEASER_LINE_CHARS a `line` rule removes only its match. `template_lines` (normalised, see
-    `normalise_line`) are the publisher's own template lines (`newsflow.templates`): removed as
+    `normalise_line`) are the publisher's own template lines (`newsflow.day.templates`): removed as
     `template_line`.
     """
     rules = load_rules() if rules is None else rules

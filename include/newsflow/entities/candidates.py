@@ -7,7 +7,7 @@ import re
 from functools import cache
 from typing import Any
 
-from newsflow.entities import Gazetteer, normalise
+from newsflow.entities.watchlist import Gazetteer, normalise
 from newsflow.schema import Article, Candidate
 
 LOGGER = logging.getLogger(__name__)

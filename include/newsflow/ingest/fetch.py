@@ -16,8 +16,8 @@ import httpx
 from courlan import normalize_url
 from tld import get_fld
 
+from newsflow.ingest.sources import known_charset
 from newsflow.settings import Settings
-from newsflow.sources import known_charset
 
 LOGGER = logging.getLogger(__name__)
 

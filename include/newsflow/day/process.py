@@ -17,14 +17,17 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsflow import candidates, dedup, entities, lake, templates
-from newsflow.clean import clean_text
-from newsflow.extract import extract_html, extract_plain_text
-from newsflow.fetch import publisher_of
-from newsflow.language import detect_language
+from newsflow.day import dedup, templates
+from newsflow.document.clean import clean_text
+from newsflow.document.extract import extract_html, extract_plain_text
+from newsflow.document.language import detect_language
+from newsflow.entities import candidates
+from newsflow.entities import watchlist
+from newsflow.ingest.fetch import publisher_of
 from newsflow.schema import PROCESSED_SCHEMA, Article, RawDocument, stable_id
 from newsflow.settings import Settings
-from newsflow.storage import arrow_filesystem
+from newsflow.store import lake
+from newsflow.store.storage import arrow_filesystem
 
 LOGGER = logging.getLogger(__name__)
 
@@ -107,7 +110,7 @@ def process_shard(
     `on_document` is called after each document (the CLI's progress bar); the log gets
     documents/s and an ETA every PROGRESS_SECONDS.
     """
-    gazetteer = entities.load_gazetteer(settings.entities_path)
+    gazetteer = watchlist.load_gazetteer(settings.entities_path)
     known_templates: dict[date, templates.Templates] = {}  # by ingest day: a shard holds one
     total = lake.count_rows(raw_shard)
     started = reported = time.monotonic()
@@ -166,7 +169,7 @@ def _iter_raw(raw_shard: lake.Location) -> Iterator[RawDocument]:
 
 
 def _processed(
-    raw: RawDocument, gazetteer: entities.Gazetteer, settings: Settings, known_templates: templates.Templates
+    raw: RawDocument, gazetteer: watchlist.Gazetteer, settings: Settings, known_templates: templates.Templates
 ) -> tuple[dict, Article | None]:
     """The processed row of one document (the article with its hash, signature, mentions and short
     lines), and the article; a document that could not be read is a rejected row and no article."""
@@ -182,7 +185,7 @@ def _processed(
         "reject_reason": None,
         "minhash": minhash,
         "shingles": shingles,
-        "mentions": [dataclasses.asdict(m) for m in entities.find_mentions(article, gazetteer)],
+        "mentions": [dataclasses.asdict(m) for m in watchlist.find_mentions(article, gazetteer)],
         # only publishers known by URL learn templates: a folder of files is not one site
         "line_keys": templates.line_keys(article.text, article.removed) if article.url else [],
     }
