@@ -15,7 +15,7 @@ from collections import Counter
 from htmldate import find_date
 
 from newsflow.document.extract import extract_html
-from newsflow.ingest.sources import declared_charset, decode_bytes
+from newsflow.document.page import declared_charset, decode_bytes
 
 from common import eval_dir_from_args, run_timed
 

@@ -21,7 +21,7 @@ import re
 import statistics
 from collections import Counter
 
-from newsflow.ingest.sources import declared_charset, decode_bytes
+from newsflow.document.page import declared_charset, decode_bytes
 
 from common import (
     eval_dir_from_args,

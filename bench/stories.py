@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from newsflow.day import dedup
 from newsflow.document.extract import extract_text
-from newsflow.ingest.sources import declared_charset, decode_bytes
+from newsflow.document.page import declared_charset, decode_bytes
 from newsflow.settings import PROJECT_DIR, Settings
 
 from common import eval_dir_from_args

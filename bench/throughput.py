@@ -27,7 +27,7 @@ import psutil
 import trafilatura
 from lxml import html as lxml_html
 
-from newsflow.ingest.sources import declared_charset, decode_bytes
+from newsflow.document.page import declared_charset, decode_bytes
 
 from common import DEFAULT_EVAL_DIR
 

@@ -22,9 +22,8 @@ from newsflow.document.extract import (
     extract_text,
     find_published_date,
     parse_page,
-    parse_published_date,
 )
-from newsflow.ingest.sources import declared_charset, decode_bytes
+from newsflow.document.page import declared_charset, decode_bytes, parse_published_date
 from newsflow.schema import RemovedSpan
 
 from conftest import FIXTURES_DIR

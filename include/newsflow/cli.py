@@ -228,11 +228,12 @@ def extract(
     Example: newsflow extract page.html --url https://example.org/a --json
     """
     from newsflow.day import process
+    from newsflow.document.page import decode_bytes
     from newsflow.ingest import sources
     from newsflow.schema import RawDocument
 
     if path == "-":
-        raw_text, _ = sources.decode_bytes(sys.stdin.buffer.read())
+        raw_text, _ = decode_bytes(sys.stdin.buffer.read())
         raw = RawDocument(
             "stdin", None, url, "text/html", raw_text or "", None, 0, date.today(), datetime.now(UTC)
         )

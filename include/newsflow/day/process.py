@@ -21,9 +21,8 @@ from newsflow.day import dedup, templates
 from newsflow.document.clean import clean_text
 from newsflow.document.extract import extract_html, extract_plain_text
 from newsflow.document.language import detect_language
-from newsflow.entities import candidates
-from newsflow.entities import watchlist
-from newsflow.ingest.fetch import publisher_of
+from newsflow.document.page import publisher_of
+from newsflow.entities import candidates, watchlist
 from newsflow.schema import PROCESSED_SCHEMA, Article, RawDocument, stable_id
 from newsflow.settings import Settings
 from newsflow.store import lake

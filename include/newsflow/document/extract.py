@@ -44,12 +44,11 @@ from newsflow.document.dom import (
     prune_teasers,
     unwrap_embedded_posts,
 )
+from newsflow.document.page import MIN_PUBLISHED_DATE, detect_html_language, parse_published_date
 from newsflow.schema import RemovedSpan
 
 LOGGER = logging.getLogger(__name__)
 
-# Dates before the web news era are misreadings (copyright years, founding dates), not publication dates.
-MIN_PUBLISHED_DATE = date(1995, 1, 1)
 # `find_published_date`'s default: the quick date search has not been run yet.
 NOT_SEARCHED = object()
 # The thorough (text) date search reads this much of the article's head, where a date line stands.
@@ -143,11 +142,6 @@ MAX_AUTHOR_CHARS = 120
 
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
 _FIRST_SENTENCE = re.compile(r"^.+?[.!?…](?=\s|$)", re.DOTALL)
-_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
-_META_LANG = re.compile(
-    r"<meta\b[^>]*?http-equiv\s*=\s*[\"']?content-language[\"']?[^>]*?content\s*=\s*[\"']?([A-Za-z]{2,3})",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,21 +528,3 @@ def extract_text(html: str, url: str | None = None) -> str:
     """Final cleaned article text of an HTML page, "" when nothing usable is found; never raises."""
     extracted = extract_html(html, url)
     return clean_text(extracted.text, extracted.title).text
-
-
-def detect_html_language(html: str) -> str | None:
-    """The language the page declares (<html lang>, else meta content-language), lower-cased."""
-    head = html[:20_000]
-    match = _HTML_LANG.search(head) or _META_LANG.search(head)
-    return match.group(1).lower() if match else None
-
-
-def parse_published_date(value: str | None) -> date | None:
-    """ISO date from trafilatura/htmldate, or None when missing, malformed or implausibly old."""
-    if not value:
-        return None
-    try:
-        parsed = date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-    return parsed if parsed >= MIN_PUBLISHED_DATE else None

@@ -18,11 +18,17 @@ from pathlib import Path
 
 import httpx
 
-from newsflow.document.extract import detect_html_language
+from newsflow.document.page import (
+    declared_charset,
+    decode_bytes,
+    detect_html_language,
+    known_charset,
+    publisher_of,
+)
 from newsflow.ingest.archive import WARC_FILE, SeenUrls, archive_dir, read_warc, write_warc
 from newsflow.ingest.feeds import FeedError, Link, parse_feed, parse_sitemap
-from newsflow.ingest.fetch import Fetcher, FetchResult, normalise_url, publisher_of
-from newsflow.ingest.sources import SourceSpec, declared_charset, decode_bytes, iter_folder, known_charset
+from newsflow.ingest.fetch import Fetcher, FetchResult, normalise_url
+from newsflow.ingest.sources import SourceSpec, iter_folder
 from newsflow.ingest.warc import iter_responses, warc_files
 from newsflow.schema import FetchLogEntry, RawDocument, from_table, to_table
 from newsflow.settings import Settings

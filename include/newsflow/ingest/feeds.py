@@ -9,7 +9,7 @@ from datetime import date
 import feedparser
 from lxml import etree
 
-from newsflow.document.extract import parse_published_date
+from newsflow.document.page import parse_published_date
 
 # Hostile or broken XML must not read local files or the network (XXE), nor expand entity bombs.
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)

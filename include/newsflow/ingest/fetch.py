@@ -14,9 +14,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 from courlan import normalize_url
-from tld import get_fld
 
-from newsflow.ingest.sources import known_charset
+from newsflow.document.page import known_charset
 from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -297,15 +296,3 @@ def _retry_after_s(value: str | None) -> float:
     except (TypeError, ValueError):
         return 0.0
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def publisher_of(url: str | None, sitename: str | None, source: str) -> str:
-    """Who published the article: the registered domain of its (canonical) URL ("lemonde.fr" for
-    www.lemonde.fr and abonnes.lemonde.fr, by the public suffix list bundled with `tld`), the host
-    when it has none (an IP address, localhost), else the page's sitename, else the source name."""
-    if url:
-        domain = get_fld(url, fail_silently=True)
-        host = urlsplit(url).hostname if domain is None else domain
-        if host:
-            return host.lower()
-    return sitename.strip() if sitename and sitename.strip() else source

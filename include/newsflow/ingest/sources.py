@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import gzip
 import logging
@@ -16,27 +15,17 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from charset_normalizer import from_bytes
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from newsflow.document.page import declared_charset, decode_bytes
 from newsflow.schema import RawDocument
 from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
 CONTENT_TYPES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html"}
-# Share of control characters (other than whitespace) above which bytes are not text in any encoding.
-MAX_CONTROL_CHAR_SHARE = 0.01
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 # Bigger than any news page (about 0.2 MB): Settings.max_body_bytes, for callers without settings.
 DEFAULT_MAX_BYTES = 5_000_000
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
 
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -264,60 +253,3 @@ def _read_bounded(path: Path, compressed: bool, max_bytes: int) -> bytes | None:
     with gzip.open(path, "rb") if compressed else path.open("rb") as file:
         data = file.read(max_bytes + 1)
     return data if len(data) <= max_bytes else None
-
-
-def declared_charset(html: bytes) -> str | None:
-    """The charset an HTML page declares in a <meta> tag, if Python knows it."""
-    match = _META_CHARSET.search(html[:4096])
-    return known_charset(match.group(1).decode("ascii")) if match else None
-
-
-def known_charset(name: str) -> str | None:
-    """Python's name for a declared charset; None for one it does not know (`x-foobar`)."""
-    try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
-
-
-def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str | None, str | None]:
-    """Decode as UTF-8 when valid, else as the declared charset, else as charset-normalizer guesses.
-
-    Returns (None, None) for bytes that are not text in any encoding (NUL bytes, control characters).
-    """
-    for bom, encoding in _BOMS:  # UTF-16 and UTF-32 are full of NUL bytes, yet text
-        if data.startswith(bom):
-            text = _try_decode(data, encoding)
-            return (text, encoding) if text is not None else (None, None)
-    if b"\x00" in data[:8192]:
-        return None, None
-    declared = known_charset(declared) if declared else None  # an unknown name is no declaration
-    text, encoding = _try_decode(data, "utf-8-sig"), "utf-8"
-    if text is None and declared:
-        text, encoding = _try_decode(data, declared), declared
-    if text is None:
-        guess = _guess_encoding(data)
-        if guess is None:
-            return None, None
-        text, encoding = guess
-    if text and len(_CONTROL_CHARS.findall(text)) / len(text) > MAX_CONTROL_CHAR_SHARE:
-        return None, None
-    return text, encoding
-
-
-def _guess_encoding(data: bytes) -> tuple[str, str] | None:
-    """charset-normalizer's best guess; on a tie (short texts), windows-1252, the web's legacy default."""
-    candidates = list(from_bytes(data))
-    if not candidates:
-        return None
-    best = candidates[0]
-    tied = [c for c in candidates if (c.chaos, c.coherence) == (best.chaos, best.coherence)]
-    chosen = next((c for c in tied if c.encoding == "cp1252"), best)
-    return str(chosen), chosen.encoding
-
-
-def _try_decode(data: bytes, encoding: str) -> str | None:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
