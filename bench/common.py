@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import trafilatura
 
-from newsflow.document.extract import extract_text
+from newsflow.extract import extract_text
 from newsflow.settings import PROJECT_DIR
 
 DEFAULT_EVAL_DIR = PROJECT_DIR.parent / "shared" / "eval"

@@ -16,9 +16,9 @@ from pathlib import Path
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
-from newsflow.document.extract import extract_text
 from newsflow.document.language import MAX_DETECT_CHARS
 from newsflow.document.page import declared_charset, decode_bytes
+from newsflow.extract import extract_text
 from newsflow.settings import PROJECT_DIR
 
 from common import eval_dir_from_args

@@ -30,8 +30,8 @@ import numpy as np
 import pyarrow as pa
 
 from newsflow.day import dedup
-from newsflow.document.extract import extract_text
 from newsflow.document.page import declared_charset, decode_bytes
+from newsflow.extract import extract_text
 from newsflow.settings import PROJECT_DIR, Settings
 
 from common import eval_dir_from_args

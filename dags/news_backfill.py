@@ -10,8 +10,8 @@ per day) reads a day's HTML 200 responses by their WARC-Date into raw shards; `p
 whole-day steps (duplicates, validation, publish) day after day, oldest first, as each day's
 duplicates and stories are decided against the days before it; the warehouse is refreshed once.
 A backfilled day is partitioned by its archive date and looks like a nightly day. Re-running a
-file re-derives the days it holds and nothing else. Logic lives in `newsflow.ingest.backfill` and
-`newsflow.pipeline`; this file only wires it.
+file re-derives the days it holds and nothing else. Logic lives in `newsflow.tasks`; this file only
+wires it.
 """
 
 from airflow.sdk import Param, chain, dag, task
@@ -42,10 +42,10 @@ def news_backfill():
         doc_md="Indexes the archives (days per file, cached) and prepares each day in range.",
     )
     def plan_days(params: dict | None = None) -> list[str]:
-        from newsflow.pipeline import run_backfill_plan
+        from newsflow import tasks
 
         params = params or {}
-        return run_backfill_plan(params["warc"], params["date_from"], params["date_to"])
+        return tasks.run_backfill_plan(params["warc"], params["date_from"], params["date_to"])
 
     @task(
         task_display_name="Collect a day",
@@ -53,9 +53,9 @@ def news_backfill():
         map_index_template="{{ day }}",
     )
     def collect_day(day: str) -> list[str]:
-        from newsflow.pipeline import run_backfill_collect
+        from newsflow import tasks
 
-        return run_backfill_collect(day)
+        return tasks.run_backfill_collect(day)
 
     @task(task_display_name="List shards", doc_md="Every day's raw shards, one per process task.")
     def all_shards(shards_per_day: list[list[str]]) -> list[str]:
@@ -69,11 +69,11 @@ def news_backfill():
     def process_shard(shard: str) -> str:
         from airflow.sdk import get_current_context
 
-        from newsflow.pipeline import process_one, shard_label
-        from newsflow.settings import Settings
+        from newsflow import tasks
+        from newsflow.day.staging import shard_label
 
         get_current_context()["shard_name"] = shard_label(shard, with_day=True)
-        return process_one(shard, Settings.from_env())
+        return tasks.run_process_shard(shard)
 
     @task(
         task_display_name="Publish the days",
@@ -82,18 +82,17 @@ def news_backfill():
         trigger_rule="none_failed",
     )
     def publish_days(days: list[str], outlet_events=None) -> dict[str, dict[str, int]]:
-        from newsflow.pipeline import run_backfill_publish
+        from newsflow import tasks
 
-        counts = run_backfill_publish(days)
+        counts = tasks.run_backfill_publish(days)
         outlet_events[ARTICLES_ASSET].extra = {"backfilled_days": counts}
         return counts
 
     @task(task_display_name="Build the warehouse", doc_md="Loads the new partitions once, at the end.")
     def build_warehouse() -> list[str]:
-        from newsflow.settings import Settings
-        from newsflow.warehouse.build import build_warehouse
+        from newsflow import tasks
 
-        return build_warehouse(Settings.from_env()).loaded
+        return tasks.run_build_warehouse()
 
     days = plan_days()
     shards = all_shards(collect_day.expand(day=days))

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 import yaml
 
-from newsflow import pipeline
-from newsflow.schema import Article, Mention, to_table
+from newsflow import tasks
+from newsflow.schema import WAREHOUSE_DATASETS, Article, Mention, to_table
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import build_warehouse, sql_models
@@ -31,7 +31,7 @@ def rows(settings: Settings, sql: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(data_dir=tmp_path_factory.mktemp("seeded"), source_dir=SEEDS_DIR)
-    pipeline.ingest_day(DAY, settings)
+    tasks.ingest_day(DAY, settings)
     build_warehouse(settings)
     return settings
 
@@ -67,7 +67,7 @@ def test_story_threshold_separates_reprints_from_same_event_coverage(tmp_path: P
     folder = FIXTURES_DIR / "stories"
     labels = yaml.safe_load((folder / "labels.yaml").read_text(encoding="utf-8"))
     settings = Settings(data_dir=tmp_path / "data", source_dir=folder)
-    pipeline.ingest_day(DAY, settings)
+    tasks.ingest_day(DAY, settings)
     build_warehouse(settings)
     found = rows(settings, "select list(source_path order by source_path) from articles group by story_id")
     assert sorted(files for (files,) in found) == sorted(labels.values())
@@ -126,7 +126,7 @@ def test_english_articles_get_no_candidates(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     settings = Settings(data_dir=tmp_path / "data", source_dir=source)
-    counts = pipeline.ingest_day(DAY, settings)
+    counts = tasks.ingest_day(DAY, settings)
     assert counts["clean"] == 1 and counts["candidates"] == 0
 
 
@@ -138,12 +138,12 @@ def test_incremental_build_after_a_second_day_equals_a_full_rebuild(tmp_path: Pa
     (day2 / "reprint_000.txt").write_text(seed_000.replace("Washington", "Washington D.C."), encoding="utf-8")
     shutil.copy(next(SEEDS_DIR.glob("003_*.txt")), day2 / "copy_003.txt")
     incremental = Settings(data_dir=tmp_path / "data", source_dir=day1)
-    pipeline.ingest_day(DAY, incremental)
-    assert len(build_warehouse(incremental).loaded) == len(lake.DATASETS)
+    tasks.ingest_day(DAY, incremental)
+    assert len(build_warehouse(incremental).loaded) == len(WAREHOUSE_DATASETS)
     day2_settings = Settings(data_dir=tmp_path / "data", source_dir=day2)
-    pipeline.ingest_day(DAY + timedelta(days=1), day2_settings)
+    tasks.ingest_day(DAY + timedelta(days=1), day2_settings)
     second = build_warehouse(day2_settings)
-    assert sorted(second.loaded) == [f"{d}/ingest_date=2024-07-11" for d in sorted(lake.DATASETS)]
+    assert sorted(second.loaded) == [f"{d}/ingest_date=2024-07-11" for d in sorted(WAREHOUSE_DATASETS)]
     assert build_warehouse(day2_settings).loaded == []  # nothing new: nothing read
 
     full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")
@@ -294,15 +294,15 @@ def test_weekly_aggregates_forget_a_day_that_leaves_the_lake(tmp_path: Path) -> 
     followup = next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8") + "\nMise à jour."
     (later / "followup.txt").write_text(followup, encoding="utf-8")  # not an exact copy: it counts
     settings = Settings(data_dir=tmp_path / "data", source_dir=SEEDS_DIR)
-    pipeline.ingest_day(DAY, settings)
+    tasks.ingest_day(DAY, settings)
     next_week = DAY + timedelta(days=10)
-    pipeline.ingest_day(next_week, Settings(data_dir=tmp_path / "data", source_dir=later))
+    tasks.ingest_day(next_week, Settings(data_dir=tmp_path / "data", source_dir=later))
     build_warehouse(settings)
     weeks = "select distinct week_start from mentions_weekly order by week_start"
     assert rows(settings, weeks) == [(date(2024, 7, 8),), (date(2024, 7, 15),)]
 
     lake.drop_partitions(
-        settings.lake_uri, next_week, lake.DATASETS
+        settings.lake_uri, next_week, WAREHOUSE_DATASETS
     )  # the later day is withdrawn from the lake
     assert build_warehouse(settings).removed
     assert rows(settings, weeks) == [(date(2024, 7, 8),)]

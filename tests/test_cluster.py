@@ -25,6 +25,7 @@ import pyarrow as pa
 import pytest
 import s3fs
 
+from newsflow.schema import WAREHOUSE_DATASETS
 from newsflow.store import lake
 from newsflow.store.storage import location
 
@@ -277,7 +278,7 @@ def task_instances(cluster: Cluster, run_id: str) -> list[dict]:
 
 def lake_day(day: date) -> dict[str, pa.Table]:
     root = location(f"s3://{BUCKET}/lake")
-    tables = {dataset: lake.read_partition(root, dataset, day) for dataset in lake.DATASETS}
+    tables = {dataset: lake.read_partition(root, dataset, day) for dataset in WAREHOUSE_DATASETS}
     return {d: t.drop_columns([c for c in ("fetched_at",) if c in t.column_names]) for d, t in tables.items()}
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from newsflow import pipeline
+from newsflow import tasks
+from newsflow.schema import WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import build_warehouse
@@ -43,7 +44,7 @@ def ingest(tmp_path: Path, folders: dict[str, dict[str, str]], day: date = INGES
         declared.append(f"  - {{name: {name}, kind: folder, location: {folder}}}\n")
     (tmp_path / "sources.yaml").write_text("sources:\n" + "".join(declared), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", sources_path=tmp_path / "sources.yaml")
-    pipeline.ingest_day(day, settings)
+    tasks.ingest_day(day, settings)
     build_warehouse(settings)
     return settings
 
@@ -143,7 +144,7 @@ def test_language_mismatch_is_false_when_nothing_was_declared(tmp_path: Path) ->
     folder = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, folder)
     settings = Settings(data_dir=tmp_path / "data", source_dir=folder)
-    pipeline.ingest_day(INGEST_DAY, settings)
+    tasks.ingest_day(INGEST_DAY, settings)
     build_warehouse(settings)
     assert rows(
         settings, "select html_language, is_language_mismatch, count(*) from articles group by all"
@@ -160,7 +161,7 @@ def test_incremental_counts_follow_an_article_on_both_clocks(tmp_path: Path) -> 
     later = tmp_path / "later"
     later.mkdir()
     (later / "seed.txt").write_text(seed, encoding="utf-8")
-    pipeline.ingest_day(date(2024, 8, 5), Settings(data_dir=settings.data_dir, source_dir=later))
+    tasks.ingest_day(date(2024, 8, 5), Settings(data_dir=settings.data_dir, source_dir=later))
     build_warehouse(settings)
     weeks = (
         "select distinct date_basis, period_start from int_mention_counts where grain = 'week' order by all"
@@ -172,7 +173,7 @@ def test_incremental_counts_follow_an_article_on_both_clocks(tmp_path: Path) -> 
         ("published", date(2024, 8, 5)),
     ]
     lake.drop_partitions(
-        settings.lake_uri, INGEST_DAY, lake.DATASETS
+        settings.lake_uri, INGEST_DAY, WAREHOUSE_DATASETS
     )  # the first day is withdrawn from the lake
     build_warehouse(settings)
     assert rows(settings, weeks) == [("ingest", date(2024, 8, 5)), ("published", date(2024, 8, 5))]
@@ -201,7 +202,7 @@ def test_a_warehouse_built_before_the_ingest_clock_is_upgraded_in_place(tmp_path
     (later / "seed.txt").write_text(
         next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8"), encoding="utf-8"
     )
-    pipeline.ingest_day(date(2024, 8, 5), Settings(data_dir=settings.data_dir, source_dir=later))
+    tasks.ingest_day(date(2024, 8, 5), Settings(data_dir=settings.data_dir, source_dir=later))
     build_warehouse(settings)
     full = Settings(data_dir=settings.data_dir, warehouse_path=tmp_path / "full.duckdb")
     build_warehouse(full, full=True)

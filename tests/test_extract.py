@@ -6,24 +6,18 @@ import json
 from datetime import date
 
 import pytest
-from lxml.etree import tostring
 from lxml.html import HtmlElement, fromstring
-from trafilatura.metadata import extract_author
-from trafilatura.utils import load_html
-from trafilatura.xpaths import AUTHOR_XPATHS
 
 from newsflow.document.clean import clean_text
+from newsflow.document.dates import find_published_date
 from newsflow.document.dom import drop_code, prune_boxes, prune_teasers, unwrap_embedded_posts
 from newsflow.document.extract import (
     account_for_blocks,
-    byline_candidates,
     extract_html,
     extract_plain_text,
-    extract_text,
-    find_published_date,
-    parse_page,
 )
-from newsflow.document.page import declared_charset, decode_bytes, parse_published_date
+from newsflow.document.page import parse_published_date
+from newsflow.extract import extract_text
 from newsflow.schema import RemovedSpan
 
 from conftest import FIXTURES_DIR
@@ -77,59 +71,6 @@ def test_metadata_falls_back_to_the_markup_when_the_meta_tags_say_nothing() -> N
     assert unnamed.sitename == "quotidien.example"  # no name anywhere: the canonical URL's host
 
 
-@pytest.mark.parametrize(
-    ("bylines", "author"),
-    [
-        # a reader's name in the comments is not the article's byline
-        (
-            "<div class='comments-list'><span class='author'>Lecteur Anonyme</span></div>"
-            "<span class='author'>Claire Martin</span>",
-            "Claire Martin",
-        ),
-        # the date inside the byline is left out of the name
-        ("<p class='byline'>Claire Martin <time>12 juin 2024</time> à Paris</p>", "Claire Martin à Paris"),
-        # a photographer's credit in a figure is not the byline either
-        (
-            "<figure><span class='author'>Jean Photo</span></figure>"
-            "<div class='author-name'>Claire Martin</div>",
-            "Claire Martin",
-        ),
-    ],
-)
-def test_the_byline_is_the_one_trafilatura_reads_outside_comments_dates_and_figures(
-    bylines: str, author: str
-) -> None:
-    page = (
-        f"<html><body><article><h1>Le budget est voté</h1>{bylines}<p>{PARAGRAPH}</p></article></body></html>"
-    )
-    assert extract_html(page).author == author == extract_author(load_html(page))
-
-
-# Elements that name an author in every way one of trafilatura's byline XPaths reads, some on a tag
-# only a later XPath accepts, some near misses (a case, a tag, an attribute that none reads).
-BYLINE_LIKE_ELEMENTS = """
-<author>Rédaction</author>
-<a rel="author">Claire Martin</a> <link rel="me"/> <li rel="author">Paul Durand</li>
-<span id="author">Anne Roy</span> <strong class="author">Léa Petit</strong> <em class="author">Tom</em>
-<p itemprop="author name">Marc Blanc</p> <div itemprop="author">Eve Noir</div>
-<div data-testid="AuthorCard">Jo Bleu</div> <a data-testid="AuthorURL">Jo Bleu</a>
-<address class="post-authorName">Ida Vert</address> <span class="author-name">Ida Vert</span>
-<h3 class="byline">Par Luc Gris</h3> <h4 class="username">lgris</h4> <p class="byl">Luc</p>
-<span class="BBL">Luc</span> <span class="Byline">Luc</span> <section class="byline-wrap">Luc</section>
-<div id="zuozhe">张三</div> <div class="xiaobian">李四</div> <p class="submitted-by">Rose</p>
-<p class="posted-by">Rose</p> <h4 class="journalist-name">Rose</h4> <h5 class="channel-name">Rose</h5>
-<div id="post-Author">Max</div> <div data-component="ArticleByline">Max</div>
-<span class="screenname">max</span> <span class="staff-writer">Max</span> <b class="AUTHOR">Max</b>
-"""
-
-
-def test_the_byline_candidates_are_those_of_trafilaturas_xpaths() -> None:
-    tree = article_tree(BYLINE_LIKE_ELEMENTS)
-    found = [[element.text for element in selected] for selected in byline_candidates(tree)]
-    assert found == [[element.text for element in expression(tree)] for expression in AUTHOR_XPATHS]
-    assert all(found)
-
-
 def test_extract_text_removes_the_inline_teaser_and_the_title_line() -> None:
     text = extract_text(fixture("article_with_inline_teaser.html"))
     assert "Lire aussi" not in text and "75 ans" not in text
@@ -143,37 +84,6 @@ def test_extract_text_removes_the_inline_teaser_and_the_title_line() -> None:
 def test_extract_text_never_raises_and_returns_empty_when_nothing_usable(html: str) -> None:
     assert extract_text(html) == ""
     assert extract_html(html).method == "failed"
-
-
-ODD_PAGES = {
-    "declares its encoding": '<?xml version="1.0" encoding="utf-8"?>\n<html><body><p>Café</p></body></html>',
-    "self-closing html tag": '<!DOCTYPE html>\n<html lang="fr"/>\n<body><p>Texte</p></body></html>',
-    "slash in the doctype": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"/>\n<html><p>Texte</p></html>',
-    "control characters": "<html><body><p>Te\x0bxte\x01</p></body></html>",
-    "not html": "juste une ligne de texte",
-    "a lone fragment": "<p>court</p>",
-}
-
-
-PAGES_TO_PARSE = ODD_PAGES | {
-    path.name: decode_bytes(path.read_bytes(), declared_charset(path.read_bytes()))[0]
-    for path in (FIXTURES_DIR / "html").iterdir()
-}
-
-
-@pytest.mark.parametrize("name", PAGES_TO_PARSE)
-def test_a_page_parses_to_the_tree_trafilatura_reads(name: str) -> None:
-    ours, theirs = parse_page(PAGES_TO_PARSE[name]), load_html(PAGES_TO_PARSE[name])
-    assert (ours is None) == (theirs is None)
-    assert ours is None or tostring(ours) == tostring(theirs)
-
-
-def test_every_parsed_element_is_a_plain_html_element() -> None:
-    tree = parse_page(
-        "<html><body><form><label>Nom<input name=nom></label><select><option>1</option></select>"
-        "<textarea></textarea></form><p>Texte</p></body></html>"
-    )
-    assert {type(element) for element in tree.iter()} == {HtmlElement}
 
 
 def test_plain_text_title_is_the_first_short_line_after_kicker_labels() -> None:
@@ -271,16 +181,6 @@ def test_a_fast_pass_that_covers_little_of_the_page_is_read_again_in_recall_mode
     extracted = extract_html(f"<html><body>{lead}{story('div', 30)}</body></html>")
     assert extracted.method == "trafilatura_recall"
     assert "Phrase 29 du récit" in extracted.text
-
-
-def test_the_fast_pass_leaves_the_recall_retry_to_newsflow() -> None:
-    # trafilatura's balanced mode drops a "teaser" box, and retries in recall mode, which keeps it,
-    # inside the call; newsflow's fast pass does not retry, so its short text goes to the full pass
-    lead = f"<h1>Le chantier</h1><p>{PARAGRAPH} {PARAGRAPH} {PARAGRAPH}</p>"
-    teaser = f"<div class='story-teaser'>{story('p', 20)}</div>"
-    extracted = extract_html(f"<html><body><main>{lead}{teaser}</main></body></html>")
-    assert extracted.method == "trafilatura"
-    assert "Phrase 19 du récit" in extracted.text
 
 
 def test_a_teaser_box_goes_whole_not_only_its_label() -> None:

@@ -14,7 +14,8 @@ import pendulum
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from newsflow import pipeline
+from newsflow import tasks
+from newsflow.day import steps
 from newsflow.ingest.archive import WARC_FILE, archive_dir, read_warc
 from newsflow.ingest.collect import collect_source, fetch_failure_share
 from newsflow.ingest.fetch import Fetcher, normalise_url
@@ -398,7 +399,7 @@ def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(
         assert con.execute(
             "select distinct html_language from articles where source = 'seeds'"
         ).fetchall() == [("fr",)]
-    assert pipeline.check_fetch_health(date(2024, 7, 12), Settings.from_env()) == pytest.approx(1 / 4)
+    assert steps.check_fetch_health(date(2024, 7, 12), Settings.from_env()) == pytest.approx(1 / 4)
 
 
 def test_dag_run_fails_after_publishing_when_most_fetches_fail(
@@ -448,7 +449,7 @@ def test_only_new_or_changed_articles_are_fetched_again(server, tmp_path: Path) 
 
     def day_run(day: date, updated: str) -> dict[str, tuple[int | None, str | None]]:
         server.routes["/live.rss"] = live_feed(server.base, updated)
-        pipeline.ingest_day(day, settings)
+        tasks.ingest_day(day, settings)
         build_warehouse(settings)
         return {
             row.url.rsplit("/", 1)[-1]: (row.status, row.error_class)

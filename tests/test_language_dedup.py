@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from newsflow.day.dedup import content_hash, mark_exact_duplicates
+from datetime import date
+from pathlib import Path
+
+from newsflow import tasks
+from newsflow.day.dedup import fingerprint
 from newsflow.document.language import detect_language
+from newsflow.settings import Settings
+from newsflow.store import lake
 
 from conftest import seed_text
 
@@ -24,13 +30,43 @@ def test_english_text_and_texts_without_letters() -> None:
     assert detect_language("12345 --- 678") == (None, None)
 
 
+def content_hash(text: str) -> str:
+    return fingerprint(text, bands=1)[0]
+
+
 def test_content_hash_ignores_case_accents_punctuation_and_spacing() -> None:
     assert content_hash("L’OTAN  a déclaré :\n« Non ».") == content_hash("l'otan a declare non")
     assert content_hash("L'OTAN a déclaré oui") != content_hash("L'OTAN a déclaré non")
 
 
-def test_exact_duplicates_point_to_the_first_copy_today_or_earlier() -> None:
-    texts = {"a": "Un texte.", "b": "UN TEXTE !", "c": "Texte publié hier.", "d": "Autre chose."}
-    hashes = [content_hash(text) for text in texts.values()] + [None]  # e: empty text, no hash
-    earlier = {content_hash("Texte publié hier."): "old"}
-    assert mark_exact_duplicates([*texts, "e"], hashes, earlier) == [None, "a", "old", None, None]
+BODY = "Les ministres ont parlé du budget de la défense pendant tout le sommet de Washington. " * 4
+
+
+def test_exact_duplicates_point_to_the_first_copy_today_or_earlier(tmp_path: Path) -> None:
+    folders = {
+        "monday": {"old.txt": f"Le titre de la veille\n\nHier. {BODY}"},
+        "tuesday": {
+            "a.txt": f"Le titre du jour même\n\n{BODY}",
+            "b.txt": f"LE TITRE DU JOUR MÊME\n\n{BODY.replace('. ', ' ! ')}",  # same words: a copy of a
+            "c.txt": f"Le titre repris de la veille\n\nHier. {BODY}",  # the same text as monday's
+            "d.txt": f"Un autre titre du jour\n\nAutre chose. {BODY}",
+        },
+    }
+    ids = {}
+    for day, (folder, files) in zip((date(2024, 7, 8), date(2024, 7, 9)), folders.items(), strict=True):
+        (tmp_path / folder).mkdir()
+        for name, text in files.items():
+            (tmp_path / folder / name).write_text(text, encoding="utf-8")
+        settings = Settings(data_dir=tmp_path / "data", source_dir=tmp_path / folder)
+        tasks.ingest_day(day, settings)
+        table = lake.read_partition(
+            settings.lake_uri, "articles", day, ["source_path", "article_id", "duplicate_of"]
+        )
+        ids |= {row["source_path"]: (row["article_id"], row["duplicate_of"]) for row in table.to_pylist()}
+    duplicate_of = {name: ids[name][1] for name in ("a.txt", "b.txt", "c.txt", "d.txt")}
+    assert duplicate_of == {
+        "a.txt": None,
+        "b.txt": ids["a.txt"][0],
+        "c.txt": ids["old.txt"][0],
+        "d.txt": None,
+    }

@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsflow import pipeline
+from newsflow import tasks
+from newsflow.schema import SIGNATURES, TEMPLATES, WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import build_warehouse, sql_models
@@ -30,7 +31,7 @@ def rows(settings: Settings, sql: str) -> list[tuple]:
 
 
 def run_day(settings: Settings, day: date = DAY) -> dict[str, int]:
-    counts = pipeline.ingest_day(day, settings)
+    counts = tasks.ingest_day(day, settings)
     build_warehouse(settings)
     return counts
 
@@ -59,10 +60,12 @@ def test_seeds_end_in_the_lake_and_warehouse_with_nothing_lost(settings: Setting
 def test_rerunning_a_day_is_idempotent(settings: Settings) -> None:
     run_day(settings)
     first_daily = rows(settings, "select * from mentions_daily order by all")
-    first_counts = {d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in lake.DATASETS}
+    first_counts = {d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in WAREHOUSE_DATASETS}
     run_day(settings)
     assert rows(settings, "select * from mentions_daily order by all") == first_daily
-    assert {d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in lake.DATASETS} == first_counts
+    assert {
+        d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in WAREHOUSE_DATASETS
+    } == first_counts
     assert [p.parent.name for p in lake.partition_files(settings.lake_uri, "articles")] == [
         "ingest_date=2024-07-10"
     ]
@@ -169,11 +172,9 @@ def test_every_sql_model_states_its_grain_and_materialization() -> None:
 
 def test_missing_step_date_fails_loudly(settings: Settings) -> None:
     with pytest.raises(ValueError, match="logical date"):
-        pipeline.run_step("publish", None, settings)
+        tasks.run_publish(None, settings)
     with pytest.raises(ValueError, match="logical date"):
-        pipeline.run_collect_one("seeds", None, settings)
-    with pytest.raises(ValueError, match="unknown step"):
-        pipeline.run_step("nope", "2024-07-10", settings)
+        tasks.run_collect("seeds", None, settings)
 
 
 READER = """
@@ -228,19 +229,19 @@ def test_a_publish_that_fails_while_writing_replaces_nothing_of_the_day(tmp_path
     inbox = tmp_path / "inbox"
     shutil.copytree(SEEDS_DIR, inbox)
     settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
-    pipeline.ingest_day(DAY, settings)
-    before = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in lake.DATASETS}
+    tasks.ingest_day(DAY, settings)
+    before = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in WAREHOUSE_DATASETS}
     (inbox / "new.txt").write_text(next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8") + "\nSuite.")
-    signatures = lake.partition_dir(settings.lake_uri, lake.SIGNATURES, DAY)
+    signatures = lake.partition_dir(settings.lake_uri, SIGNATURES, DAY)
     shutil.rmtree(signatures)
     signatures.write_text("a file where the signatures partition should be")  # writing it fails
     with pytest.raises(FileExistsError):
-        pipeline.ingest_day(DAY, settings)
-    after = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in lake.DATASETS}
+        tasks.ingest_day(DAY, settings)
+    after = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in WAREHOUSE_DATASETS}
     assert (
         after == before
     )  # articles, quarantine, mentions, candidates were written first, and not put in place
-    current = {lake.partition_file(settings.lake_uri, d, DAY) for d in (*lake.DATASETS, lake.TEMPLATES)}
+    current = {lake.partition_file(settings.lake_uri, d, DAY) for d in (*WAREHOUSE_DATASETS, TEMPLATES)}
     assert set(settings.lake_uri.rglob("*.parquet")) == current  # the unused new files were removed
     assert not list(settings.lake_uri.rglob("*.tmp"))
 
@@ -276,8 +277,8 @@ def test_a_full_disk_says_so_and_leaves_the_published_day_as_it_was(small_disk: 
 
 
 def test_partition_date_is_the_form_then_the_logical_date_then_yesterday() -> None:
-    assert pipeline.run_partition_date("2024-07-01", "2024-07-10") == "2024-07-01"
-    assert pipeline.run_partition_date(None, "2024-07-10") == "2024-07-10"
-    assert pipeline.run_partition_date("", None, today=date(2024, 7, 11)) == "2024-07-10"
+    assert tasks.partition_date("2024-07-01", "2024-07-10") == "2024-07-01"
+    assert tasks.partition_date(None, "2024-07-10") == "2024-07-10"
+    assert tasks.partition_date("", None, today=date(2024, 7, 11)) == "2024-07-10"
     with pytest.raises(ValueError, match="Invalid isoformat"):
-        pipeline.run_partition_date("10/07/2024", "2024-07-10")
+        tasks.partition_date("10/07/2024", "2024-07-10")

@@ -21,11 +21,8 @@ from newsflow.schema import (
     QUARANTINE_SCHEMA,
     SCHEMAS,
     Article,
-    QuarantinedArticle,
     RemovedSpan,
     from_table,
-    quarantine_from_table,
-    quarantine_table,
     to_table,
 )
 from newsflow.settings import Settings
@@ -65,8 +62,6 @@ def article(
 def test_records_round_trip_through_arrow() -> None:
     records = [article("a"), article("b", language=None)]
     assert from_table(to_table(records, Article), Article) == records
-    rows = [QuarantinedArticle(article("c"), "validate", ["x(text)", "y(title)"])]
-    assert quarantine_from_table(quarantine_table(rows)) == rows
 
 
 def test_suite_quarantines_each_failing_row_with_every_reason(

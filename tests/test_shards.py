@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import multiprocessing
 import os
 import random
 import re
@@ -16,8 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 
@@ -26,8 +23,9 @@ import psutil
 import pyarrow as pa
 import pytest
 
-from newsflow import pipeline
-from newsflow.day import dedup, process
+from newsflow import tasks
+from newsflow.day import dedup, process, staging, steps, workers
+from newsflow.schema import SIGNATURES, WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import build_warehouse, sql_models
@@ -56,7 +54,7 @@ def make_corpus(folder: Path) -> Path:
 def lake_contents(settings: Settings) -> dict[str, list[dict]]:
     """Every partition of the day, less the read time (a wall-clock stamp)."""
     contents = {}
-    for dataset in (*lake.DATASETS, lake.SIGNATURES):
+    for dataset in (*WAREHOUSE_DATASETS, SIGNATURES):
         table = lake.read_partition(settings.lake_uri, dataset, DAY)
         contents[dataset] = table.drop_columns(
             [c for c in table.column_names if c == "fetched_at"]
@@ -76,16 +74,19 @@ def warehouse_contents(settings: Settings) -> dict[str, list[tuple]]:
 def test_shard_boundaries_and_workers_change_nothing(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "inbox")
     results = []
-    for shard_docs, workers, expected_shards in ((16, 1, 1), (8, 2, 2), (2, 2, 8)):
+    for shard_docs, processes, expected_shards in ((16, 1, 1), (8, 2, 2), (2, 2, 8)):
         settings = Settings(
-            data_dir=tmp_path / f"run_{shard_docs}", source_dir=corpus, shard_docs=shard_docs, workers=workers
+            data_dir=tmp_path / f"run_{shard_docs}",
+            source_dir=corpus,
+            shard_docs=shard_docs,
+            workers=processes,
         )
-        pipeline.collect(DAY, settings)
-        assert len(pipeline.list_shards(DAY, settings)) == expected_shards
-        counts = pipeline.ingest_day(DAY, settings)
+        tasks.collect(DAY, settings)
+        assert len(staging.list_shards(DAY, settings)) == expected_shards
+        counts = tasks.ingest_day(DAY, settings)
         build_warehouse(settings)
         results.append((counts, lake_contents(settings), warehouse_contents(settings)))
-        assert not pipeline.day_staging(settings, DAY).exists()  # staging goes once the day is published
+        assert not staging.day_staging(settings, DAY).exists()  # staging goes once the day is published
     counts, lake_rows, warehouse_rows = results[0]
     assert counts["read"] == 16 and counts["duplicates"] == 2 and counts["quarantined"] == 2
     story = {row["source_path"]: row["story_id"] for row in lake_rows["articles"]}
@@ -116,42 +117,28 @@ def test_a_worker_killed_mid_shard_is_retried_without_duplicates(
             text = path.read_text(encoding="utf-8")
             (corpus / f"{copy}_{path.name}").write_text(f"{text}\nCopie {copy}.", encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", source_dir=corpus, shard_docs=5, workers=2)
-    shards = pipeline.collect(DAY, settings)
+    shards = tasks.collect(DAY, settings)
     killed: list[int] = []
 
     def kill_one_worker() -> None:
         deadline = time.monotonic() + 60
         while not killed and time.monotonic() < deadline:
-            workers = forkserver_workers()
-            if workers:
-                os.kill(workers[0].pid, signal.SIGKILL)
-                killed.append(workers[0].pid)
+            alive = forkserver_workers()
+            if alive:
+                os.kill(alive[0].pid, signal.SIGKILL)
+                killed.append(alive[0].pid)
             time.sleep(0.05)
 
     killer = threading.Thread(target=kill_one_worker)
     killer.start()
-    pipeline.process_shards(shards, settings)
+    workers.process_shards(shards, settings)
     killer.join()
     assert killed, "no worker process was seen to kill"
     assert "a worker died; retrying" in caplog.text
-    for day_step in pipeline.DAY_STEPS:
+    for day_step in steps.DAY_STEPS:
         day_step(DAY, settings)
     articles = lake.read_partition(settings.lake_uri, "articles", DAY, ["article_id"]).column("article_id")
     assert len(articles) == 40 and len(set(articles.to_pylist())) == 40
-
-
-def test_kill_workers_leaves_the_pool_no_live_worker_to_wait_for() -> None:
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        busy = [pool.submit(time.sleep, 60) for _ in range(2)]
-        deadline = time.monotonic() + 30
-        while len(forkserver_workers()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        workers = list(pool._processes.values())  # noqa: SLF001
-        pipeline.kill_workers(pool)
-        for future in busy:
-            with pytest.raises(BrokenProcessPool):
-                future.result(timeout=20)
-    assert len(workers) == 2 and not any(worker.is_alive() for worker in workers)
 
 
 def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: Path) -> None:
@@ -165,10 +152,10 @@ def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: P
         lines = path.read_text(encoding="utf-8").splitlines()
         (tuesday / f"reprint_{path.name}").write_text("\n".join(lines[1:]), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", source_dir=monday)
-    pipeline.ingest_day(DAY, settings)
+    tasks.ingest_day(DAY, settings)
     tuesday_settings = dataclasses.replace(settings, source_dir=tuesday)
     next_day = date(2024, 7, 11)
-    pipeline.ingest_day(next_day, tuesday_settings)
+    tasks.ingest_day(next_day, tuesday_settings)
 
     def published(day: date) -> pa.Table:
         return lake.read_partition(settings.lake_uri, "articles", day, ["article_id", "story_id", "text"])
@@ -195,12 +182,6 @@ def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: P
     monday_ids = set(published(DAY).column("article_id").to_pylist())
     assert set(stored) <= monday_ids  # both reprints joined a story of the day before
 
-    # A lake from before the signatures dataset: they are computed from the texts, with the same result.
-    for day in (DAY, next_day):
-        lake.drop_partitions(settings.lake_uri, day, [lake.SIGNATURES])
-    pipeline.ingest_day(next_day, tuesday_settings)
-    assert published(next_day).column("story_id").to_pylist() == stored
-
 
 ENGLISH = """The alliance said that its members would meet in Brussels to discuss air defence, the budget
 and the exercises planned in the north. Officials expect ministers to agree on new spending targets,
@@ -211,10 +192,10 @@ PEAK_RSS = """
 import resource, sys
 from datetime import date
 from pathlib import Path
-from newsflow import pipeline
+from newsflow import tasks
 from newsflow.settings import Settings
 settings = Settings(data_dir=Path(sys.argv[1]), source_dir=Path(sys.argv[2]), shard_docs=100, workers=1)
-pipeline.ingest_day(date(2024, 7, 10), settings)
+tasks.ingest_day(date(2024, 7, 10), settings)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
@@ -264,7 +245,7 @@ def test_a_document_that_breaks_a_stage_is_quarantined_and_the_shard_goes_on(
 
     monkeypatch.setattr(process, "build_article", failing_on_the_trap)
     settings = Settings(data_dir=tmp_path / "data", source_dir=corpus, workers=1)
-    counts = pipeline.ingest_day(DAY, settings)
+    counts = tasks.ingest_day(DAY, settings)
     assert counts["clean"] == 5 and counts["quarantined"] == 1
     quarantine = lake.read_partition(settings.lake_uri, "quarantine", DAY).to_pylist()
     assert [(q["source_path"], q["stage"], q["failed_expectations"]) for q in quarantine] == [
@@ -338,7 +319,7 @@ def test_a_folder_of_hostile_entries_is_published_with_every_entry_accounted_for
     with open(os.fsencode(inbox) + b"/caf\xe9.txt", "wb") as latin1_name:
         latin1_name.write(next(SEEDS_DIR.glob("003_*.txt")).read_bytes())
     settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
-    counts = pipeline.ingest_day(DAY, settings)
+    counts = tasks.ingest_day(DAY, settings)
     assert counts["read"] == 5 and counts["clean"] == 2
     quarantine = lake.read_partition(settings.lake_uri, "quarantine", DAY).to_pylist()
     assert {(q["source_path"], q["stage"]) for q in quarantine} == {

@@ -9,15 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.ingest.sources import read_folder
+from newsflow.ingest.sources import iter_folder
+from newsflow.schema import RawDocument
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
+
+
+def read_all(*args: object, **kwargs: object) -> list[RawDocument]:
+    return list(iter_folder(*args, **kwargs))  # type: ignore[arg-type]
+
 
 DAY = date(2024, 7, 10)
 
 
 def test_seed_folder_reads_five_utf8_text_documents_in_order() -> None:
-    documents = read_folder(SEEDS_DIR, DAY)
+    documents = read_all(SEEDS_DIR, DAY)
     assert [d.source_path for d in documents] == sorted(p.name for p in SEEDS_DIR.glob("*.txt"))
     assert {(d.content_type, d.encoding, d.read_error, d.source) for d in documents} == {
         ("text/plain", "utf-8", None, "seeds")
@@ -35,7 +41,7 @@ def test_html_gzip_latin1_binary_empty_and_unknown_files(tmp_path: Path) -> None
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")
-    docs = {d.source_path: d for d in read_folder(tmp_path, DAY, source="inbox")}
+    docs = {d.source_path: d for d in read_all(tmp_path, DAY, source="inbox")}
 
     assert set(docs) == {
         "page.html",
@@ -58,7 +64,7 @@ def test_html_gzip_latin1_binary_empty_and_unknown_files(tmp_path: Path) -> None
 
 
 def test_html_meta_charset_is_honoured() -> None:
-    documents = {d.source_path: d for d in read_folder(FIXTURES_DIR / "html", DAY, source="fixtures")}
+    documents = {d.source_path: d for d in read_all(FIXTURES_DIR / "html", DAY, source="fixtures")}
     document = documents["latin1_article.html"]
     assert document.encoding == "iso8859-1"
     assert "réunis à Bruxelles" in document.raw_text
@@ -66,7 +72,7 @@ def test_html_meta_charset_is_honoured() -> None:
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        read_folder(tmp_path / "nope", DAY)
+        read_all(tmp_path / "nope", DAY)
 
 
 def test_entries_that_cannot_be_read_are_documents_with_a_reason_and_never_stop_the_folder(
@@ -88,7 +94,7 @@ def test_entries_that_cannot_be_read_are_documents_with_a_reason_and_never_stop_
     (inbox / "bomb.html.gz").write_bytes(gzip.compress(b"<p>" + b"a" * 3_000_000))
     (inbox / "huge.txt").write_bytes(b"mot " * 1_000_000)
 
-    docs = {d.source_path: d for d in read_folder(inbox, DAY, source="inbox", max_bytes=2_000_000)}
+    docs = {d.source_path: d for d in read_all(inbox, DAY, source="inbox", max_bytes=2_000_000)}
 
     errors = {name: (doc.read_error or "").split(":")[0] for name, doc in docs.items()}
     assert errors == {
@@ -114,5 +120,5 @@ def test_a_file_without_read_permission_is_a_document_with_a_reason(tmp_path: Pa
     locked = tmp_path / "locked.txt"
     locked.write_text("secret")
     locked.chmod(0)
-    (doc,) = read_folder(tmp_path, DAY)
+    (doc,) = read_all(tmp_path, DAY)
     assert doc.read_error == "unreadable: no read permission"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from newsflow import pipeline
+from newsflow import tasks
 from newsflow.day.templates import line_keys
 from newsflow.document.clean import clean_text
-from newsflow.schema import RemovedSpan
+from newsflow.schema import TEMPLATES, RemovedSpan
 from newsflow.settings import Settings
 from newsflow.store import lake
 
@@ -55,7 +55,7 @@ def ingest(tmp_path: Path, day: date, files: dict[str, str]) -> Settings:
     for name, content in files.items():
         (inbox / name).write_text(content, encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
-    pipeline.ingest_day(day, settings)
+    tasks.ingest_day(day, settings)
     return settings
 
 
@@ -92,7 +92,7 @@ def test_a_line_under_three_stories_of_one_publisher_on_two_days_is_removed_from
     )
     day_one["other.html"] = page("https://www.autre.example/b", STORIES[6])
     settings = ingest(tmp_path, DAY, day_one)
-    learned = lake.read_partition(settings.lake_uri, lake.TEMPLATES, DAY).to_pylist()
+    learned = lake.read_partition(settings.lake_uri, TEMPLATES, DAY).to_pylist()
     footer_key = line_keys(FOOTER, [])[0]
     assert {"publisher": "www.journal.example", "line_key": footer_key, "stories": 3} in learned
     assert all(row["publisher"] == "www.journal.example" for row in learned)
@@ -116,5 +116,5 @@ def test_a_line_under_three_stories_of_one_publisher_on_two_days_is_removed_from
     assert FOOTER not in journal_text and "template_line" in journal_rules
     assert STORIES[6].split(". ")[1] in journal_text
     assert FOOTER in first["https://www.autre.example/c9"][0]  # another publisher's line
-    pipeline.ingest_day(third, settings)  # a re-run reads the same earlier days
+    tasks.ingest_day(third, settings)  # a re-run reads the same earlier days
     assert texts(settings, third) == first

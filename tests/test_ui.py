@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from newsflow import pipeline
+from newsflow import tasks
 from newsflow.settings import Settings
 from newsflow.ui.app import create_app
 from newsflow.warehouse.build import build_warehouse
@@ -22,7 +22,7 @@ def test_runs_table_says_what_was_quarantined_and_why(tmp_path: Path) -> None:
     (inbox / "stub.txt").write_text("Trop court\n\nUne ligne.", encoding="utf-8")
     (inbox / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
     settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
-    pipeline.ingest_day(date(2024, 7, 10), settings)
+    tasks.ingest_day(date(2024, 7, 10), settings)
     build_warehouse(settings)
     page = TestClient(create_app(settings)).get("/mentions").text
     assert "<td>2024-07-10</td><td>5</td><td>0</td><td>2</td>" in page

@@ -13,7 +13,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsflow import pipeline
+from newsflow import tasks
 from newsflow.cli import main
 from newsflow.ingest.sources import ConfigError, load_sources
 from newsflow.settings import Settings
@@ -98,7 +98,7 @@ def ingest(root: Path, day: date, options: str = "location: warc/") -> Settings:
     sources = root / "sources.yaml"
     sources.write_text(f"sources:\n  - {{name: archive, kind: warc, {options}}}\n", encoding="utf-8")
     settings = Settings(data_dir=root / "data", sources_path=sources)
-    pipeline.ingest_day(day, settings)
+    tasks.ingest_day(day, settings)
     return settings
 
 

@@ -98,9 +98,8 @@ def backfill(
 
     Example: newsflow backfill --warc 'CC-NEWS-202407*.warc.gz' --from 2024-07-01 --to 2024-07-31
     """
-    from newsflow.ingest import backfill as backfill_module
-    from newsflow.warehouse import build as warehouse_module
-    from newsflow.warehouse import report
+    from newsflow import tasks
+    from newsflow.ingest import backfill
 
     settings = _settings(data_dir, lake, warehouse, workers=workers)
     start, end = _parse_date(date_from), _parse_date(date_to)
@@ -115,14 +114,14 @@ def backfill(
             )
 
         try:
-            days = backfill_module.plan(warc, start, end, settings, on_file)
+            days = backfill.plan(warc, start, end, settings, on_file)
         except FileNotFoundError as exc:
             raise click.ClickException(str(exc)) from None
         summary = {}
         for day, files in days.items():
-            summary[day] = _ingest_day(progress, backfill_module.prepare_day(day, files, settings), day)
-        warehouse_module.build_warehouse(settings)
-        report.render_report(settings)
+            summary[day] = _ingest_day(progress, backfill.prepare_day(day, files, settings), day)
+        tasks.run_build_warehouse(settings)
+        tasks.run_render_report(settings)
     if not summary:
         console.print(f"no pages archived between {start} and {end} in {warc}")
         return
@@ -150,22 +149,22 @@ def reextract(
 
 
 def _run_day(settings: Settings, day: date, offline: bool) -> None:
-    from newsflow import pipeline
-    from newsflow.warehouse import build as warehouse_module
-    from newsflow.warehouse import report
+    from newsflow import tasks
+    from newsflow.day.steps import FetchHealthError
+    from newsflow.warehouse import build
 
     load_sources(settings)  # a configuration error is reported before any work starts
     with _progress() as progress:
         counts = _ingest_day(progress, settings, day, offline)
         task = progress.add_task("warehouse", total=None, rate="")
-        warehouse_module.build_warehouse(settings)
+        tasks.run_build_warehouse(settings)
         progress.update(task, description="report")
-        chart, _ = report.render_report(settings)
+        chart = tasks.run_render_report(settings)
     table = Table(*counts, title=f"newsflow {'reextract' if offline else 'ingest'} {day}")
     table.add_row(*(str(value) for value in counts.values()))
     console.print(table)
     console.print(f"lake: {settings.lake_uri}  warehouse: {settings.warehouse_path}  chart: {chart}")
-    columns, failures = warehouse_module.query(
+    columns, failures = build.query(
         settings,
         "select source, role, error_class, count(*) as n_urls from fetch_log "
         "where ingest_date = $day and is_failure group by all order by n_urls desc, source, error_class",
@@ -177,8 +176,8 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
             failed.add_row(*(str(value) for value in row))
         console.print(failed)
     try:
-        pipeline.check_fetch_health(day, settings)
-    except pipeline.FetchHealthError as exc:
+        tasks.run_check_fetch_health(day.isoformat(), settings)
+    except FetchHealthError as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -197,7 +196,7 @@ def _progress() -> Progress:
 
 def _ingest_day(progress: Progress, settings: Settings, day: date, offline: bool = False) -> dict[str, int]:
     """One day through every stage, its documents/s and ETA on a progress bar of its own."""
-    from newsflow import pipeline
+    from newsflow import tasks
 
     documents = progress.add_task(f"{day}: collect", total=None, rate="")
     started = time.monotonic()
@@ -212,7 +211,7 @@ def _ingest_day(progress: Progress, settings: Settings, day: date, offline: bool
             started = time.monotonic()
         progress.update(documents, description=f"{day}: {name}")
 
-    counts = pipeline.ingest_day(day, settings, on_step=on_step, offline=offline, on_progress=on_progress)
+    counts = tasks.ingest_day(day, settings, on_step=on_step, offline=offline, on_progress=on_progress)
     progress.update(documents, description=f"{day}: done")
     return counts
 
@@ -350,11 +349,10 @@ def build_warehouse(
 
     Example: newsflow build-warehouse --lake data/lake --full
     """
-    from newsflow.warehouse import build as warehouse_module
-    from newsflow.warehouse import report
+    from newsflow.warehouse import build, report
 
     settings = _settings(data_dir, lake, warehouse)
-    result = warehouse_module.build_warehouse(settings, full=full)
+    result = build.build_warehouse(settings, full=full)
     chart, page = report.render_report(settings)
     console.print(
         f"built {result.path}: {len(result.loaded)} partitions loaded, {len(result.removed)} removed"
@@ -375,10 +373,10 @@ def _settings(data_dir: Path | None, lake: str | None, warehouse: Path | None, *
 def _print_query(settings: Settings, query: str, parameters: dict[str, object] | None = None) -> None:
     import duckdb
 
-    from newsflow.warehouse import build as warehouse_module
+    from newsflow.warehouse import build
 
     try:
-        columns, rows = warehouse_module.query(settings, query, parameters)
+        columns, rows = build.query(settings, query, parameters)
     except duckdb.Error as exc:
         raise click.ClickException(str(exc)) from None
     table = Table(*columns)

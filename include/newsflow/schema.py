@@ -72,15 +72,6 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class QuarantinedArticle:
-    """An article that failed a stage, kept with the reasons so nothing is silently lost."""
-
-    article: Article
-    stage: str
-    failed_expectations: list[str]
-
-
-@dataclass(frozen=True, slots=True)
 class Mention:
     """One occurrence of a gazetteer entity in an article's title or text."""
 
@@ -247,6 +238,72 @@ SIGNATURE_SCHEMA = pa.schema(
     ]
 )
 
+# The per-row decisions of the whole-day steps, staged for publish (newsflow.day.steps).
+DEDUP_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("position", pa.int64()),
+        ("reject_stage", pa.string()),  # read or collect; validation decides the rest
+        ("reject_reason", pa.string()),
+        ("content_hash", pa.string()),
+        ("duplicate_of", pa.string()),
+        ("story_id", pa.string()),
+    ]
+)
+VALIDATION_SCHEMA = pa.schema(
+    [("source", pa.string()), ("position", pa.int64()), ("failed_expectations", pa.list_(pa.string()))]
+)
+
+# The watchlist as the warehouse sees it (relation raw_entities, newsflow.warehouse.build).
+ENTITY_SCHEMA = pa.schema(
+    [
+        ("entity_id", pa.string()),
+        ("label", pa.string()),
+        ("entity_type", pa.string()),
+        ("wikidata_id", pa.string()),
+        ("aliases", pa.list_(pa.string())),
+        ("acronyms", pa.list_(pa.string())),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A lake dataset: one Parquet partition per ingest day, all of a day replaced at once by publish."""
+
+    name: str
+    schema: pa.Schema
+    in_warehouse: bool  # mirrored in the warehouse as table lake_<name>
+
+
+SIGNATURES = "signatures"
+TEMPLATES = "templates"
+# Every published dataset, in the order publish writes them.
+DATASETS = (
+    Dataset("articles", ARTICLE_SCHEMA, in_warehouse=True),
+    Dataset("quarantine", QUARANTINE_SCHEMA, in_warehouse=True),
+    Dataset("mentions", MENTION_SCHEMA, in_warehouse=True),
+    Dataset("candidates", CANDIDATE_SCHEMA, in_warehouse=True),
+    # the history index of published articles, which only later days' dedup step reads
+    Dataset(SIGNATURES, SIGNATURE_SCHEMA, in_warehouse=False),
+    # each publisher's template lines of the day, which later days' cleaning reads
+    Dataset(TEMPLATES, TEMPLATE_SCHEMA, in_warehouse=False),
+    Dataset("fetch_log", FETCH_LOG_SCHEMA, in_warehouse=True),
+)
+# dataset name -> schema, of the datasets the warehouse loads.
+WAREHOUSE_DATASETS = {dataset.name: dataset.schema for dataset in DATASETS if dataset.in_warehouse}
+
+# A fetch log's error_class values that are decisions, not failures: they do not count towards a
+# day's failure share. Every other non-null value is a failure.
+POLICY_SKIPS = frozenset({"already_seen", "duplicate_url", "robots_disallowed", "unchanged"})
+# The same two definitions for SQL (the warehouse and the day steps create these macros).
+FETCH_LOG_MACROS = (
+    "create or replace macro is_policy_skip(error_class) as "
+    f"coalesce(error_class in ({', '.join(repr(skip) for skip in sorted(POLICY_SKIPS))}), false);\n"
+    "create or replace macro is_fetch_failure(error_class) as "
+    "error_class is not null and not is_policy_skip(error_class);"
+)
+
 SCHEMAS: dict[type, pa.Schema] = {
     RawDocument: RAW_SCHEMA,
     Article: ARTICLE_SCHEMA,
@@ -278,25 +335,3 @@ def from_table(table: pa.Table, record_type: type[Record]) -> list[Record]:
             row["removed"] = [RemovedSpan(**span) for span in row["removed"] or []]
         records.append(record_type(**row))
     return records
-
-
-def quarantine_table(rows: list[QuarantinedArticle]) -> pa.Table:
-    """Quarantined articles as one table: the article columns plus stage and reasons."""
-    dicts = [
-        dataclasses.asdict(row.article) | {"stage": row.stage, "failed_expectations": row.failed_expectations}
-        for row in rows
-    ]
-    return pa.Table.from_pylist(dicts, schema=QUARANTINE_SCHEMA)
-
-
-def quarantine_from_table(table: pa.Table) -> list[QuarantinedArticle]:
-    articles = from_table(table, Article)
-    return [
-        QuarantinedArticle(article, stage, list(reasons))
-        for article, stage, reasons in zip(
-            articles,
-            table.column("stage").to_pylist(),
-            table.column("failed_expectations").to_pylist(),
-            strict=True,
-        )
-    ]

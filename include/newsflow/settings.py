@@ -91,6 +91,11 @@ class Settings:
     def locks_dir(self) -> UPath:
         return self.shared_dir / "locks"
 
+    @property
+    def quality_docs_dir(self) -> Path:
+        """Where GX Data Docs go: one page per validated day, and an index."""
+        return self.data_dir / "reports" / "quality"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
         """Settings from NEWSFLOW_<FIELD> variables (e.g. NEWSFLOW_DATA_DIR=/tmp/nf), then `flags`.

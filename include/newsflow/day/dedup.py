@@ -11,7 +11,6 @@ import hashlib
 import re
 import tempfile
 import unicodedata
-from collections.abc import Mapping, Sequence
 
 import duckdb
 import numpy as np
@@ -36,11 +35,6 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", "".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
-def content_hash(text: str) -> str:
-    """sha256 of the text with case, accents, punctuation and spacing folded away."""
-    return _hash_of(_words(text))
-
-
 def fingerprint(text: str, bands: int) -> tuple[str, list[int], list[int]]:
     """(content hash, MinHash values, sorted shingle hashes) of a text, folding its words once."""
     words = _words(text)
@@ -50,20 +44,6 @@ def fingerprint(text: str, bands: int) -> tuple[str, list[int], list[int]]:
 
 def _hash_of(words: list[str]) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
-
-
-def mark_exact_duplicates(
-    article_ids: Sequence[str], hashes: Sequence[str | None], earlier: Mapping[str, str]
-) -> list[str | None]:
-    """`duplicate_of` of each article: the first article with the same content hash, from
-    `earlier` days (hash -> article id) or earlier in this list; None for a first copy and for an
-    article without a hash (no text to compare: validation quarantines it)."""
-    first_by_hash = dict(earlier)
-    marked = []
-    for article_id, digest in zip(article_ids, hashes, strict=True):
-        first = first_by_hash.setdefault(digest, article_id) if digest is not None else article_id
-        marked.append(first if first != article_id else None)
-    return marked
 
 
 def story_shingles(text: str) -> frozenset[int]:

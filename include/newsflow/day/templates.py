@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from newsflow.document.clean import TEMPLATE_LINE_RULE, normalise_line
-from newsflow.schema import RemovedSpan
+from newsflow.schema import TEMPLATES, RemovedSpan
 from newsflow.store import lake
 
 # Template lines are short: a prose paragraph is never one, however often it is syndicated.
@@ -45,7 +45,7 @@ def load(lake_uri: lake.Location, day: date) -> Templates:
     """Every publisher's template lines: candidates on MIN_TEMPLATE_DAYS of the TEMPLATE_DAYS days before `day`."""
     since = day - timedelta(days=TEMPLATE_DAYS)
     days_seen: Counter[tuple[str, str]] = Counter()
-    for file in lake.files_before(lake_uri, lake.TEMPLATES, day):  # one file a day
+    for file in lake.files_before(lake_uri, TEMPLATES, day):  # one file a day
         if lake.day_of(file) >= since:
             table = lake.read_table(file, ["publisher", "line_key"])
             columns = (table.column("publisher").to_pylist(), table.column("line_key").to_pylist())
@@ -57,14 +57,13 @@ def load(lake_uri: lake.Location, day: date) -> Templates:
     return {publisher: frozenset(keys) for publisher, keys in found.items()}
 
 
-# The day's template lines from its published originals (DuckDB view `decided` in publish).
-TEMPLATES_SQL = f"""
-    select publisher, line_key, count(distinct coalesce(story_id, article_id)) as stories
-    from (
-        select publisher, story_id, article_id, unnest(line_keys) as line_key
-        from decided where stage is null and duplicate_of is null
-    )
-    group by publisher, line_key
-    having stories >= {MIN_TEMPLATE_STORIES}
-    order by publisher, line_key
-"""
+def learned_lines_sql(originals: str) -> str:
+    """The query of the day's candidate template lines (TEMPLATE_SCHEMA's rows) from the relation
+    `originals`: the day's published articles that are no duplicate, with their `line_keys`."""
+    return f"""
+        select publisher, line_key, count(distinct coalesce(story_id, article_id)) as stories
+        from (select publisher, story_id, article_id, unnest(line_keys) as line_key from {originals})
+        group by publisher, line_key
+        having stories >= {MIN_TEMPLATE_STORIES}
+        order by publisher, line_key
+    """

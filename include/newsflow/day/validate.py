@@ -32,7 +32,9 @@ _ROW_ID = "row_id"
 
 def build_expectations(settings: Settings) -> list[Any]:
     """The suite: what every published article must satisfy."""
-    import great_expectations.expectations as gxe
+    import great_expectations as gx
+
+    gxe = gx.expectations
 
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="article_id"),
@@ -72,8 +74,8 @@ def _run_suite(
 ) -> tuple[dict[int, list[str]], dict[str, Any]]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from newsflow.upstream.quality import ProgressBarsConfig, RunIdentifier
 
     _quiet_gx()
     frame = frame[["article_id", "text_chars", "language", "title"]].assign(**{_ROW_ID: range(len(frame))})

@@ -140,17 +140,11 @@ def _folder_source_name(folder: Path) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", folder.name.lower()).strip("-") or "folder"
 
 
-def read_folder(
-    folder: Path, day: date, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
-) -> list[RawDocument]:
-    """Every visible entry under `folder`, sorted by path; unreadable ones carry a `read_error`."""
-    return list(iter_folder(folder, day, source, max_bytes))
-
-
 def iter_folder(
     folder: Path, day: date, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[RawDocument]:
-    """`read_folder` one document at a time, so a large folder never sits in memory at once.
+    """Every visible entry under `folder`, sorted by path, one document at a time (a large folder
+    never sits in memory at once); unreadable ones carry a `read_error`.
 
     Nothing in the folder is skipped silently, and nothing in it can stop the reading: an entry
     that is not a readable regular file inside the folder (a dangling symlink, a symlink loop, a

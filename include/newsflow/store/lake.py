@@ -28,14 +28,8 @@ from upath import UPath
 from newsflow.schema import to_table
 from newsflow.store.storage import arrow_filesystem, atomic_path, read_bytes, read_many, remove, write_bytes
 
-# What the warehouse loads; `signatures` is the history index that only the dedup step reads, and
-# `templates` what later days' cleaning reads.
-DATASETS = ("articles", "quarantine", "mentions", "candidates", "fetch_log")
-SIGNATURES = "signatures"
-TEMPLATES = "templates"  # each publisher's template lines, which later days' cleaning reads
 QUALITY = "quality"  # Great Expectations' result of each day, as JSON (not a Parquet dataset)
 MANIFESTS = "_manifests"
-LEGACY_PART_FILE = "part-0.parquet"  # lakes written before manifests: one file replaced in place
 SHARD_LIST = "_shards.json"
 READ_ATTEMPTS = 3  # a reader that finds its file replaced meanwhile reads the manifest again
 
@@ -134,7 +128,7 @@ def replace_partitions(
         raise
     _write_manifest(lake_uri, day, previous | {dataset: path.name for dataset, path in written.items()})
     for dataset, path in written.items():
-        keep = {path.name, previous.get(dataset, LEGACY_PART_FILE)}
+        keep = {path.name, previous.get(dataset)}
         for old in _children(path.parent):
             if old.name not in keep:
                 remove(old)
@@ -168,15 +162,9 @@ def _write_manifest(lake_uri: Location, day: date, files: dict[str, str]) -> Non
 
 
 def partition_file(lake_uri: Location, dataset: str, day: date) -> Location | None:
-    """The current file of the day's partition of `dataset`, or None when the lake has none.
-
-    A dataset the manifest does not name may still have a `part-0.parquet` from before manifests.
-    """
+    """The current file of the day's partition of `dataset`, or None when the lake has none."""
     name = read_manifest(lake_uri, day).get(dataset)
-    if name is not None:
-        return partition_dir(lake_uri, dataset, day) / name
-    legacy = partition_dir(lake_uri, dataset, day) / LEGACY_PART_FILE
-    return legacy if legacy.exists() else None
+    return partition_dir(lake_uri, dataset, day) / name if name is not None else None
 
 
 def partition_files(lake_uri: Location, dataset: str) -> list[Location]:
@@ -201,8 +189,6 @@ def current_files(lake_uri: Location, datasets: Iterable[str]) -> dict[str, list
             for day, files in manifests.items()
             if dataset in files
         }
-        for legacy in lake_uri.glob(f"{dataset}/ingest_date=*/{LEGACY_PART_FILE}"):
-            days.setdefault(day_of(legacy), legacy)
         found[dataset] = [days[day] for day in sorted(days)]
     return found
 

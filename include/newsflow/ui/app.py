@@ -20,7 +20,6 @@ from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from newsflow.pipeline import quality_docs_dir
 from newsflow.settings import Settings
 from newsflow.warehouse.build import read_only
 from newsflow.warehouse.report import TOP_ENTITIES, html_table
@@ -35,7 +34,7 @@ VIEWS = {"published": "mentions_daily", "ingest": "mentions_daily_by_ingest"}
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app; `settings` default to the NEWSFLOW_* environment, read at each request."""
     app = FastAPI(title="newsflow", description="What newsflow found: mentions, stories, runs, quality.")
-    docs = quality_docs_dir(settings or Settings.from_env())
+    docs = (settings or Settings.from_env()).quality_docs_dir
     app.mount("/quality", StaticFiles(directory=docs, html=True, check_dir=False), name="quality")
 
     @app.get("/", include_in_schema=False)
@@ -237,10 +236,10 @@ def _reasons(con: duckdb.DuckDBPyConnection, sql: str) -> dict[date, str]:
 
 def _quality_link(settings: Settings, day: date) -> str:
     """A link to the day's Data Docs page, when validation rendered one."""
-    pages = sorted((quality_docs_dir(settings) / "validations").glob(f"*/ingest_date={day}/*/*.html"))
+    pages = sorted((settings.quality_docs_dir / "validations").glob(f"*/ingest_date={day}/*/*.html"))
     if not pages:
         return ""
-    relative = pages[-1].relative_to(quality_docs_dir(settings)).as_posix()
+    relative = pages[-1].relative_to(settings.quality_docs_dir).as_posix()
     return f"<p><a href='quality/{quote(relative)}'>Validation of {day}</a></p>"
 
 

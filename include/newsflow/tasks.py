@@ -1,0 +1,202 @@
+"""Every task of newsflow's DAGs, and the whole day the CLI runs: the only module the DAG files and
+the CLI call.
+
+Each `run_<task>` takes the partition date as the DAG passes it (`YYYY-MM-DD`) and the settings
+(default: `Settings.from_env()`), and returns what the task hands on through XCom: paths and
+counts, never articles. `ingest_day` runs the same steps one after the other on this machine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+from newsflow.day import staging, steps, workers
+from newsflow.ingest import backfill
+from newsflow.ingest.collect import collect_source
+from newsflow.ingest.sources import SourceSpec, load_sources
+from newsflow.schema import FetchLogEntry, RawDocument, to_table
+from newsflow.settings import Settings
+from newsflow.store import lake, locks
+from newsflow.warehouse import build, report
+
+LOGGER = logging.getLogger(__name__)
+
+
+def partition_date(requested: str | None, ds: str | None, today: date | None = None) -> str:
+    """The day a DAG run ingests: the date an operator typed in the trigger form, else the run's
+    logical date, else (a manual run triggered without one) yesterday, UTC: the last whole day."""
+    if requested:
+        return date.fromisoformat(str(requested)).isoformat()  # a typo fails here, before anything runs
+    if ds:
+        return ds
+    return ((today or datetime.now(UTC).date()) - timedelta(days=1)).isoformat()
+
+
+def run_claim_day(day: str, owner: str, settings: Settings | None = None) -> str:
+    """Take the day's lock for this run (`owner`), before anything is written; the lock's path."""
+    settings = settings or Settings.from_env()
+    return str(locks.acquire(settings.locks_dir, _day_of(day, "claim_day"), owner))
+
+
+def run_release_day(day: str, owner: str, settings: Settings | None = None) -> None:
+    """Give the day's lock back, whatever became of the run."""
+    settings = settings or Settings.from_env()
+    locks.release(settings.locks_dir, _day_of(day, "release_day"), owner)
+
+
+def run_list_sources(settings: Settings | None = None) -> list[str]:
+    """The configured sources' names (sources.yaml, else the seeds folder)."""
+    return [source.name for source in load_sources(settings or Settings.from_env())]
+
+
+def run_collect(source_name: str, day: str, settings: Settings | None = None) -> list[str]:
+    """One configured source's documents of the day into raw shards; their paths."""
+    return collect_one(source_name, _day_of(day, f"collect {source_name}"), settings or Settings.from_env())
+
+
+def run_list_shards(day: str, settings: Settings | None = None) -> list[str]:
+    """The day's raw shards, in source order."""
+    return staging.list_shards(_day_of(day, "list_shards"), settings or Settings.from_env())
+
+
+def run_process_shard(shard: str, settings: Settings | None = None) -> str:
+    """The per-document pass over one raw shard; the processed shard's path."""
+    return workers.process_one(shard, settings or Settings.from_env())
+
+
+def run_find_duplicates(day: str, settings: Settings | None = None) -> str:
+    return str(steps.find_duplicates(_day_of(day, "find_duplicates"), settings or Settings.from_env()))
+
+
+def run_validate_batch(day: str, settings: Settings | None = None) -> str:
+    return str(steps.validate_batch(_day_of(day, "validate_batch"), settings or Settings.from_env()))
+
+
+def run_publish(day: str, settings: Settings | None = None) -> dict[str, int]:
+    """The day's partitions, then the day's counts (for the Asset event and XCom)."""
+    settings = settings or Settings.from_env()
+    partition = _day_of(day, "publish")
+    steps.publish(partition, settings)
+    return steps.summarise_day(partition, settings)
+
+
+def run_check_fetch_health(day: str, settings: Settings | None = None) -> float:
+    """The day's share of failed article fetches; `steps.FetchHealthError` when too many failed."""
+    return steps.check_fetch_health(_day_of(day, "check_fetch_health"), settings or Settings.from_env())
+
+
+def run_build_warehouse(settings: Settings | None = None) -> list[str]:
+    """Load the new lake partitions into DuckDB and refresh the models; the partitions loaded."""
+    return build.build_warehouse(settings or Settings.from_env()).loaded
+
+
+def run_render_report(settings: Settings | None = None) -> str:
+    """The mentions chart and page under the reports folder; the chart's path."""
+    return str(report.render_report(settings or Settings.from_env())[0])
+
+
+def run_backfill_plan(
+    warc: str, date_from: str | None, date_to: str | None, settings: Settings | None = None
+) -> list[str]:
+    """The days in range the WARC files hold, each prepared (see `backfill.plan`); the range must be given."""
+    settings = settings or Settings.from_env()
+    if not warc or not date_from or not date_to:
+        raise ValueError("a backfill needs a WARC location and both dates of its range")
+    days = backfill.plan(warc, _day_of(date_from, "date_from"), _day_of(date_to, "date_to"), settings)
+    for day, files in days.items():
+        backfill.prepare_day(day, files, settings)
+    return [day.isoformat() for day in days]
+
+
+def run_backfill_collect(day: str, settings: Settings | None = None) -> list[str]:
+    """One prepared day's pages into raw shards, under its lock."""
+    partition = _day_of(day, "collect_day")
+    day_settings = backfill.day_settings(settings or Settings.from_env(), partition)
+    with locks.day_lock(day_settings.locks_dir, partition):
+        return collect(partition, day_settings)
+
+
+def run_backfill_publish(days: list[str], settings: Settings | None = None) -> dict[str, dict[str, int]]:
+    """The whole-day steps, day after day in date order (a day's duplicates and stories are decided
+    against the days before it), each under its lock; the days' counts."""
+    counts = {}
+    for day in sorted(days):
+        partition = _day_of(day, "publish_days")
+        day_settings = backfill.day_settings(settings or Settings.from_env(), partition)
+        with locks.day_lock(day_settings.locks_dir, partition):
+            for day_step in steps.DAY_STEPS:
+                day_step(partition, day_settings)
+        counts[day] = steps.summarise_day(partition, day_settings)
+    return counts
+
+
+def collect_one(source_name: str, day: date, settings: Settings, offline: bool = False) -> list[str]:
+    """Collect one configured source into raw shards (and its fetch log into staging)."""
+    source = _source_named(source_name, settings)
+    collected = collect_source(source, day, settings, offline=offline)
+    shards = lake.write_shards(
+        collected.documents,
+        RawDocument,
+        staging.raw_shard_dir(settings, day, source.name),
+        max_rows=settings.shard_docs,
+        max_bytes=settings.shard_bytes,
+        size=lambda document: len(document.raw_text),
+    )
+    lake.write_table_atomic(
+        to_table(collected.log, FetchLogEntry), staging.fetch_log_path(settings, day, source.name)
+    )
+    collected.mark_seen()  # only now: the day's documents are staged (and archived)
+    LOGGER.info("%s: %d raw shards for %s", source.name, len(shards), day)
+    return [str(shard) for shard in shards]
+
+
+def collect(day: date, settings: Settings, offline: bool = False) -> list[str]:
+    """Collect every configured source, one after the other (the CLI's path)."""
+    return [shard for s in load_sources(settings) for shard in collect_one(s.name, day, settings, offline)]
+
+
+def ingest_day(
+    day: date,
+    settings: Settings,
+    on_step: Callable[[str], object] | None = None,
+    offline: bool = False,
+    on_progress: Callable[[int, int], object] | None = None,
+) -> dict[str, int]:
+    """Run every step for `day` on this machine, holding the day's lock, and return the counts the
+    CLI prints. Another run of the same date fails at once with `locks.DayLockedError`.
+
+    `on_step` is told each step's name before it runs; `on_progress` follows the per-shard pass
+    (documents done, total); `offline` replays archived web sources only (`newsflow reextract`).
+    """
+
+    def step(name: str) -> None:
+        LOGGER.info("step %s for %s", name, day)
+        if on_step is not None:
+            on_step(name)
+
+    with locks.day_lock(settings.locks_dir, day):  # a second run of the date fails here, at once
+        step("collect")
+        collect(day, settings, offline=offline)
+        step("process_shards")
+        workers.process_shards(staging.list_shards(day, settings), settings, on_progress)
+        for day_step in steps.DAY_STEPS:
+            step(day_step.__name__)
+            day_step(day, settings)
+    return steps.summarise_day(day, settings)
+
+
+def _source_named(name: str, settings: Settings) -> SourceSpec:
+    by_name = {source.name: source for source in load_sources(settings)}
+    if name not in by_name:
+        raise ValueError(f"no source named {name!r} in the configuration; known: {', '.join(by_name)}")
+    return by_name[name]
+
+
+def _day_of(ds: str | None, what: str) -> date:
+    """The partition date. A run triggered without a logical date has no `ds`: falling back to
+    today would silently write the wrong partition, so it is an error."""
+    if not ds:
+        raise ValueError(f"{what} needs the run's logical date (ds); trigger the run with one")
+    return date.fromisoformat(ds)

@@ -1,0 +1,23 @@
+"""Standard-library internals: a process pool's worker processes and a log formatter's format."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+
+
+def kill_pool_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the worker processes a broken pool has left, before its shutdown waits for them.
+
+    When a worker dies, CPython 3.11 terminates the pool's other workers and then waits for every
+    one; a worker it starts at that moment for a new submission escapes the termination, waits for
+    work forever, and so does the shutdown (seen as a hang of the worker-kill test). Python 3.14's
+    `kill_workers()` does this; before it, the pool's private `_processes` is the only handle.
+    """
+    for worker in list((pool._processes or {}).values()):  # noqa: SLF001
+        worker.kill()
+
+
+def log_format(formatter: logging.Formatter) -> str | None:
+    """The format string a formatter was built with (a forkserver child is set up with the same)."""
+    return formatter._fmt  # noqa: SLF001
