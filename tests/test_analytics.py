@@ -1,4 +1,4 @@
-"""Issue 6 analytics on real lake data: stories, candidates, daily/weekly counts, trending,
+"""Analytics on real lake data: stories, candidates, daily/weekly counts, trending,
 incremental loading vs full rebuild, and the chart."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from newsflow import tasks
 from newsflow.schema import WAREHOUSE_DATASETS, Article, Mention, to_table
 from newsflow.settings import Settings
 from newsflow.store import lake
-from newsflow.warehouse.build import build_warehouse, sql_models
+from newsflow.warehouse.build import build_warehouse
+from newsflow.warehouse.models import sql_models
 from newsflow.warehouse.report import render_report
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
@@ -242,8 +243,10 @@ def test_with_little_history_every_entity_is_new_not_trending(seeded: Settings, 
     assert rows(settings, "select entity_id, status, history_days, ratio from trending") == [
         ("nato", "new", 5, None)
     ]
-    scored = "select status, ratio from trending_as_of(date '{}', min_history_days := 5)"
-    assert rows(settings, scored.format(DAY + timedelta(days=11))) == [("trending", 5.0)]
+    scored = "select status, ratio from trending_as_of(date '{}', min_history_days := {})"
+    assert rows(settings, scored.format(DAY + timedelta(days=11), 5)) == [("trending", 5.0)]
+    # null (what the CLI passes when --min-history-days is not given) means the macro's default
+    assert rows(settings, scored.format(DAY + timedelta(days=11), "null")) == [("new", None)]
 
 
 def write_synthetic_day(

@@ -181,30 +181,3 @@ def test_incremental_counts_follow_an_article_on_both_clocks(tmp_path: Path) -> 
     build_warehouse(full, full=True)
     everything = "select * from int_mention_counts order by all"
     assert rows(settings, everything) == rows(full, everything)
-
-
-def test_a_warehouse_built_before_the_ingest_clock_is_upgraded_in_place(tmp_path: Path) -> None:
-    """An older warehouse (articles without a publisher, a staging view without first_ingest_date):
-    the next build reloads the lake and notes the changed weeks before rebuilding the views; it must
-    work and give a full rebuild's tables."""
-    settings = ingest(tmp_path, {"pages": {"dated.html": page_from("https://www.quotidien.fr/a")}})
-    with duckdb.connect(str(settings.warehouse_path)) as con:  # as the previous version left it
-        (definition,) = con.execute(
-            "select sql from duckdb_views() where view_name = 'stg_mentions'"
-        ).fetchone()
-        query = definition.split(" AS ", 1)[1].rstrip(";")
-        con.execute(
-            f"create or replace view stg_mentions as select * exclude (first_ingest_date) from ({query})"
-        )
-        con.execute("alter table lake_articles drop column publisher")  # and articles had fewer columns
-    later = tmp_path / "later"
-    later.mkdir()
-    (later / "seed.txt").write_text(
-        next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    tasks.ingest_day(date(2024, 8, 5), Settings(data_dir=settings.data_dir, source_dir=later))
-    build_warehouse(settings)
-    full = Settings(data_dir=settings.data_dir, warehouse_path=tmp_path / "full.duckdb")
-    build_warehouse(full, full=True)
-    everything = "select * from int_mention_counts order by all"
-    assert rows(settings, everything) == rows(full, everything)

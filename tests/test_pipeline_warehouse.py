@@ -18,7 +18,8 @@ from newsflow import tasks
 from newsflow.schema import SIGNATURES, TEMPLATES, WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake
-from newsflow.warehouse.build import build_warehouse, sql_models
+from newsflow.warehouse.build import GrainError, build_warehouse
+from newsflow.warehouse.models import sql_models
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 
@@ -162,12 +163,73 @@ def test_every_model_builds_on_an_empty_lake(tmp_path: Path) -> None:
 
 def test_every_sql_model_states_its_grain_and_materialization() -> None:
     models = sql_models(Settings().sql_dir)
-    assert [m.name for m in models][:2] == ["stg_articles", "stg_mentions"]
-    for model in models:
+    names = [m.name for m in models]
+    assert names.index("stg_articles") < names.index("stg_mentions") < names.index("mentions")
+    for i, model in enumerate(models):
         assert model.sql.startswith(f"-- {model.name}: one row per"), model.name
         assert model.materialized in ("table", "view", "incremental", "macro")
         # An incremental model refreshes whole weeks: it must read only the weeks it is asked for.
-        assert (model.materialized == "incremental") == ("refresh_weeks" in model.sql), model.name
+        assert (model.materialized == "incremental") == ("refresh_weeks" in model.reads), model.name
+        assert model.reads & set(names) <= set(names[:i]), model.name  # built after what it reads
+    assert {m.name for m in models if m.unique} >= {
+        "articles",
+        "stories",
+        "mentions",
+        "mentions_daily",
+        "mentions_weekly",
+        "trending",
+    }
+
+
+def write_models(sql_dir: Path, models: dict[str, str]) -> Path:
+    """Model files NAME.sql, each a view of the given select."""
+    sql_dir.mkdir()
+    for name, sql in models.items():
+        (sql_dir / f"{name}.sql").write_text(f"-- {name}: one row per test.\n-- materialized: view\n{sql}\n")
+    return sql_dir
+
+
+def test_build_order_follows_what_each_model_reads(tmp_path: Path) -> None:
+    sql_dir = write_models(
+        tmp_path / "sql",
+        {
+            "a_report": "with b_count as (select * from b_count) select * from b_count",  # the model b_count
+            "b_count": "select count(*) as n from c_labels",
+            "c_labels": "select label from raw_entities",
+            "d_alone": "with c_labels as (select 1 as n) select * from c_labels",  # its CTE, not the model
+        },
+    )
+    models = sql_models(sql_dir)
+    assert [m.name for m in models] == ["c_labels", "b_count", "a_report", "d_alone"]
+    assert models[-1].reads == frozenset()
+
+    (sql_dir / "c_labels.sql").write_text(
+        "-- c_labels: one row per x.\n-- materialized: view\nselect * from a_report"
+    )
+    with pytest.raises(ValueError, match=r"cycle: a_report -> b_count -> c_labels -> a_report"):
+        sql_models(sql_dir)
+    (sql_dir / "c_labels.sql").write_text(
+        "-- c_labels: one row per x.\n-- materialized: view\nselect * from nowhere"
+    )
+    with pytest.raises(ValueError, match=r"model c_labels \(c_labels.sql\) reads nowhere: neither a model"):
+        sql_models(sql_dir)
+
+
+def test_a_model_that_breaks_its_declared_grain_fails_the_build(tmp_path: Path) -> None:
+    sql_dir = tmp_path / "sql"
+    sql_dir.mkdir()
+    model = "-- pairs: one row per k.\n-- materialized: table\n-- unique: {}\n" + (
+        "select * from (values ('a', 1), ('b', 1), ('b', 2), ('c', 1), ('c', 2)) as t(k, n)"
+    )
+    (sql_dir / "pairs.sql").write_text(model.format("k"))
+    settings = Settings(data_dir=tmp_path / "data", sql_dir=sql_dir)
+    with pytest.raises(GrainError, match=r"model pairs breaks its grain \(unique: k\): 2 rows have k = 'b'$"):
+        build_warehouse(settings)
+    assert not settings.warehouse_path.exists()
+
+    (sql_dir / "pairs.sql").write_text(model.format("k, n"))  # the true grain
+    build_warehouse(settings)
+    assert rows(settings, "select count(*) from pairs") == [(5,)]
 
 
 def test_missing_step_date_fails_loudly(settings: Settings) -> None:
@@ -216,10 +278,10 @@ def test_a_failed_full_build_leaves_the_warehouse_as_it_was(tmp_path: Path) -> N
     run_day(settings)
     broken_sql = tmp_path / "sql"
     shutil.copytree(settings.sql_dir, broken_sql)
-    (broken_sql / "99_broken.sql").write_text(
-        "-- broken: one row per nothing\n-- materialized: table\nselect * from nowhere"
+    (broken_sql / "broken.sql").write_text(  # fails once the models it reads are built
+        "-- broken: one row per nothing\n-- materialized: table\nselect cast(title as integer) as n from articles"
     )
-    with pytest.raises(duckdb.CatalogException):
+    with pytest.raises(duckdb.ConversionException):
         build_warehouse(dataclasses.replace(settings, sql_dir=broken_sql), full=True)
     assert rows(settings, "select count(*) from articles") == [(5,)]
     assert [p.name for p in settings.warehouse_path.parent.glob("*.building*")] == []

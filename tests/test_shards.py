@@ -28,7 +28,8 @@ from newsflow.day import dedup, process, staging, steps, workers
 from newsflow.schema import SIGNATURES, WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake
-from newsflow.warehouse.build import build_warehouse, sql_models
+from newsflow.warehouse.build import build_warehouse
+from newsflow.warehouse.models import sql_models
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 

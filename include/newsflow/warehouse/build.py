@@ -1,4 +1,5 @@
-"""The DuckDB warehouse: loads new lake partitions incrementally, then runs include/sql/*.sql in order."""
+"""The DuckDB warehouse: loads new lake partitions incrementally, then builds the models of
+include/sql (`warehouse.models`) in their order, in one transaction, on a copy swapped in whole."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -17,31 +17,15 @@ import duckdb
 import pyarrow as pa
 
 from newsflow.entities import watchlist
-from newsflow.schema import (
-    ARTICLE_SCHEMA,
-    CANDIDATE_SCHEMA,
-    FETCH_LOG_SCHEMA,
-    MENTION_SCHEMA,
-    QUARANTINE_SCHEMA,
-)
+from newsflow.schema import ENTITY_SCHEMA, FETCH_LOG_MACROS, WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake, storage
+from newsflow.warehouse.models import Model, sql_models
 
 LOGGER = logging.getLogger(__name__)
 
-# Lake dataset -> its schema; each is mirrored in the warehouse as table lake_<dataset>.
-LAKE_INPUTS = {
-    "articles": ARTICLE_SCHEMA,
-    "quarantine": QUARANTINE_SCHEMA,
-    "mentions": MENTION_SCHEMA,
-    "candidates": CANDIDATE_SCHEMA,
-    "fetch_log": FETCH_LOG_SCHEMA,
-}
 LOADED_TABLE = "lake_partitions_loaded"
 MODELS_TABLE = "warehouse_models"  # the SQL each incremental model was built with
-_MATERIALIZED = re.compile(
-    r"^--\s*materialized:\s*(table|view|incremental by week of (\w+)|table macro (\(.*\)))\s*$", re.MULTILINE
-)
 # The datasets whose rows carry mentions' dates: a change in either can move mentions between weeks.
 _MENTION_INPUTS = ("articles", "mentions")
 # The dates of a mention, one per clock (publication, first ingest): their ISO weeks are the refresh unit.
@@ -55,32 +39,8 @@ class BuildResult:
     removed: list[str]  # partitions that left the lake, and so the warehouse
 
 
-@dataclass(frozen=True, slots=True)
-class Model:
-    """One include/sql file: a view, a table rebuilt whole, a table refreshed week by week, or a
-    table macro (a parameterised query)."""
-
-    name: str
-    materialized: str  # view, table, incremental or macro
-    sql: str
-    week_column: str | None = None  # incremental models: the date column whose week is the refresh unit
-    parameters: str | None = None  # macros: "(name, name := default, …)", as DuckDB declares them
-
-
-def sql_models(sql_dir: Path) -> list[Model]:
-    """Every model, in file-name order (NN_name.sql)."""
-    models = []
-    for path in sorted(sql_dir.glob("[0-9][0-9]_*.sql")):
-        sql = path.read_text(encoding="utf-8")
-        match = _MATERIALIZED.search(sql)
-        if match is None:
-            raise ValueError(
-                f"{path.name} lacks a '-- materialized: table|view|incremental by week of COLUMN|"
-                "table macro (PARAMETERS)' header line"
-            )
-        kind = "incremental" if match.group(2) else "macro" if match.group(3) else match.group(1)
-        models.append(Model(path.stem.split("_", 1)[1], kind, sql, match.group(2), match.group(3)))
-    return models
+class GrainError(ValueError):
+    """A model has two rows with the same key, which its `-- unique:` header says identifies a row."""
 
 
 def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
@@ -124,6 +84,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[list[s
     try:
         models = sql_models(settings.sql_dir)
         con.execute(f"create table if not exists {MODELS_TABLE} (name varchar primary key, sql varchar)")
+        con.execute(FETCH_LOG_MACROS)  # is_fetch_failure and is_policy_skip, for the models and analysts
         _register_gazetteer(con, settings.entities_path)
         con.execute("create temp table changed_articles (article_id varchar)")
         con.execute("create temp table changed_weeks (week_start date)")
@@ -133,12 +94,12 @@ def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[list[s
         loaded, removed = _apply(con, changes)
         weeks_after_noted = False
         for model in models:
-            if _build_model(con, model):
-                continue
-            if not weeks_after_noted:  # the staging views are rebuilt by now
-                _note_changed_weeks(con)  # after the load: the weeks they now count in
-                weeks_after_noted = True
-            _refresh_model(con, model)
+            if not _build_model(con, model):
+                if not weeks_after_noted:  # the staging views are rebuilt by now
+                    _note_changed_weeks(con)  # after the load: the weeks they now count in
+                    weeks_after_noted = True
+                _refresh_model(con, model)
+            _check_unique(con, model)
         con.execute("commit")
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # a failed commit has no transaction left to roll back:
@@ -168,33 +129,43 @@ def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
     built = con.execute(f"select sql from {MODELS_TABLE} where name = ?", [model.name]).fetchone()
     if built is not None and built[0] == model.sql:
         return False
-    con.execute(f"create or replace temp view refresh_weeks as {_mention_weeks(con)}")
+    con.execute(f"create or replace temp view refresh_weeks as {_mention_weeks()}")
     con.execute(f"create or replace table {model.name} as {model.sql}")
     con.execute(f"insert or replace into {MODELS_TABLE} values (?, ?)", [model.name, model.sql])
     return True
 
 
+def _check_unique(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Fail the build when two rows of the model share the key its `-- unique:` header declares."""
+    if not model.unique:
+        return
+    key = ", ".join(model.unique)
+    duplicate = con.execute(
+        f"select {key}, count(*) from {model.name} group by all having count(*) > 1 order by all limit 1"
+    ).fetchone()
+    if duplicate is not None:
+        shared = ", ".join(
+            f"{column} = {value!r}" for column, value in zip(model.unique, duplicate[:-1], strict=True)
+        )
+        raise GrainError(
+            f"model {model.name} breaks its grain (unique: {key}): {duplicate[-1]} rows have {shared}"
+        )
+
+
 def _note_changed_weeks(con: duckdb.DuckDBPyConnection) -> None:
     """Add the weeks in which the changed articles have mentions (on either clock), as the warehouse
     stands now."""
-    weeks = _mention_weeks(con, "where article_id in (select article_id from changed_articles)")
-    if weeks:  # else a new warehouse: every incremental model is built whole
-        con.execute(f"insert into changed_weeks {weeks} except select week_start from changed_weeks")
+    if not _columns(con, "stg_mentions"):  # a new warehouse: every incremental model is built whole
+        return
+    weeks = _mention_weeks("where article_id in (select article_id from changed_articles)")
+    con.execute(f"insert into changed_weeks {weeks} except select week_start from changed_weeks")
 
 
-def _mention_weeks(con: duckdb.DuckDBPyConnection, where: str = "") -> str:
-    """A query of the ISO weeks of stg_mentions' dates (those of its columns that exist: a warehouse
-    built by an older version has fewer; its models' SQL changed too, so they are rebuilt whole)."""
-    columns = {
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns where table_name = 'stg_mentions'"
-        ).fetchall()
-    }
+def _mention_weeks(where: str = "") -> str:
+    """A query of the ISO weeks of stg_mentions' dates, on either clock."""
     return " union ".join(
         f"select cast(date_trunc('week', {column}) as date) as week_start from stg_mentions {where}"
         for column in _MENTION_DATES
-        if column in columns
     )
 
 
@@ -216,16 +187,13 @@ class PartitionChange:
 def _changed_partitions(con: duckdb.DuckDBPyConnection, lake_uri: lake.Location) -> list[PartitionChange]:
     """Lake partitions that are new, rewritten or gone since the last build (creates the lake_*
     tables). Every write of a partition has a new file name, so the name tells a rewrite."""
-    loaded_columns = _columns(con, LOADED_TABLE)
-    if loaded_columns and "file" not in loaded_columns:  # a warehouse that tracked file sizes and times
-        con.execute(f"drop table {LOADED_TABLE}")  # every partition is loaded again, once
     con.execute(
         f"create table if not exists {LOADED_TABLE} "
         "(dataset varchar, ingest_date date, file varchar, primary key (dataset, ingest_date))"
     )
     changes = []
-    current = lake.current_files(lake_uri, LAKE_INPUTS)
-    for dataset, schema in LAKE_INPUTS.items():
+    current = lake.current_files(lake_uri, WAREHOUSE_DATASETS)
+    for dataset, schema in WAREHOUSE_DATASETS.items():
         _ensure_table(con, f"lake_{dataset}", dataset, schema)
         known = dict(
             con.execute(
@@ -308,20 +276,12 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, dataset: str, sche
 def _register_gazetteer(con: duckdb.DuckDBPyConnection, entities_path: Path) -> None:
     """Expose the gazetteer to the models as the relation raw_entities (it lives in YAML, not the lake)."""
     gazetteer = watchlist.load_gazetteer(entities_path)
-    columns = {
-        "entity_id": pa.string(),
-        "label": pa.string(),
-        "entity_type": pa.string(),
-        "wikidata_id": pa.string(),
-        "aliases": pa.list_(pa.string()),
-        "acronyms": pa.list_(pa.string()),
-    }
     rows = [
-        {name: getattr(entity, name) for name in columns}
+        {name: getattr(entity, name) for name in ENTITY_SCHEMA.names}
         | {"aliases": list(entity.aliases), "acronyms": list(entity.acronyms)}
         for entity in gazetteer.entities
     ]
-    con.register("raw_entities", pa.Table.from_pylist(rows, schema=pa.schema(columns.items())))
+    con.register("raw_entities", pa.Table.from_pylist(rows, schema=ENTITY_SCHEMA))
 
 
 def query(

@@ -1,5 +1,6 @@
 -- articles: one row per article (analyst-facing), duplicates flagged rather than dropped.
 -- materialized: view
+-- unique: article_id
 -- Built from: stg_articles. is_language_mismatch is true only when the page declared a language
 -- and langdetect found another one: false (never null) when either is missing, so
 -- `where not is_language_mismatch` keeps every article with nothing to disagree with.

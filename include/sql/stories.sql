@@ -1,5 +1,6 @@
 -- stories: one row per story_id, a cluster of near-duplicate articles (syndicated copies of one story).
 -- materialized: view
+-- unique: story_id
 -- Built from: stg_articles. The story's title is its first article's. n_publishers counts the
 -- distinct publishers (registered domains) that ran it: how far a story travelled, whatever the
 -- feeds or folders it came through.

@@ -1,7 +1,8 @@
 -- trending_as_of: one row per entity mentioned in the 7 days up to as_of_date that is either
 -- 'trending' (mentioned well above what its 28 days before predict) or 'new' (no mention in those 28
 -- days, or fewer than min_history_days days with data in them: too little history to call a rise).
--- materialized: table macro (as_of_date, basis := 'published', min_history_days := 14, min_z_score := 2)
+-- min_history_days defaults to 14 (null, as the CLI passes when not given, means the default).
+-- materialized: table macro (as_of_date, basis := 'published', min_history_days := null, min_z_score := 2)
 -- Built from: int_mention_counts, stg_articles, entities.
 -- Call: select * from trending_as_of(date '2024-07-26') (or basis := 'ingest' for first-ingest days).
 -- A day with data is one on which some article is dated (on the same clock); a day without any (a
@@ -45,7 +46,7 @@ scored as (
         p.n_mentions_7d / h.recent_days as mean_daily_7d,
         p.n_mentions_28d / nullif(h.history_days, 0) as mean_daily_28d,
         p.n_mentions_28d / nullif(h.history_days, 0) * h.recent_days as expected_7d,
-        h.history_days < min_history_days or p.n_mentions_28d = 0 as is_new
+        h.history_days < coalesce(min_history_days, 14) or p.n_mentions_28d = 0 as is_new
     from per_entity as p
     cross join history as h
     where p.n_mentions_7d > 0

@@ -1,6 +1,7 @@
 -- entity_candidates: one row per (name_key, ner_label) that spaCy NER found and the gazetteer lacks,
 -- with counts and up to three example contexts, to decide what to add to entities.yaml.
 -- materialized: view
+-- unique: name_key, ner_label
 -- Built from: lake_candidates, stg_articles (latest versions, non-duplicates only).
 with candidates as (select * from lake_candidates),
 articles as (select article_id, ingest_date, article_date from stg_articles where not is_duplicate),

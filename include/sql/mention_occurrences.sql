@@ -1,6 +1,7 @@
 -- mention_occurrences: one row per occurrence of an entity in an article, with its prominence
 -- (in the title, sentence index, character offset), as GDELT records mentions.
 -- materialized: view
+-- unique: article_id, entity_id, in_title, char_offset
 -- Built from: stg_mentions.
 with mentions as (select * from stg_mentions)
 select

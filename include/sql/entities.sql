@@ -1,6 +1,7 @@
 -- entities: one row per gazetteer entity (include/newsflow/entities.yaml), with its Wikidata item id
 -- (null where not checked) to join other data on.
 -- materialized: table
+-- unique: entity_id
 -- Built from: raw_entities (registered from the YAML at build time).
 with entities as (select * from raw_entities)
 select entity_id, label, entity_type, wikidata_id, aliases, acronyms

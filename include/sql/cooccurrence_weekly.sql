@@ -2,6 +2,7 @@
 -- articles (and distinct stories) mention both entities that week, by publication date as
 -- mentions_weekly (date_basis 'published').
 -- materialized: incremental by week of week_start
+-- unique: week_start, entity_a, entity_b
 -- Built from: mentions, for the weeks in refresh_weeks (see int_mention_counts).
 with article_entities as (
     select distinct

@@ -1,5 +1,6 @@
 -- mentions: one row per (article_id, entity_id, alias): how often the article uses that alias.
 -- materialized: view
+-- unique: article_id, entity_id, alias
 -- Built from: stg_mentions.
 with mentions as (select * from stg_mentions),
 per_alias as (
