@@ -1,26 +1,36 @@
-"""What the benchmark scripts share: where the evaluation pages are, and timing a method over them."""
+"""What the benchmark scripts share: where the evaluation pages are, timing a method over them, and
+the extraction sets' page loading, metrics and pinned floors (bench/extraction.py and the quality
+gate, tests/test_quality_gate.py, score with the same functions)."""
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
+import re
+import statistics
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import trafilatura
 
+from newsflow.document.page import declared_charset, decode_bytes
 from newsflow.extract import extract_text
 from newsflow.settings import PROJECT_DIR
 
 DEFAULT_EVAL_DIR = PROJECT_DIR.parent / "shared" / "eval"
+# newsflow's pinned extraction figures and the noise margin the quality gate allows below them.
+FLOORS_FILE = Path(__file__).resolve().parent / "floors.json"
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-def eval_dir_from_args(description: str) -> Path:
-    """The evaluation folder given on the command line (default ../shared/eval), checked to exist."""
+def eval_arg_parser(description: str) -> argparse.ArgumentParser:
+    """A command line taking the evaluation folder (default ../shared/eval); a script adds its flags."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "eval_dir",
@@ -29,10 +39,20 @@ def eval_dir_from_args(description: str) -> Path:
         default=DEFAULT_EVAL_DIR,
         help=f"folder of evaluation pages (default: {DEFAULT_EVAL_DIR})",
     )
-    eval_dir = parser.parse_args().eval_dir
-    if not eval_dir.is_dir():
-        parser.error(f"{eval_dir} is not a folder; pass the path of shared/eval")
-    return eval_dir
+    return parser
+
+
+def parse_eval_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The parsed command line, its evaluation folder checked to exist."""
+    args = parser.parse_args()
+    if not args.eval_dir.is_dir():
+        parser.error(f"{args.eval_dir} is not a folder; pass the path of shared/eval")
+    return args
+
+
+def eval_dir_from_args(description: str) -> Path:
+    """The evaluation folder given on the command line (default ../shared/eval), checked to exist."""
+    return parse_eval_args(eval_arg_parser(description)).eval_dir
 
 
 # Items each method reads untimed first, so the one-time loading (jusText stop lists, dateparser
@@ -82,3 +102,109 @@ def trafilatura_precision(page: tuple[str, str | None]) -> str:
 
 def newsflow_text(page: tuple[str, str | None]) -> str:
     return extract_text(page[0], page[1])
+
+
+# --- The two extraction sets: pages (html, url) in a fixed order, and their metrics ---------------
+
+Page = tuple[str, str | None]
+
+_TOKEN = re.compile(r"\w+")
+SHINGLE_TOKENS = 4
+
+
+def zyte_pages(eval_dir: Path) -> tuple[list[Page], list[str]]:
+    """zyte/: the pages and their gold article texts, in the order of their sorted ids."""
+    zyte = eval_dir / "zyte"
+    gold = json.loads((zyte / "gold.json").read_text(encoding="utf-8"))
+    ids = sorted(gold)
+    pages = [
+        (gzip.decompress((zyte / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"), gold[i]["url"])
+        for i in ids
+    ]
+    return pages, [gold[i]["text"] for i in ids]
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text or "")
+    return Counter(
+        tuple(tokens[i : i + SHINGLE_TOKENS])
+        for i in range(max(1, len(tokens) - SHINGLE_TOKENS + 1))
+        if tokens[i : i + SHINGLE_TOKENS]
+    )
+
+
+def page_scores(gold: str, predicted: str) -> tuple[float, float, float]:
+    """(tp, fp, fn) of one page, normalised so they sum to 1."""
+    gold_counts, predicted_counts = shingles(gold), shingles(predicted)
+    tp = sum((gold_counts & predicted_counts).values())
+    fp = sum((predicted_counts - gold_counts).values())
+    fn = sum((gold_counts - predicted_counts).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def summarise(scores: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """(precision, recall, F1) as the benchmark computes them."""
+
+    def share(tp: float, wrong: float, other_wrong: float) -> float:
+        if wrong == other_wrong == 0:  # a perfect page
+            return 1.0
+        return 0.0 if tp == wrong == 0 else tp / (tp + wrong)
+
+    precision = statistics.mean(share(tp, fp, fn) for tp, fp, fn in scores if tp + fp > 0)
+    recall = statistics.mean(share(tp, fn, fp) for tp, fp, fn in scores if tp + fn > 0)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+def zyte_scores(predictions: Sequence[str], gold: Sequence[str]) -> tuple[float, float, float]:
+    """(precision, recall, F1) of predictions on zyte/, in the order of zyte_pages."""
+    return summarise([page_scores(g, p) for g, p in zip(gold, predictions, strict=True)])
+
+
+def corpus_pages(eval_dir: Path) -> tuple[list[Page], list[dict[str, Any]]]:
+    """trafilatura/: the pages (decoded as UTF-8, else their declared charset) and their expected
+    snippets ({"with": [...], "without": [...]}), in the order of their sorted keys."""
+    folder = eval_dir / "trafilatura"
+    expected = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
+    keys = sorted(expected)
+    pages: list[Page] = []
+    for key in keys:
+        raw = gzip.decompress((folder / "html" / f"{expected[key]['file']}.gz").read_bytes())
+        text, _ = decode_bytes(raw, declared_charset(raw[:4096]))
+        pages.append((text or "", key if key.startswith("http") else None))
+    return pages, [expected[k] for k in keys]
+
+
+def snippet_scores(expected: dict[str, Any], predicted: str) -> tuple[int, int, int]:
+    """(tp, fp, fn) of one page of the trafilatura corpus: its snippets found in the output or not."""
+    output = " ".join(predicted.split())
+    found = [" ".join(snippet.split()) in output for snippet in expected.get("with", [])]
+    leaked = [" ".join(snippet.split()) in output for snippet in expected.get("without", [])]
+    return sum(found), sum(leaked), len(found) - sum(found)
+
+
+def corpus_scores(
+    predictions: Sequence[str], expected: Sequence[dict[str, Any]]
+) -> tuple[float, float, float, tuple[int, int, int]]:
+    """(precision, recall, F1, (tp, fp, fn)) of predictions on trafilatura/, counts pooled over pages,
+    in the order of corpus_pages."""
+    tp, fp, fn = (
+        sum(c)
+        for c in zip(*(snippet_scores(e, p) for e, p in zip(expected, predictions, strict=True)), strict=True)
+    )
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    return precision, recall, 2 * precision * recall / (precision + recall), (tp, fp, fn)
+
+
+def load_floors(path: Path = FLOORS_FILE) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_floors(figures: Mapping[str, tuple[float, float, float]], path: Path = FLOORS_FILE) -> None:
+    """Re-pin newsflow's figures ({set: (precision, recall, F1)}), 4 decimals; the rest is kept."""
+    floors = load_floors(path)
+    floors["newsflow"] = {
+        name: {"f1": round(f1, 4), "precision": round(precision, 4), "recall": round(recall, 4)}
+        for name, (precision, recall, f1) in figures.items()
+    }
+    path.write_text(json.dumps(floors, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

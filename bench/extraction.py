@@ -2,8 +2,10 @@
 favor_precision, trafilatura default with its metadata (the work newsflow does: title, author,
 site, date) and newsflow side by side, each set with its own metric, and docs/s.
 
-Usage: python bench/extraction.py [EVAL_DIR]   (EVAL_DIR defaults to ../shared/eval; reads zyte/
-and trafilatura/)
+Usage: python bench/extraction.py [--update] [EVAL_DIR]   (EVAL_DIR defaults to ../shared/eval;
+reads zyte/ and trafilatura/). --update re-pins newsflow's figures in bench/floors.json, the floors
+the quality gate (tests/test_quality_gate.py) holds extraction to: do it on purpose, when a change
+is meant to move them, and say so in the commit.
 
 zyte/ (scrapinghub article-extraction-benchmark): `\\w+` tokens, 4-token shingles counted as
 multisets; per page tp/fp/fn normalised to sum 1; precision and recall are means over pages (pages
@@ -15,58 +17,23 @@ precision, recall and F1 over the counts pooled across pages.
 
 from __future__ import annotations
 
-import gzip
-import json
-import re
-import statistics
-from collections import Counter
-
-from newsflow.document.page import declared_charset, decode_bytes
+from pathlib import Path
 
 from common import (
-    eval_dir_from_args,
+    FLOORS_FILE,
+    corpus_pages,
+    corpus_scores,
+    eval_arg_parser,
     newsflow_text,
+    parse_eval_args,
     run_timed,
     trafilatura_default,
     trafilatura_precision,
     trafilatura_with_metadata,
+    write_floors,
+    zyte_pages,
+    zyte_scores,
 )
-
-_TOKEN = re.compile(r"\w+")
-SHINGLE_TOKENS = 4
-
-
-def shingles(text: str) -> Counter[tuple[str, ...]]:
-    tokens = _TOKEN.findall(text or "")
-    return Counter(
-        tuple(tokens[i : i + SHINGLE_TOKENS])
-        for i in range(max(1, len(tokens) - SHINGLE_TOKENS + 1))
-        if tokens[i : i + SHINGLE_TOKENS]
-    )
-
-
-def page_scores(gold: str, predicted: str) -> tuple[float, float, float]:
-    """(tp, fp, fn) of one page, normalised so they sum to 1."""
-    gold_counts, predicted_counts = shingles(gold), shingles(predicted)
-    tp = sum((gold_counts & predicted_counts).values())
-    fp = sum((predicted_counts - gold_counts).values())
-    fn = sum((gold_counts - predicted_counts).values())
-    total = tp + fp + fn
-    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
-
-
-def summarise(scores: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    """(precision, recall, F1) as the benchmark computes them."""
-
-    def share(tp: float, wrong: float, other_wrong: float) -> float:
-        if wrong == other_wrong == 0:  # a perfect page
-            return 1.0
-        return 0.0 if tp == wrong == 0 else tp / (tp + wrong)
-
-    precision = statistics.mean(share(tp, fp, fn) for tp, fp, fn in scores if tp + fp > 0)
-    recall = statistics.mean(share(tp, fn, fp) for tp, fp, fn in scores if tp + fn > 0)
-    return precision, recall, 2 * precision * recall / (precision + recall)
-
 
 METHODS = {
     "trafilatura default": trafilatura_default,
@@ -76,53 +43,42 @@ METHODS = {
 }
 
 
-def snippet_scores(expected: dict, predicted: str) -> tuple[int, int, int]:
-    """(tp, fp, fn) of one page of the trafilatura corpus: its snippets found in the output or not."""
-    output = " ".join(predicted.split())
-    found = [" ".join(snippet.split()) in output for snippet in expected.get("with", [])]
-    leaked = [" ".join(snippet.split()) in output for snippet in expected.get("without", [])]
-    return sum(found), sum(leaked), len(found) - sum(found)
-
-
-def trafilatura_corpus(folder) -> None:  # type: ignore[no-untyped-def]
-    expected = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
-    keys = sorted(expected)
-    pages = []
-    for key in keys:
-        raw = gzip.decompress((folder / "html" / f"{expected[key]['file']}.gz").read_bytes())
-        text, _ = decode_bytes(raw, declared_charset(raw[:4096]))
-        pages.append((text or "", key if key.startswith("http") else None))
-    print(f"\n{len(pages)} pages from {folder}")
+def trafilatura_corpus(eval_dir: Path) -> tuple[float, float, float]:
+    """Prints the table of trafilatura/; newsflow's (precision, recall, F1)."""
+    pages, expected = corpus_pages(eval_dir)
+    print(f"\n{len(pages)} pages from {eval_dir / 'trafilatura'}")
     print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7}")
+    figures = {}
     for name, (predictions, speed) in run_timed(METHODS, pages).items():
-        tp, fp, fn = (
-            sum(c)
-            for c in zip(
-                *(snippet_scores(expected[k], p) for k, p in zip(keys, predictions, strict=True)), strict=True
-            )
-        )
-        precision, recall = tp / (tp + fp), tp / (tp + fn)
-        f1 = 2 * precision * recall / (precision + recall)
+        precision, recall, f1, _ = corpus_scores(predictions, expected)
+        figures[name] = (precision, recall, f1)
         print(f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f}")
+    return figures["newsflow"]
 
 
 def main() -> None:
-    eval_dir = eval_dir_from_args(__doc__.splitlines()[0])
+    parser = eval_arg_parser(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help=f"re-pin newsflow's figures in {FLOORS_FILE.name} (a deliberate change of the quality floors)",
+    )
+    args = parse_eval_args(parser)
+    eval_dir = args.eval_dir
     zyte = eval_dir / "zyte"
-    gold = json.loads((zyte / "gold.json").read_text(encoding="utf-8"))
-    ids = sorted(gold)
-    pages = [
-        (gzip.decompress((zyte / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"), gold[i]["url"])
-        for i in ids
-    ]
+    pages, gold = zyte_pages(eval_dir)
     print(f"{len(pages)} pages from {zyte}")
     print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7} {'empty':>6}")
+    figures = {}
     for name, (predictions, speed) in run_timed(METHODS, pages).items():
-        scores = [page_scores(gold[i]["text"], p) for i, p in zip(ids, predictions, strict=True)]
-        precision, recall, f1 = summarise(scores)
+        precision, recall, f1 = zyte_scores(predictions, gold)
+        figures[name] = (precision, recall, f1)
         empty = sum(1 for p in predictions if not p.strip())
         print(f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f} {empty:6d}")
-    trafilatura_corpus(eval_dir / "trafilatura")
+    corpus = trafilatura_corpus(eval_dir)
+    if args.update:
+        write_floors({"zyte": figures["newsflow"], "trafilatura": corpus})
+        print(f"\nre-pinned newsflow's floors in {FLOORS_FILE}")
 
 
 if __name__ == "__main__":
