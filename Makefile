@@ -17,7 +17,7 @@ export GX_ANALYTICS_ENABLED := false
 # The UI's port; the api-server's execution API (which task runners call) follows it.
 AIRFLOW_PORT ?= 8080
 
-.PHONY: install demo test test-ui test-integration airflow bench clean
+.PHONY: install demo lint test test-ui test-integration airflow bench clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,12 @@ demo: $(AIRFLOW_HOME)/airflow.db
 # saying why, otherwise): $(call debian,COMMAND,PACKAGES).
 debian = command -v $(1) > /dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -qq $(2) > /dev/null) || echo "could not install $(2)"
+
+# ruff (rules and format) on everything, mypy --strict on the package (pyproject.toml says how).
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # docker-compose only reads the compose file (`config`): no Docker engine runs here.
 test: $(VENV)/.installed

@@ -1,4 +1,4 @@
-"""The seed cleaner contract (issue 3, point 8): boilerplate gone, real content kept, one test per seed."""
+"""The seed cleaner contract: boilerplate gone, real content kept, one test per seed."""
 
 from __future__ import annotations
 

@@ -17,9 +17,10 @@ from warcio.archiveiterator import ArchiveIterator
 from newsflow import tasks
 from newsflow.day import steps
 from newsflow.ingest.archive import WARC_FILE, archive_dir, read_warc
-from newsflow.ingest.collect import collect_source, fetch_failure_share
+from newsflow.ingest.collect import collect_source
 from newsflow.ingest.fetch import Fetcher, normalise_url
 from newsflow.ingest.sources import SourceSpec, load_sources
+from newsflow.schema import FetchLogEntry, to_table
 from newsflow.settings import Settings
 from newsflow.warehouse.build import build_warehouse
 
@@ -181,7 +182,7 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
     assert "réunis jeudi à Bruxelles" in by_path["latin1.html"].raw_text
     assert server.headers_of("/news/a.html")[0]["User-Agent"] == Settings().user_agent
     # 8 of the 13 attempted article URLs failed (a robots.txt refusal is a decision, not an attempt).
-    assert fetch_failure_share(collected.log) == pytest.approx(8 / 13)
+    assert steps.fetch_failures(to_table(collected.log, FetchLogEntry))[0] == pytest.approx(8 / 13)
     (robots_row,) = [row for row in collected.log if row.role == "robots" and "127.0.0.1:1/" in row.url]
     assert robots_row.error_class == "connection_error"
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import sys
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import click
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from newsflow.console import console, ingest_with_progress, print_rows, progress_bars
 from newsflow.ingest.sources import ConfigError, load_sources
 from newsflow.settings import Settings
 from newsflow.store.locks import DayLockedError
@@ -28,8 +27,6 @@ app = typer.Typer(
     add_completion=False,
 )
 LOGGER = logging.getLogger(__name__)
-# Piped output (make, CI logs) gets rich's 80-column default, which wraps every title; allow wider.
-console = Console(width=None if sys.stdout.isatty() else 140)
 
 DataDirOption = Annotated[
     Path | None,
@@ -105,7 +102,7 @@ def backfill(
     start, end = _parse_date(date_from), _parse_date(date_to)
     if start > end:
         raise click.BadParameter("--from is after --to")
-    with _progress() as progress:
+    with progress_bars() as progress:
         indexing = progress.add_task("indexing archives", total=None, rate="")
 
         def on_file(path: Path, pages: int, seconds: float) -> None:
@@ -119,7 +116,7 @@ def backfill(
             raise click.ClickException(str(exc)) from None
         summary = {}
         for day, files in days.items():
-            summary[day] = _ingest_day(progress, backfill.prepare_day(day, files, settings), day)
+            summary[day] = ingest_with_progress(progress, backfill.prepare_day(day, files, settings), day)
         tasks.run_build_warehouse(settings)
         tasks.run_render_report(settings)
     if not summary:
@@ -154,8 +151,8 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
     from newsflow.warehouse import build
 
     load_sources(settings)  # a configuration error is reported before any work starts
-    with _progress() as progress:
-        counts = _ingest_day(progress, settings, day, offline)
+    with progress_bars() as progress:
+        counts = ingest_with_progress(progress, settings, day, offline)
         task = progress.add_task("warehouse", total=None, rate="")
         tasks.run_build_warehouse(settings)
         progress.update(task, description="report")
@@ -171,49 +168,11 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
         {"day": day},
     )
     if failures:
-        failed = Table(*columns, title="fetch failures (see the fetch_log table)")
-        for row in failures:
-            failed.add_row(*(str(value) for value in row))
-        console.print(failed)
+        print_rows(columns, failures, title="fetch failures (see the fetch_log table)")
     try:
         tasks.run_check_fetch_health(day.isoformat(), settings)
     except FetchHealthError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("docs"),
-        TextColumn("{task.fields[rate]}"),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-    )
-
-
-def _ingest_day(progress: Progress, settings: Settings, day: date, offline: bool = False) -> dict[str, int]:
-    """One day through every stage, its documents/s and ETA on a progress bar of its own."""
-    from newsflow import tasks
-
-    documents = progress.add_task(f"{day}: collect", total=None, rate="")
-    started = time.monotonic()
-
-    def on_progress(done: int, total: int) -> None:
-        rate = done / max(time.monotonic() - started, 1e-9)
-        progress.update(documents, completed=done, total=total, rate=f"{rate:.1f}/s")
-
-    def on_step(name: str) -> None:
-        nonlocal started
-        if name == "process_shards":
-            started = time.monotonic()
-        progress.update(documents, description=f"{day}: {name}")
-
-    counts = tasks.ingest_day(day, settings, on_step=on_step, offline=offline, on_progress=on_progress)
-    progress.update(documents, description=f"{day}: done")
-    return counts
 
 
 @app.command()
@@ -311,8 +270,12 @@ def trending(
     ] = None,
     date_basis: DateBasisOption = "published",
     min_history_days: Annotated[
-        int, typer.Option(help="Days with data in the 28 days before, below which entities are 'new'.")
-    ] = 14,
+        int | None,
+        typer.Option(
+            help="Days with data in the 28 days before, below which entities are 'new' "
+            "(default: the trending_as_of macro's, 14)."
+        ),
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Entities trending (mentions in the last 7 days well above what the 28 days before predict) or
@@ -367,7 +330,10 @@ def _settings(data_dir: Path | None, lake: str | None, warehouse: Path | None, *
     lake_uri = location(lake) if lake is not None else None
     if data_dir is None and lake_uri is not None and is_local(lake_uri):
         data_dir = lake_uri.parent
-    return Settings.from_env(data_dir=data_dir, lake_uri=lake_uri, warehouse_path=warehouse, **flags)
+    # the environment named, so that no flag can be taken for it
+    return Settings.from_env(
+        os.environ, data_dir=data_dir, lake_uri=lake_uri, warehouse_path=warehouse, **flags
+    )
 
 
 def _print_query(settings: Settings, query: str, parameters: dict[str, object] | None = None) -> None:
@@ -379,10 +345,7 @@ def _print_query(settings: Settings, query: str, parameters: dict[str, object] |
         columns, rows = build.query(settings, query, parameters)
     except duckdb.Error as exc:
         raise click.ClickException(str(exc)) from None
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if value is None else str(value) for value in row))
-    console.print(table)
+    print_rows(columns, rows)
     console.print(f"{len(rows)} rows")
 
 

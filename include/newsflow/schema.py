@@ -209,17 +209,19 @@ FETCH_LOG_SCHEMA = pa.schema(
 # One row of a processed shard: the article (or the stub of a rejected document) with everything the
 # day steps need, so they never reopen the text: its position, why it was rejected at read time, the
 # story signature, and its gazetteer mentions and NER candidates (published only if the article is).
-PROCESSED_SCHEMA = ARTICLE_SCHEMA.append(pa.field("position", pa.int64()))
-for _field in (
-    pa.field("reject_stage", pa.string()),
-    pa.field("reject_reason", pa.string()),
-    pa.field("minhash", pa.list_(pa.uint64())),
-    pa.field("shingles", pa.list_(pa.uint32())),
-    pa.field("mentions", pa.list_(pa.struct(list(MENTION_SCHEMA)))),
-    pa.field("candidates", pa.list_(pa.struct(list(CANDIDATE_SCHEMA)))),
-    pa.field("line_keys", pa.list_(pa.string())),  # short lines, for the publisher's template lines
-):
-    PROCESSED_SCHEMA = PROCESSED_SCHEMA.append(_field)
+PROCESSED_EXTRAS = pa.schema(
+    [
+        ("position", pa.int64()),
+        ("reject_stage", pa.string()),
+        ("reject_reason", pa.string()),
+        ("minhash", pa.list_(pa.uint64())),
+        ("shingles", pa.list_(pa.uint32())),
+        ("mentions", pa.list_(pa.struct(list(MENTION_SCHEMA)))),
+        ("candidates", pa.list_(pa.struct(list(CANDIDATE_SCHEMA)))),
+        ("line_keys", pa.list_(pa.string())),  # short lines, for the publisher's template lines
+    ]
+)
+PROCESSED_SCHEMA = pa.unify_schemas([ARTICLE_SCHEMA, PROCESSED_EXTRAS])
 
 # A publisher's template lines learned on one day (lake dataset `templates`, see newsflow.day.templates).
 TEMPLATE_SCHEMA = pa.schema([("publisher", pa.string()), ("line_key", pa.string()), ("stories", pa.int64())])

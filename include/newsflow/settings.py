@@ -19,7 +19,7 @@ class Settings:
     data_dir: Path = Path("data")
     # The lake: a folder or an object store (NEWSFLOW_LAKE_URI=s3://bucket/lake). Its parent also
     # holds what every worker must reach: staging/, raw/ (the archive), locks/. Default: data_dir / "lake".
-    lake_uri: UPath = None  # type: ignore[assignment]
+    lake_uri: UPath = None  # type: ignore[assignment]  # None: replaced in __post_init__
     warehouse_path: Path = None  # type: ignore[assignment]  # default: data_dir / "warehouse.duckdb"
     source_dir: Path = PROJECT_DIR / "seeds"
     # sources.yaml (folder, urls, rss, sitemap sources); unset means the one folder source_dir.
@@ -65,13 +65,15 @@ class Settings:
     workers: int = 0
 
     def __post_init__(self) -> None:
-        lake_uri = UPath(self.data_dir / "lake" if self.lake_uri is None else self.lake_uri)
+        # a UPath of a local folder is a pathlib.Path, which upath's types do not say
+        lake_uri: Path | UPath = UPath(self.data_dir / "lake" if self.lake_uri is None else self.lake_uri)
         if not isinstance(lake_uri, Path) and "/" not in lake_uri.path.strip("/"):
             raise ValueError(
                 f"the lake needs a prefix inside its bucket, e.g. {str(lake_uri).rstrip('/')}/lake"
             )
         object.__setattr__(self, "lake_uri", lake_uri)
-        if self.warehouse_path is None:
+        warehouse_path: Path | None = self.warehouse_path  # None until set here (the field's default)
+        if warehouse_path is None:
             object.__setattr__(self, "warehouse_path", self.data_dir / "warehouse.duckdb")
 
     @property
@@ -108,7 +110,7 @@ class Settings:
             if raw is not None:
                 values[field.name] = _parse(field.default, raw)
         values.update({name: value for name, value in flags.items() if value is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]  # each value has its field's type (_parse, or the caller's)
 
 
 def _parse(default: object, raw: str) -> object:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from newsflow.day import staging, steps, workers
 from newsflow.ingest import backfill
-from newsflow.ingest.collect import collect_source
+from newsflow.ingest.collect import archived_log, collect_source
 from newsflow.ingest.sources import SourceSpec, load_sources
 from newsflow.schema import FetchLogEntry, RawDocument, to_table
 from newsflow.settings import Settings
@@ -144,9 +144,10 @@ def collect_one(source_name: str, day: date, settings: Settings, offline: bool =
         max_bytes=settings.shard_bytes,
         size=lambda document: len(document.raw_text),
     )
-    lake.write_table_atomic(
-        to_table(collected.log, FetchLogEntry), staging.fetch_log_path(settings, day, source.name)
-    )
+    if archived_log(source, day, settings) is None:  # a web source's log is in its archive already
+        lake.write_table_atomic(
+            to_table(collected.log, FetchLogEntry), staging.fetch_log_path(settings, day, source)
+        )
     collected.mark_seen()  # only now: the day's documents are staged (and archived)
     LOGGER.info("%s: %d raw shards for %s", source.name, len(shards), day)
     return [str(shard) for shard in shards]

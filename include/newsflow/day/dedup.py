@@ -112,7 +112,8 @@ def assign_story_ids(new: pa.Table, earlier: pa.Table, min_jaccard: float) -> li
             {"offset": offset},
         ).fetchnumpy()
     shingles = signatures.column("shingles").combine_chunks()
-    starts, values = shingles.offsets.to_numpy(), shingles.values.to_numpy()
+    starts: np.ndarray = shingles.offsets.to_numpy()
+    values: np.ndarray = shingles.values.to_numpy()
 
     def shingles_of(ord_: int) -> np.ndarray:
         return values[starts[ord_] : starts[ord_ + 1]]

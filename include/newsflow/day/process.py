@@ -23,7 +23,7 @@ from newsflow.document.extract import extract_html, extract_plain_text
 from newsflow.document.language import detect_language
 from newsflow.document.page import publisher_of
 from newsflow.entities import candidates, watchlist
-from newsflow.schema import PROCESSED_SCHEMA, Article, RawDocument, stable_id
+from newsflow.schema import PROCESSED_EXTRAS, PROCESSED_SCHEMA, Article, RawDocument, stable_id
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.store.storage import arrow_filesystem
@@ -112,7 +112,8 @@ def process_shard(
     gazetteer = watchlist.load_gazetteer(settings.entities_path)
     known_templates: dict[date, templates.Templates] = {}  # by ingest day: a shard holds one
     total = lake.count_rows(raw_shard)
-    started = reported = time.monotonic()
+    started = time.monotonic()
+    log_progress = _progress_log(raw_shard.name, total)
     rows, articles = [], []
     for done, raw in enumerate(_iter_raw(raw_shard), start=1):
         if raw.ingest_date not in known_templates:  # unreadable: the shard fails, no document is blamed
@@ -130,20 +131,9 @@ def process_shard(
             articles.append(article)
         if on_document is not None:
             on_document()
-        now = time.monotonic()
-        if now - reported >= PROGRESS_SECONDS:
-            rate = done / (now - started)
-            LOGGER.info(
-                "%s: %d of %d documents, %.1f docs/s, ETA %.0f s",
-                raw_shard.name,
-                done,
-                total,
-                rate,
-                (total - done) / rate,
-            )
-            reported = now
+        log_progress(done)
     ner_started = time.monotonic()
-    found = defaultdict(list)
+    found: defaultdict[object, list[dict[str, object]]] = defaultdict(list)  # by article id, a row's value
     for candidate in candidates.find_candidates(articles, gazetteer):
         found[candidate.article_id].append(dataclasses.asdict(candidate))
     ner_seconds = time.monotonic() - ner_started
@@ -160,6 +150,28 @@ def process_shard(
     return out
 
 
+def _progress_log(name: str, total: int) -> Callable[[int], None]:
+    """A function of the documents done that logs documents/s and an ETA every PROGRESS_SECONDS."""
+    started = reported = time.monotonic()
+
+    def log(done: int) -> None:
+        nonlocal reported
+        now = time.monotonic()
+        if now - reported >= PROGRESS_SECONDS:
+            rate = done / (now - started)
+            LOGGER.info(
+                "%s: %d of %d documents, %.1f docs/s, ETA %.0f s",
+                name,
+                done,
+                total,
+                rate,
+                (total - done) / rate,
+            )
+            reported = now
+
+    return log
+
+
 def _iter_raw(raw_shard: lake.Location) -> Iterator[RawDocument]:
     source, filesystem = arrow_filesystem(raw_shard)
     for batch in pq.ParquetFile(source, filesystem=filesystem).iter_batches(batch_size=READ_BATCH_ROWS):
@@ -169,7 +181,7 @@ def _iter_raw(raw_shard: lake.Location) -> Iterator[RawDocument]:
 
 def _processed(
     raw: RawDocument, gazetteer: watchlist.Gazetteer, settings: Settings, known_templates: templates.Templates
-) -> tuple[dict, Article | None]:
+) -> tuple[dict[str, object], Article | None]:
     """The processed row of one document (the article with its hash, signature, mentions and short
     lines), and the article; a document that could not be read is a rejected row and no article."""
     if raw.read_error:
@@ -177,21 +189,20 @@ def _processed(
     article = with_language(build_article(raw, known_templates))
     digest, minhash, shingles = dedup.fingerprint(article.text, settings.story_lsh_bands)
     has_text = bool(article.text.strip())  # an empty text has nothing to compare; validation rejects it
-    row = dataclasses.asdict(article) | {
-        "content_hash": digest if has_text else None,
-        "position": raw.position,
-        "reject_stage": None,
-        "reject_reason": None,
-        "minhash": minhash,
-        "shingles": shingles,
-        "mentions": [dataclasses.asdict(m) for m in watchlist.find_mentions(article, gazetteer)],
+    row = _row(
+        article,
+        raw.position,
+        content_hash=digest if has_text else None,
+        minhash=minhash,
+        shingles=shingles,
+        mentions=[dataclasses.asdict(m) for m in watchlist.find_mentions(article, gazetteer)],
         # only publishers known by URL learn templates: a folder of files is not one site
-        "line_keys": templates.line_keys(article.text, article.removed) if article.url else [],
-    }
+        line_keys=templates.line_keys(article.text, article.removed) if article.url else [],
+    )
     return row, article
 
 
-def _rejected_row(raw: RawDocument, stage: str, reason: str) -> dict:
+def _rejected_row(raw: RawDocument, stage: str, reason: str) -> dict[str, object]:
     """A stub article for a document that went no further, with the stage and the reason."""
     stub = Article(
         article_id_of(raw),
@@ -203,12 +214,13 @@ def _rejected_row(raw: RawDocument, stage: str, reason: str) -> dict:
         fetched_at=raw.fetched_at,
         raw_chars=raw.raw_bytes,
     )
-    return dataclasses.asdict(stub) | {
-        "position": raw.position,
-        "reject_stage": stage,
-        "reject_reason": reason,
-        "minhash": [],
-        "shingles": [],
-        "mentions": [],
-        "line_keys": [],
+    return _row(stub, raw.position, reject_stage=stage, reject_reason=reason)
+
+
+def _row(article: Article, position: int, **extras: object) -> dict[str, object]:
+    """A processed row (PROCESSED_SCHEMA): the article's columns, its `position`, then `extras`;
+    the other PROCESSED_EXTRAS columns are empty lists or nulls."""
+    empty: dict[str, list[object] | None] = {
+        field.name: [] if pa.types.is_list(field.type) else None for field in PROCESSED_EXTRAS
     }
+    return dataclasses.asdict(article) | empty | {"position": position} | extras

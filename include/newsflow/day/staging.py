@@ -3,7 +3,7 @@ read back as DuckDB relations.
 
     staging/ingest_date=D/raw/<source>/<generation>/shard-NNNNN.parquet        collect
     staging/ingest_date=D/processed/<source>/<generation>/shard-NNNNN.parquet  the per-shard pass
-    staging/ingest_date=D/fetch_log/<source>.parquet                            collect (web sources)
+    staging/ingest_date=D/fetch_log/<source>.parquet                            collect (folders, WARC files)
     staging/ingest_date=D/{dedup,validation}.parquet, gx_validation.json        the whole-day steps
 
 Every step reads the files the one before wrote, so a task can be retried alone and XCom carries
@@ -17,7 +17,8 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-from newsflow.ingest.sources import load_sources
+from newsflow.ingest.collect import archived_log
+from newsflow.ingest.sources import SourceSpec, load_sources
 from newsflow.schema import FETCH_LOG_SCHEMA, PROCESSED_SCHEMA
 from newsflow.settings import Settings
 from newsflow.store import lake, storage
@@ -55,8 +56,13 @@ def shard_label(shard: str, with_day: bool = False) -> str:
     return "".join(day) + f"{parts[-3]}/{parts[-1]}"
 
 
-def fetch_log_path(settings: Settings, day: date, source: str) -> Location:
-    return day_staging(settings, day) / "fetch_log" / f"{source}.parquet"
+def fetch_log_path(settings: Settings, day: date, source: SourceSpec) -> Location:
+    """The source's fetch log of the day: a web source's archive keeps it (`collect.archived_log`);
+    the log of another source (a folder's is empty, a WARC file's says what it held) is staged."""
+    return (
+        archived_log(source, day, settings)
+        or day_staging(settings, day) / "fetch_log" / f"{source.name}.parquet"
+    )
 
 
 def list_shards(day: date, settings: Settings) -> list[str]:
@@ -91,7 +97,7 @@ def day_connection(settings: Settings, day: date) -> duckdb.DuckDBPyConnection:
         "empty_fetch_log",
         FETCH_LOG_SCHEMA.empty_table().append_column("file_row_number", pa.array([], pa.int64())),
     )
-    logs = [p for p in (fetch_log_path(settings, day, s.name) for s in sources) if p.exists()]
+    logs = [p for p in (fetch_log_path(settings, day, s) for s in sources) if p.exists()]
     storage.attach(con, *shards, *logs)
     processed = f"read_parquet({[str(p) for p in shards]})" if shards else "empty_processed"
     fetch_log = (

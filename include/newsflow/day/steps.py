@@ -236,9 +236,21 @@ class FetchHealthError(RuntimeError):
 
 def check_fetch_health(day: date, settings: Settings) -> float:
     """The day's share of failed article fetches; FetchHealthError above `max_fetch_failure_share`."""
+    share, failed = fetch_failures(lake.read_partition(settings.lake_uri, "fetch_log", day))
+    if share > settings.max_fetch_failure_share:
+        raise FetchHealthError(
+            f"{share:.0%} of article fetches failed on {day} (limit {settings.max_fetch_failure_share:.0%}): "
+            + "; ".join(failed)
+        )
+    return share
+
+
+def fetch_failures(log: pa.Table) -> tuple[float, list[str]]:
+    """Of a fetch log's article URLs: the share of those attempted that failed (a policy skip is a
+    decision, not an attempt), and every "source: error_class" met, sorted."""
     with duckdb.connect() as con:
         con.execute(FETCH_LOG_MACROS)
-        con.register("log", lake.read_partition(settings.lake_uri, "fetch_log", day))
+        con.register("log", log)
         share, failed = con.execute(
             """
             select
@@ -248,12 +260,7 @@ def check_fetch_health(day: date, settings: Settings) -> float:
             from log where role = 'article'
             """
         ).fetchone() or (0.0, [])
-    if share > settings.max_fetch_failure_share:
-        raise FetchHealthError(
-            f"{share:.0%} of article fetches failed on {day} (limit {settings.max_fetch_failure_share:.0%}): "
-            + "; ".join(failed or [])
-        )
-    return float(share)
+    return float(share), list(failed or [])
 
 
 def summarise_day(day: date, settings: Settings) -> dict[str, int]:

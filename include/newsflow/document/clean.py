@@ -31,7 +31,8 @@ MAX_TEASER_LINE_CHARS = 200
 MIN_REPEATED_SENTENCE_CHARS = 40
 
 _BULLET = re.compile(r"^\s*[-–•▪◦·*►]\s*\S")
-_SENTENCE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
+# A line that ends like prose (a sentence, a clause before a list, a quotation) is no headline.
+_PROSE_LINE_END = re.compile(r"[.!?…:;»\"”)]\s*$")
 _QUOTED_SENTENCE_END = re.compile(r"[.!?…]\s*[»\"”’']?\s*$")
 _NOT_WORD = re.compile(r"[^\w\s]|_")  # what `normalise_line` drops: punctuation and accents (combining marks)
 _LEADING_SENTENCE_END = re.compile(r"[.!?]?")
@@ -156,14 +157,16 @@ def _without_match(rule: Rule, line: str) -> tuple[str, str]:
     """The line without the rule's match (a sentence end the match starts with stays), and the match."""
     match = rule.pattern.search(line)
     assert match is not None and match.end() > match.start()
-    start = match.start() + len(_LEADING_SENTENCE_END.match(match.group(0)).group(0))
+    leading_end = _LEADING_SENTENCE_END.match(match.group(0))
+    assert leading_end is not None  # an optional character: it matches every string
+    start = match.start() + len(leading_end.group(0))
     return f"{line[:start].rstrip()} {line[match.end() :].lstrip()}".strip(), line[
         start : match.end()
     ].strip()
 
 
 def _is_headline(line: str) -> bool:
-    return not _SENTENCE_END.search(line)
+    return not _PROSE_LINE_END.search(line)
 
 
 def _teaser_list_end(lines: list[str], start: int) -> int:

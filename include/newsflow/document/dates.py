@@ -64,16 +64,20 @@ def find_published_date(
     dateparser reads dates in. Dates before MIN_PUBLISHED_DATE or after `max_date` are rejected.
     """
     earliest, latest = date_bounds(max_date)
-    bounds = {"original_date": True, "min_date": earliest, "max_date": latest}
 
     def from_page() -> str | None:
         if metadata_date is NOT_SEARCHED:
-            return find_date(tree, url=url, extensive_search=False, **bounds)
-        return metadata_date  # type: ignore[return-value]
+            return find_date(
+                tree, url=url, extensive_search=False, original_date=True, min_date=earliest, max_date=latest
+            )
+        return metadata_date  # type: ignore[return-value]  # not the NOT_SEARCHED sentinel: a str or None
 
     def from_text() -> str | None:
         head = (tree.text_content() if text is None else text)[:MAX_DATE_TEXT_CHARS]
-        return find_date(E.HTML(E.BODY(E.P(head))), extensive_search=True, **bounds) if head.strip() else None
+        if not head.strip():
+            return None
+        page = E.HTML(E.BODY(E.P(head)))
+        return find_date(page, extensive_search=True, original_date=True, min_date=earliest, max_date=latest)
 
     def from_url() -> str | None:
         return extract_url_date(url, DateOptions(False, latest, earliest, True, "%Y-%m-%d")) if url else None

@@ -47,8 +47,6 @@ MAX_TEASER_BLOCK_CHARS = 500
 TEASER_INLINE_TAGS = ("a", "span", "strong", "b", "em", "i")
 # A container whose text is mostly link text, under its label, is a link list.
 MIN_LINK_DENSITY = 0.5
-# A prose block of the article is a sentence or more, not a date line, a byline or a label.
-MIN_PROSE_BLOCK_CHARS = 80
 # Text outside links that makes a block prose rather than a teaser list: two sentences or so.
 MIN_PROSE_CHARS = 160
 
@@ -73,7 +71,6 @@ _BOX_TAGS = ("div", "section", "aside", "form")
 _CAPTION_TAGS = ("p", "span", "div", "small")
 
 
-_SENTENCE_END = re.compile(r"[.!?…]\s*$")
 _WORD = re.compile(r"\w")
 _TEXT_OUTSIDE_LINKS = ".//text()[not(ancestor::a)]"
 # A link whose text is a web or e-mail address cites a source or a contact: content, not a headline.
@@ -112,7 +109,7 @@ def unwrap_embedded_posts(tree: HtmlElement) -> None:
     """
     for post in [q for q in tree.iter("blockquote") if _links(q)]:
         box = post.getparent()
-        while box is not None and box.tag in _POST_WRAPPER_TAGS and _text(box) == _text(post):
+        while box is not None and box.tag in _POST_WRAPPER_TAGS and text_of(box) == text_of(post):
             outer = box.getparent()
             box.drop_tag()
             box = outer
@@ -136,9 +133,9 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
     for element in [e for e in holders if e.tag in TEASER_BLOCK_TAGS]:
         if not _attached(element, tree):
             continue
-        if not TEASER_LABEL.match(_leading_text(element)):  # holds a label, but not at its start
+        if not TEASER_LABEL.match(_leadingtext_of(element)):  # holds a label, but not at its start
             continue
-        text = _text(element)
+        text = text_of(element)
         label = TEASER_LABEL.match(text)
         if label is None or len(text) > MAX_TEASER_BLOCK_CHARS:
             continue
@@ -150,16 +147,16 @@ def prune_teasers(tree: HtmlElement) -> list[tuple[str, str]]:
             target = _link_list_container(element, tree)
         else:
             continue
-        removed.append(("block", _text(target)))
+        removed.append(("block", text_of(target)))
         target.drop_tree()
     for element in [e for e in holders if e.tag in TEASER_INLINE_TAGS]:
         if not _attached(element, tree):
             continue
-        if not TEASER_LABEL.match(_leading_text(element)):
+        if not TEASER_LABEL.match(_leadingtext_of(element)):
             continue
         capsule = _capsule(element)
         if capsule:
-            removed.append(("inline", " ".join(_text(part) for part in capsule)))
+            removed.append(("inline", " ".join(text_of(part) for part in capsule)))
             for part in capsule:
                 part.drop_tree()  # its tail, the prose after it, stays
     return removed
@@ -190,9 +187,9 @@ def _label_holders(tree: HtmlElement) -> list[HtmlElement]:
 def _prose_beside_links(block: HtmlElement, label_end: int) -> bool:
     """True when the block holds a sentence or more of text outside its links, after the label:
     a paragraph with a link glued in, not a teaser block (a label and headlines)."""
-    link_chars = sum(len(_text(a)) for a in _links(block))
+    link_chars = sum(len(text_of(a)) for a in _links(block))
     return (
-        len(_text(block)) - label_end - link_chars >= MIN_PROSE_CHARS
+        len(text_of(block)) - label_end - link_chars >= MIN_PROSE_CHARS
         and link_density(block) < MIN_LINK_DENSITY
     )
 
@@ -201,13 +198,15 @@ def _capsule(label: HtmlElement) -> list[HtmlElement]:
     """The teaser capsule that starts at this inline element, inside a block with more text than
     it: the element when it holds a link, or it and the link right after it when it is only the label."""
     block = next((a for a in label.iterancestors() if a.tag in TEASER_BLOCK_TAGS), None)
-    text = _text(label)
-    if block is None or len(text) > MAX_TEASER_BLOCK_CHARS or len(_text(block)) <= len(text):
+    text = text_of(label)
+    if block is None or len(text) > MAX_TEASER_BLOCK_CHARS or len(text_of(block)) <= len(text):
         return []
     if (label.tag == "a" and label.get("href")) or _links(label):
         return [label]
     link = label.getnext()
-    only_label = not text[TEASER_LABEL.match(text).end() :].strip(_LABEL_PUNCTUATION)
+    match = TEASER_LABEL.match(text)
+    assert match is not None  # prune_teasers passes only elements whose leading text matches
+    only_label = not text[match.end() :].strip(_LABEL_PUNCTUATION)
     between = (label.tail or "").strip(_LABEL_PUNCTUATION)
     if only_label and not between and link is not None and link.tag == "a" and link.get("href"):
         return [label, link]
@@ -216,8 +215,8 @@ def _capsule(label: HtmlElement) -> list[HtmlElement]:
 
 def link_density(block: HtmlElement) -> float:
     """Share of the block's text that sits inside links."""
-    text = _text(block)
-    link_chars = sum(len(_text(a)) for a in _links(block))
+    text = text_of(block)
+    link_chars = sum(len(text_of(a)) for a in _links(block))
     return link_chars / len(text) if text else 0.0
 
 
@@ -226,7 +225,7 @@ def _link_list_container(label: HtmlElement, tree: HtmlElement) -> HtmlElement:
     parent = label.getparent()
     if parent is None or parent is tree:
         return label
-    if len(_text(parent)) <= 4 * MAX_TEASER_BLOCK_CHARS and link_density(parent) >= MIN_LINK_DENSITY:
+    if len(text_of(parent)) <= 4 * MAX_TEASER_BLOCK_CHARS and link_density(parent) >= MIN_LINK_DENSITY:
         return parent
     return label
 
@@ -238,7 +237,7 @@ def _attached(element: HtmlElement, root: HtmlElement) -> bool:
     return element is root
 
 
-def _leading_text(element: HtmlElement, chars: int = 80) -> str:
+def _leadingtext_of(element: HtmlElement, chars: int = 80) -> str:
     """The first `chars` or so of the element's text, without walking all of it."""
     parts, length = [], 0
     for piece in element.itertext():
@@ -254,7 +253,7 @@ def _links(element: HtmlElement) -> list[HtmlElement]:
     return [a for a in element.iterdescendants("a") if a.get("href") is not None]
 
 
-def _text(element: HtmlElement) -> str:
+def text_of(element: HtmlElement) -> str:
     return " ".join(element.text_content().split())
 
 
@@ -284,7 +283,7 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
     for caption in marked + placed:
         if (
             _attached(caption, tree)
-            and len(_text(caption)) <= MAX_CAPTION_CHARS
+            and len(text_of(caption)) <= MAX_CAPTION_CHARS
             and caption.find(".//p") is None
         ):
             drop("dom.caption", caption)
@@ -292,17 +291,17 @@ def prune_boxes(tree: HtmlElement) -> list[tuple[str, str]]:
         if _attached(field, tree):
             drop("dom.signup_box", _largest_box(field, MAX_BOX_CHARS // 2))
     for heading in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b"):
-        label = _leading_text(heading)
+        label = _leadingtext_of(heading)
         if (
             len(label) <= MAX_PROFILE_HEADING_CHARS
             and PROFILE_HEADING.match(label)
             and _attached(heading, tree)
         ):
             box = _largest_box(heading, MAX_BOX_CHARS)
-            if box is not heading and _leading_text(box).startswith(label):
+            if box is not heading and _leadingtext_of(box).startswith(label):
                 drop("dom.profile_box", box)
     for paragraph in [p for p in tree.iter("p") if next(p.iter("a"), None) is not None]:
-        text = _text(paragraph)
+        text = text_of(paragraph)
         if (
             text
             and len(text) <= MAX_LINK_PARAGRAPH_CHARS
@@ -323,7 +322,7 @@ def _is_link_card(inline: HtmlElement) -> bool:
     between them)."""
     if len(_links(inline)) < 2:
         return False
-    if len(_text(inline)) < MIN_LINK_CARD_CHARS or _WORD.search("".join(inline.xpath(_TEXT_OUTSIDE_LINKS))):
+    if len(text_of(inline)) < MIN_LINK_CARD_CHARS or _WORD.search("".join(inline.xpath(_TEXT_OUTSIDE_LINKS))):
         return False
     return next(inline.iterancestors("p"), None) is not None
 
@@ -370,7 +369,7 @@ def _caption_beside_image(element: HtmlElement | None) -> bool:
 
 def _silent(node: HtmlElement) -> bool:
     """True when no text is in the node (an HTML comment has none that shows) or right after it."""
-    own = _leading_text(node, 1) if isinstance(node.tag, str) else ""
+    own = _leadingtext_of(node, 1) if isinstance(node.tag, str) else ""
     return not own and not (node.tail or "").strip()
 
 
@@ -378,44 +377,7 @@ def _largest_box(element: HtmlElement, max_chars: int) -> HtmlElement:
     """The outermost box (div, section, aside, form) around `element` with at most `max_chars` of text."""
     box = element
     for ancestor in element.iterancestors(*_BOX_TAGS):
-        if len(_text(ancestor)) > max_chars:
+        if len(text_of(ancestor)) > max_chars:
             break
         box = ancestor
     return box
-
-
-def article_blocks(tree: HtmlElement, title: str | None) -> list[str]:
-    """The prose blocks after the headline, in page order: the paragraphs a reader sees as the
-    article, to check the extractor's output against. The first may be an <h2> (a standfirst styled
-    as a heading); after it only paragraphs count. A block is prose when it ends a sentence, has
-    MIN_PROSE_BLOCK_CHARS or more and is mostly not links; reader comments (inside an element
-    whose class or id names comments) are not the article. Empty when the page has no <h1>.
-    """
-    wanted = " ".join(title.split()) if title else None
-    headings = list(tree.iter("h1"))
-    heading = next((h for h in headings if _text(h) == wanted), headings[0] if headings else None)
-    if heading is None:
-        return []
-    blocks: list[str] = []
-    after_heading = False
-    for element in tree.iter("h1", "h2", "p"):
-        if element is heading:
-            after_heading = True
-        elif after_heading and (element.tag == "p" or not blocks):
-            text = _text(element)
-            if (
-                len(text) >= MIN_PROSE_BLOCK_CHARS
-                and _SENTENCE_END.search(text)
-                and link_density(element) < MIN_LINK_DENSITY
-                and not (element.tag == "p" and _in_comments(element))
-            ):
-                blocks.append(text)
-    return blocks
-
-
-def _in_comments(element: HtmlElement) -> bool:
-    """True inside reader comments: an ancestor whose class or id names them."""
-    return any(
-        "comment" in (a.get("class") or "") or "comment" in (a.get("id") or "")
-        for a in element.iterancestors()
-    )

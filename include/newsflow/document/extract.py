@@ -14,16 +14,24 @@ from lxml.html import fromstring as parse_html
 
 from newsflow.document.dates import find_published_date
 from newsflow.document.dom import (
-    article_blocks,
+    MIN_LINK_DENSITY,
     drop_code,
+    link_density,
     prune_boxes,
     prune_teasers,
+    text_of,
     unwrap_embedded_posts,
 )
 from newsflow.document.metadata import read_metadata
 from newsflow.document.page import detect_html_language
 from newsflow.schema import RemovedSpan
-from newsflow.upstream.extraction import HTML_PARSER, is_dubious_html, pass_options, repair_faulty_html
+from newsflow.upstream.extraction import (
+    HTML_PARSER,
+    PassOptions,
+    is_dubious_html,
+    pass_options,
+    repair_faulty_html,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -46,13 +54,15 @@ MIN_PAGE_SHARE = 0.1
 # the fast one looks short, and recall mode rescues pages both cut too short, or whose fast pass
 # covers little of the page.
 FAST_PASS = "trafilatura_fast"
-FURTHER_PASSES: tuple[tuple[str, dict[str, bool]], ...] = (
+FURTHER_PASSES: tuple[tuple[str, PassOptions], ...] = (
     ("trafilatura", {}),
     ("trafilatura_recall", {"recall": True}),
 )
 # How much of a prose block's start or end identifies it in the extracted text (the extractor
 # may have split or re-spaced the block).
 BLOCK_KEY_CHARS = 60
+# A prose block of the article is a sentence or more, not a date line, a byline or a label.
+MIN_PROSE_BLOCK_CHARS = 80
 
 
 # trafilatura's HTML parser with one change. lxml.html picks the Python class of every element it
@@ -67,6 +77,7 @@ _HTML_PARSER.set_element_class_lookup(
 )
 
 
+# A line or a block that ends a sentence.
 _SENTENCE_END = re.compile(r"[.!?…]\s*$")
 _FIRST_SENTENCE = re.compile(r"^.+?[.!?…](?=\s|$)", re.DOTALL)
 
@@ -113,23 +124,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     removed = [RemovedSpan(f"dom.teaser_{kind}", text) for kind, text in prune_teasers(tree)]
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
-    paragraph_chars = sum(len(p.text_content()) for p in tree.iter("p"))
-    enough_chars = max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars)  # else the next pass
-    method, text = FAST_PASS, _bare_extraction(tree, url, {"fast": True}, recall_retry=False)
-    passes = FURTHER_PASSES
-    if len(text) >= enough_chars:
-        page_chars = len(" ".join(tree.text_content().split()))
-        passes = FURTHER_PASSES[-1:] if len(text) < MIN_PAGE_SHARE * page_chars else ()
-    for name, options in passes:
-        candidate = _bare_extraction(tree, url, options)
-        if len(candidate) > len(text):
-            method, text = name, candidate
-        if len(text) >= enough_chars:
-            break
-    if len(text) < MIN_EXTRACTED_CHARS:
-        baseline = _baseline_text(tree)
-        if len(baseline) > len(text):
-            text, method = baseline, "baseline"
+    method, text = _run_passes(tree, url)
     if not text:
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     text, dropped = account_for_blocks(text, blocks)
@@ -171,6 +166,68 @@ def parse_page(html: str) -> HtmlElement | None:
     return tree
 
 
+def _run_passes(tree: HtmlElement, url: str | None) -> tuple[str, str]:
+    """(method, text) of the trafilatura passes on the pruned `tree`: the fast pass, then the
+    FURTHER_PASSES while the last looks short (under MIN_EXTRACTED_CHARS, or under
+    MIN_PARAGRAPH_SHARE of the page's paragraph text), or recall mode alone when the fast pass
+    covers under MIN_PAGE_SHARE of the page's text; trafilatura's baseline as the last resort."""
+    paragraph_chars = sum(len(p.text_content()) for p in tree.iter("p"))
+    enough_chars = max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars)  # else the next pass
+    method, text = FAST_PASS, _bare_extraction(tree, url, {"fast": True}, recall_retry=False)
+    passes = FURTHER_PASSES
+    if len(text) >= enough_chars:
+        page_chars = len(" ".join(tree.text_content().split()))
+        passes = FURTHER_PASSES[-1:] if len(text) < MIN_PAGE_SHARE * page_chars else ()
+    for name, options in passes:
+        candidate = _bare_extraction(tree, url, options)
+        if len(candidate) > len(text):
+            method, text = name, candidate
+        if len(text) >= enough_chars:
+            break
+    if len(text) < MIN_EXTRACTED_CHARS:
+        baseline = _baseline_text(tree)
+        if len(baseline) > len(text):
+            text, method = baseline, "baseline"
+    return method, text
+
+
+def article_blocks(tree: HtmlElement, title: str | None) -> list[str]:
+    """The prose blocks after the headline, in page order: the paragraphs a reader sees as the
+    article, to check the extractor's output against. The first may be an <h2> (a standfirst styled
+    as a heading); after it only paragraphs count. A block is prose when it ends a sentence, has
+    MIN_PROSE_BLOCK_CHARS or more and is mostly not links; reader comments (inside an element
+    whose class or id names comments) are not the article. Empty when the page has no <h1>.
+    """
+    wanted = " ".join(title.split()) if title else None
+    headings = list(tree.iter("h1"))
+    heading = next((h for h in headings if text_of(h) == wanted), headings[0] if headings else None)
+    if heading is None:
+        return []
+    blocks: list[str] = []
+    after_heading = False
+    for element in tree.iter("h1", "h2", "p"):
+        if element is heading:
+            after_heading = True
+        elif after_heading and (element.tag == "p" or not blocks):
+            text = text_of(element)
+            if (
+                len(text) >= MIN_PROSE_BLOCK_CHARS
+                and _SENTENCE_END.search(text)
+                and link_density(element) < MIN_LINK_DENSITY
+                and not (element.tag == "p" and _in_comments(element))
+            ):
+                blocks.append(text)
+    return blocks
+
+
+def _in_comments(element: HtmlElement) -> bool:
+    """True inside reader comments: an ancestor whose class or id names them."""
+    return any(
+        "comment" in (a.get("class") or "") or "comment" in (a.get("id") or "")
+        for a in element.iterancestors()
+    )
+
+
 def account_for_blocks(text: str, blocks: list[str]) -> tuple[str, list[RemovedSpan]]:
     """The extracted `text` with the lead put back, and an `extract.dropped_block` span for every
     other prose block of the article it lacks, so nothing of the article goes without a trace.
@@ -198,7 +255,7 @@ def account_for_blocks(text: str, blocks: list[str]) -> tuple[str, list[RemovedS
 
 
 def _bare_extraction(
-    tree: HtmlElement, url: str | None, options: dict[str, bool], recall_retry: bool = True
+    tree: HtmlElement, url: str | None, options: PassOptions, recall_retry: bool = True
 ) -> str:
     """The text of one trafilatura pass with these `options` (`upstream.extraction.pass_options`):
     trafilatura works on a copy, `tree` stays as it is; metadata was read before. The fast pass
@@ -210,6 +267,7 @@ def _bare_extraction(
     except Exception:  # trafilatura raises assorted lxml/ValueError types on broken markup
         LOGGER.warning("trafilatura failed on %s (%s)", url or "document", options, exc_info=True)
         return ""
+    assert not isinstance(document, dict)  # a dict only when asked for with as_dict=True
     return (document.text or "") if document is not None else ""
 
 
@@ -229,7 +287,7 @@ def extract_plain_text(text: str) -> Extracted:
     the first sentence, which stays in the body.
     """
     lines = text.strip().splitlines()
-    removed = []
+    removed: list[RemovedSpan] = []
     non_empty = [(i, line.strip()) for i, line in enumerate(lines) if line.strip()]
     for i, line in non_empty[:MAX_TITLE_SEARCH_LINES]:
         words = len(line.split())

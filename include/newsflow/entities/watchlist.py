@@ -47,7 +47,9 @@ class Gazetteer:
 def load_gazetteer(path: Path) -> Gazetteer:
     """Parse the gazetteer YAML; an alias claimed by two entities is an error, not a coin toss."""
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    entities, by_alias, by_acronym = [], {}, {}
+    entities: list[Entity] = []
+    by_alias: dict[str, tuple[str, str]] = {}
+    by_acronym: dict[str, str] = {}
     for item in spec["entities"]:
         aliases = tuple(dict.fromkeys(a for names in item["aliases"].values() for a in names))
         acronyms = tuple(item.get("acronyms", ()))
@@ -113,6 +115,7 @@ def _scan(
         for match in gazetteer.pattern.finditer(normalise(text))
     ]
     if gazetteer.acronym_pattern is not None:  # an acronym inside a longer alias is that alias
+        assert gazetteer.by_acronym is not None  # load_gazetteer sets both or neither
         taken = [(start, end) for start, end, _ in found]
         for match in gazetteer.acronym_pattern.finditer(text.translate(_APOSTROPHES)):
             if not any(start < match.end() and match.start() < end for start, end in taken):

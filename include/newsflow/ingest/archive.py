@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -127,7 +128,7 @@ class SeenUrls:
         self._folder = seen_urls_dir(lake_uri, source)
         self._day = day
         self._known: dict[str, SeenUrl] = {}
-        self._recorded: dict[str, dict] = {}
+        self._recorded: dict[str, dict[str, Any]] = {}
         earlier = [p for p in _files(self._folder) if p.name != self._file.name]
         if earlier:
             for row in sorted(read_files(earlier).to_pylist(), key=lambda r: r["day"]):
@@ -137,7 +138,7 @@ class SeenUrls:
     def _file(self) -> Location:
         return self._folder / f"{self._day.isoformat()}.parquet"
 
-    def _remember(self, row: dict) -> None:
+    def _remember(self, row: dict[str, Any]) -> None:
         """Fold one day's row in (rows come oldest day first): the newest non-null values win."""
         known = self._known.get(row["url"])
         self._known[row["url"]] = SeenUrl(

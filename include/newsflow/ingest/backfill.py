@@ -23,7 +23,7 @@ import yaml
 
 from newsflow.ingest.warc import iter_responses, warc_files
 from newsflow.settings import Settings
-from newsflow.store.lake import atomic_path
+from newsflow.store.storage import atomic_path
 
 LOGGER = logging.getLogger(__name__)
 
@@ -82,8 +82,8 @@ def _indexed(
         entry = stored.get(str(path))
         if entry and (entry["size"], entry["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
             continue
-        started, skipped, pages = time.monotonic(), Counter(), 0
-        days = set()
+        started, skipped, pages = time.monotonic(), Counter[str](), 0
+        days: set[date] = set()
         for response in iter_responses(path, skipped):
             days.add(response.fetched_at.date())
             pages += 1

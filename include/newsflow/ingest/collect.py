@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -25,7 +26,7 @@ from newsflow.document.page import (
     known_charset,
     publisher_of,
 )
-from newsflow.ingest.archive import WARC_FILE, SeenUrls, archive_dir, read_warc, write_warc
+from newsflow.ingest.archive import WARC_FILE, SeenUrl, SeenUrls, archive_dir, read_warc, write_warc
 from newsflow.ingest.feeds import FeedError, Link, parse_feed, parse_sitemap
 from newsflow.ingest.fetch import Fetcher, FetchResult, normalise_url
 from newsflow.ingest.sources import SourceSpec, iter_folder
@@ -35,14 +36,15 @@ from newsflow.settings import Settings
 from newsflow.store import lake
 
 LOGGER = logging.getLogger(__name__)
+_Parsed = TypeVar("_Parsed")  # what a listing parses to (feed links; sitemap links and children)
 
 FETCH_LOG_FILE = "fetch_log.parquet"
+# Sources fetched over HTTP: their days are archived (WARC + fetch log) and replayed from there.
+WEB_KINDS = frozenset({"urls", "rss", "sitemap"})
 # How often a long fetch reports progress in the task log.
 PROGRESS_EVERY = 25
 # A sitemap index may point at sitemaps, which may not point further.
 MAX_SITEMAP_DEPTH = 2
-# URLs skipped by policy, not failed: they do not count towards the run's failure share.
-POLICY_SKIPS = {"already_seen", "duplicate_url", "robots_disallowed", "unchanged"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,13 @@ def collect_source(
     return _fetch_live(source, day, settings, archive, transport)
 
 
-def fetch_failure_share(log: list[FetchLogEntry]) -> float:
-    """Share of attempted article URLs that failed (skips by policy are not attempts)."""
-    attempted = [row for row in log if row.role == "article" and row.error_class not in POLICY_SKIPS]
-    failed = [row for row in attempted if row.error_class is not None]
-    return len(failed) / len(attempted) if attempted else 0.0
+def archived_log(source: SourceSpec, day: date, settings: Settings) -> lake.Location | None:
+    """Where the fetch log of a web source's day is kept: its archive, written when the day is
+    fetched and read again by its replays; None for folders and WARC files, whose log (rows of
+    what each file held) the caller keeps."""
+    if source.kind not in WEB_KINDS:
+        return None
+    return archive_dir(settings.archive_dir, source.name, day) / FETCH_LOG_FILE
 
 
 def _fetch_live(
@@ -114,27 +118,11 @@ def _fetch_live(
         for done, url in enumerate(todo):
             if done % PROGRESS_EVERY == 0:
                 LOGGER.info("%s: %d of %d article URLs done", source.name, done, len(todo))
-            seen = state.lookup(url)
-            if seen is None or seen.is_new_on(day):
-                fetched.append(fetcher.get(url, "article"))
-                continue
-            updated = unique[url].updated
-            if updated is None or updated <= seen.last_seen:
-                skipped.append(
-                    _skip(url, source, day, "already_seen", f"fetched on {seen.last_seen}, not updated since")
-                )
-                continue
-            # The listing says the page changed: ask conditionally, keep it only if the body did change.
-            result = fetcher.get(url, "article", seen.validators)
-            if (
-                result.ok
-                and result.status == 200
-                and hashlib.sha256(result.body).hexdigest() == seen.content_hash
-            ):
-                result = result.failed(
-                    "unchanged", f"listed as updated on {updated}, same content as on {seen.last_seen}"
-                )
-            fetched.append(result)
+            outcome = _fetch_article(fetcher, state.lookup(url), unique[url], url, source, day)
+            if isinstance(outcome, FetchResult):
+                fetched.append(outcome)
+            else:
+                skipped.append(outcome)
         fetched.extend(fetcher.robots_log)
     log = [_log_row(result, source, day) for result in fetched] + skipped
     write_warc(archive / WARC_FILE, fetched)
@@ -156,6 +144,23 @@ def _fetch_live(
     documents = _documents([result for result in fetched if _is_article(result)], source, day)
     LOGGER.info("%s: %d articles fetched, %d log rows", source.name, len(documents), len(log))
     return Collected(documents, log, mark_seen=mark_seen)
+
+
+def _fetch_article(
+    fetcher: Fetcher, seen: SeenUrl | None, link: Link, url: str, source: SourceSpec, day: date
+) -> FetchResult | FetchLogEntry:
+    """Fetch an article URL that is new, or listed as updated since it was last seen (then
+    conditionally, and `unchanged` when the body is the same); else the `already_seen` log row."""
+    if seen is None or seen.is_new_on(day):
+        return fetcher.get(url, "article")
+    if link.updated is None or link.updated <= seen.last_seen:
+        return _skip(url, source, day, "already_seen", f"fetched on {seen.last_seen}, not updated since")
+    result = fetcher.get(url, "article", seen.validators)
+    if result.ok and result.status == 200 and hashlib.sha256(result.body).hexdigest() == seen.content_hash:
+        return result.failed(
+            "unchanged", f"listed as updated on {link.updated}, same content as on {seen.last_seen}"
+        )
+    return result
 
 
 def _replay(source: SourceSpec, day: date, archive: lake.Location) -> Collected:
@@ -192,7 +197,14 @@ def _discover(
     return links
 
 
-def _fetch_listing(fetcher: Fetcher, state: SeenUrls, url: str, role: str, parse, fetched: list[FetchResult]):  # type: ignore[no-untyped-def]
+def _fetch_listing(
+    fetcher: Fetcher,
+    state: SeenUrls,
+    url: str,
+    role: str,
+    parse: Callable[[bytes], _Parsed],
+    fetched: list[FetchResult],
+) -> _Parsed | None:
     """Fetch a feed or sitemap with a conditional GET and parse it; None when it failed, did not
     change (304) or did not parse (the fetch result then records why)."""
     seen = state.lookup(url)
@@ -219,7 +231,7 @@ def _read_archives(source: SourceSpec, day: date, log: list[FetchLogEntry]) -> I
     keeps the pages read before the damage."""
     position = 0
     for path in warc_files(source.location):
-        started, skipped = time.monotonic(), Counter()
+        started, skipped = time.monotonic(), Counter[str]()
         kept_before = position
         for result in iter_responses(path, skipped):
             if result.fetched_at.date() != day:

@@ -83,7 +83,8 @@ def _first_text(element: etree._Element, name: str) -> str | None:
             and node.text
             and node.text.strip()
         ):
-            return node.text.strip()
+            text: str = node.text.strip()
+            return text
     return None
 
 

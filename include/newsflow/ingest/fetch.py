@@ -183,21 +183,22 @@ class Fetcher:
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
             result = self._with_retries(f"{origin}/robots.txt", ROBOTS_ROLE, {})
-            parser: RobotFileParser | None = RobotFileParser()
+            parser = RobotFileParser()
+            rules: RobotFileParser | None = parser
             if result.status is not None and 400 <= result.status < 500:
-                parser.parse([])  # type: ignore[union-attr]
+                parser.parse([])
                 result = dataclasses.replace(
                     result, error_class=None, message="no robots.txt: everything allowed"
                 )
             elif result.status == 200:
-                parser.parse(result.body.decode("utf-8", errors="replace").splitlines())  # type: ignore[union-attr]
-                delay = parser.crawl_delay(self.settings.user_agent)  # type: ignore[union-attr]
+                parser.parse(result.body.decode("utf-8", errors="replace").splitlines())
+                delay = parser.crawl_delay(self.settings.user_agent)
                 if delay:
                     self._host_delay[parts.netloc] = float(delay)
             else:
-                parser = None
+                rules = None
             self.robots_log.append(result)
-            self._robots[origin] = parser
+            self._robots[origin] = rules
         return self._robots[origin]
 
     def _attempt(self, url: str, role: str, headers: dict[str, str]) -> tuple[FetchResult, float | None]:
@@ -205,18 +206,20 @@ class Fetcher:
         self._wait_for_host(url)
         started_at, start = datetime.now(UTC), self._clock()
 
-        def failed(error_class: str, message: str, status: int | None = None, **extra: object) -> FetchResult:
+        def failed(
+            error_class: str, message: str, status: int | None = None, headers: dict[str, str] | None = None
+        ) -> FetchResult:
             elapsed = int((self._clock() - start) * 1000)
             return FetchResult(
                 url,
                 role,
                 started_at,
                 status=status,
+                headers={} if headers is None else headers,
                 elapsed_ms=elapsed,
                 error_class=error_class,
                 message=message,
-                **extra,
-            )  # type: ignore[arg-type]
+            )
 
         try:
             with self._client.stream("GET", url, headers=headers) as response:

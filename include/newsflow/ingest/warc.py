@@ -63,7 +63,7 @@ def iter_responses(path: Path, skipped: Counter[str]) -> Iterator[FetchResult]:
             elif "html" not in content_type.lower():
                 skipped["not_html"] += 1
             else:
-                url = record.headers.get("WARC-Target-URI", "")
+                url = record.headers.get("WARC-Target-URI") or ""
                 yield FetchResult(url, "article", record.record_date, status, url, headers, body)
 
 

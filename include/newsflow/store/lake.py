@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.dataset as pads
@@ -34,6 +34,7 @@ SHARD_LIST = "_shards.json"
 READ_ATTEMPTS = 3  # a reader that finds its file replaced meanwhile reads the manifest again
 
 Location = Path | UPath
+_T = TypeVar("_T")
 
 
 def partition_dir(lake_uri: Location, dataset: str, day: date) -> Location:
@@ -153,7 +154,8 @@ def read_manifest(lake_uri: Location, day: date) -> dict[str, str]:
 
 
 def _manifest_files(manifest: bytes) -> dict[str, str]:
-    return json.loads(manifest)["files"]
+    files: dict[str, str] = json.loads(manifest)["files"]
+    return files
 
 
 def _write_manifest(lake_uri: Location, day: date, files: dict[str, str]) -> None:
@@ -175,14 +177,14 @@ def partition_files(lake_uri: Location, dataset: str) -> list[Location]:
 def current_files(lake_uri: Location, datasets: Iterable[str]) -> dict[str, list[Location]]:
     """dataset -> the current file of every day's partition, oldest day first; every manifest is
     read once, whatever the number of datasets (on an object store, in one batch of requests)."""
-    paths = sorted(lake_uri.glob(f"{MANIFESTS}/ingest_date=*.json"))
+    paths: list[Location] = sorted(lake_uri.glob(f"{MANIFESTS}/ingest_date=*.json"))
     manifests = {
         date.fromisoformat(path.name.removeprefix("ingest_date=").removesuffix(".json")): _manifest_files(
             data
         )
         for path, data in zip(paths, read_many(paths), strict=True)
     }
-    found = {}
+    found: dict[str, list[Location]] = {}
     for dataset in datasets:
         days = {
             day: partition_dir(lake_uri, dataset, day) / files[dataset]
@@ -205,7 +207,8 @@ def read_table(path: Location, columns: list[str] | None = None) -> pa.Table:
 
 def count_rows(path: Location) -> int:
     source, filesystem = arrow_filesystem(path)
-    return pq.read_metadata(source, filesystem=filesystem).num_rows
+    rows: int = pq.read_metadata(source, filesystem=filesystem).num_rows
+    return rows
 
 
 def read_partition(lake_uri: Location, dataset: str, day: date, columns: list[str] | None = None) -> pa.Table:
@@ -216,7 +219,7 @@ def count_partition_rows(lake_uri: Location, dataset: str, day: date) -> int:
     return _with_current_file(lake_uri, dataset, day, count_rows)
 
 
-def _with_current_file(lake_uri: Location, dataset: str, day: date, read: Callable[[Location], Any]) -> Any:
+def _with_current_file(lake_uri: Location, dataset: str, day: date, read: Callable[[Location], _T]) -> _T:
     """`read` the day's current file; if it vanished meanwhile (the day was replaced twice while
     this reader held the old manifest), the manifest is read again."""
     for attempt in range(READ_ATTEMPTS):

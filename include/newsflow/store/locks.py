@@ -14,6 +14,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from typing import Any
 
 from newsflow.store.lake import Location
 from newsflow.store.storage import create_exclusive, remove
@@ -86,14 +87,15 @@ def day_lock(locks_dir: Location, day: date) -> Iterator[Location]:
         release(locks_dir, day)
 
 
-def _holder(path: Location) -> dict:
+def _holder(path: Location) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        holder: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return holder
     except (OSError, ValueError):  # half-written by a holder killed while taking it: it is gone
         return {"owner": "unknown", "pid": None, "host": None}
 
 
-def _is_gone(holder: dict, claimant: str) -> bool:
+def _is_gone(holder: dict[str, Any], claimant: str) -> bool:
     owner = str(holder.get("owner"))
     if owner.startswith(AIRFLOW_OWNER_PREFIX):
         return claimant.startswith(AIRFLOW_OWNER_PREFIX)

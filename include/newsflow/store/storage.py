@@ -17,19 +17,23 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow.fs as pafs
 from upath import UPath
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
-def location(uri: str | os.PathLike[str]) -> UPath:
+
+def location(uri: str | os.PathLike[str]) -> Path | UPath:
     """A folder path or a URI (`s3://bucket/prefix`) as a path; a local one is a `pathlib.Path`."""
     return UPath(uri)
 
 
-def is_local(path: Path | UPath) -> bool:
+def is_local(path: Path | UPath) -> TypeIs[Path]:
+    """Whether `path` is on this machine: a `pathlib.Path`; else a `UPath` with `fs` and `path`."""
     return isinstance(path, Path)
 
 
@@ -63,8 +67,10 @@ def read_many(paths: list[Path | UPath]) -> list[bytes]:
     """Small files of one filesystem, in order; on an object store fetched concurrently."""
     if not paths or is_local(paths[0]):
         return [read_bytes(path) for path in paths]
-    found = paths[0].fs.cat([path.path for path in paths])
-    return [found[path.path] for path in paths]
+    remote = [path for path in paths if not is_local(path)]
+    assert len(remote) == len(paths)  # one filesystem, and the first path is not local
+    found = remote[0].fs.cat([path.path for path in remote])
+    return [found[path.path] for path in remote]
 
 
 def write_bytes(path: Path | UPath, data: bytes) -> None:

@@ -67,7 +67,9 @@ def mentions_page(con: duckdb.DuckDBPyConnection, settings: Settings, entity: st
         ).fetchall()
     ]
     entity = entity if entity in labels else (top[0] if top else None)
-    as_of = con.execute("select max(ingest_date) from lake_articles").fetchone()[0]
+    latest = con.execute("select max(ingest_date) from lake_articles").fetchone()
+    assert latest is not None  # an aggregate over a whole table is one row, even on no rows
+    as_of = latest[0]
     sections = [
         f"<p>Warehouse as of the run of <b>{as_of or '—'}</b>; dates are <b>{basis} dates</b> "
         f"({_basis_note(basis)}).</p>",
@@ -263,7 +265,7 @@ def _basis_note(basis: str) -> str:
     return "the day newsflow first ingested the article"
 
 
-def _query_table(con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None) -> str:
+def _query_table(con: duckdb.DuckDBPyConnection, sql: str, parameters: list[object] | None = None) -> str:
     cursor = con.execute(sql, parameters)
     return html_table([d[0] for d in cursor.description or []], cursor.fetchall())
 

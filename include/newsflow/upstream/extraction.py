@@ -7,8 +7,9 @@ libraries that is not their documented API. They are all here, each with why.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypedDict
 
 import htmldate.extractors
 from dateparser import DateDataParser
@@ -49,6 +50,7 @@ __all__ = [  # sorted: the names newsflow may take from here
     "DateOptions",
     "Document",
     "Extractor",
+    "PassOptions",
     "examine_meta",
     "extract_meta_json",
     "extract_sitename",
@@ -73,7 +75,15 @@ __all__ = [  # sorted: the names newsflow may take from here
 FAST_PASS_FOCUS = "balanced, without the recall retry"
 
 
-def pass_options(url: str | None, options: Mapping[str, bool], recall_retry: bool = True) -> Extractor:
+class PassOptions(TypedDict, total=False):
+    """The switches of trafilatura's Extractor that pick a pass (the others are pass_options's)."""
+
+    fast: bool
+    precision: bool
+    recall: bool
+
+
+def pass_options(url: str | None, options: PassOptions, recall_retry: bool = True) -> Extractor:
     """trafilatura's options for one pass: plain text, no reader comments (skipping them saves the
     comment search too), with `options`; without the in-call recall retry unless `recall_retry`."""
     extractor = Extractor(output_format="python", comments=False, url=url, **options)
@@ -88,7 +98,7 @@ def htmldate_parser(factory: Callable[[], DateDataParser]) -> Iterator[None]:
     patterns cannot read (its module-level `get_external_parser`; its own builds one parser for
     every language, ~1.6 s on first use in a process)."""
     previous = htmldate.extractors.get_external_parser
-    htmldate.extractors.get_external_parser = factory
+    htmldate.extractors.get_external_parser = factory  # type: ignore[assignment]  # htmldate only calls it; its lru_cache type is incidental
     try:
         yield
     finally:

@@ -5,14 +5,24 @@ from __future__ import annotations
 import base64
 import html
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import TypedDict, cast
 
 from newsflow.settings import Settings
-from newsflow.store.lake import atomic_path
+from newsflow.store.storage import atomic_path
 from newsflow.warehouse.build import query
 
 TOP_ENTITIES = 8  # more lines than this make the chart unreadable
+
+
+class _Point(TypedDict):
+    """One row of the chart's query: an entity's mentions and stories on one day."""
+
+    mention_date: date
+    label: str
+    n_mentions: int
+    n_stories: int
 
 
 def render_report(settings: Settings) -> tuple[Path, Path]:
@@ -25,7 +35,8 @@ def render_report(settings: Settings) -> tuple[Path, Path]:
         "order by mention_date, label",
         {"top": TOP_ENTITIES},
     )
-    png = _chart_png([dict(zip(columns, row, strict=True)) for row in rows])
+    points = [dict(zip(columns, row, strict=True)) for row in rows]
+    png = _chart_png(cast("list[_Point]", points))  # the columns of the query above
     report_dir = settings.data_dir / "reports"
     png_path = _write_atomic(report_dir / "mentions.png", png)
     trending_columns, trending = query(
@@ -38,7 +49,7 @@ def render_report(settings: Settings) -> tuple[Path, Path]:
     return png_path, html_path
 
 
-def _chart_png(points: list[dict[str, object]]) -> bytes:
+def _chart_png(points: list[_Point]) -> bytes:
     """Lines of daily mentions per entity; bars of mentions and stories when there is one day only."""
     import matplotlib
 
@@ -67,9 +78,12 @@ def _chart_png(points: list[dict[str, object]]) -> bytes:
         for label in sorted({str(p["label"]) for p in points}):
             counts = {p["mention_date"]: p["n_mentions"] for p in points if p["label"] == label}
             axis.plot(
-                calendar, [counts.get(day, 0) for day in calendar], marker=".", label=label
+                calendar,  # type: ignore[arg-type]  # matplotlib plots dates (unit converters); its stubs say numbers
+                [counts.get(day, 0) for day in calendar],
+                marker=".",
+                label=label,
             )  # no row = 0
-        axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axis.xaxis.get_major_locator()))
+        axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axis.xaxis.get_major_locator()))  # type: ignore[no-untyped-call]  # matplotlib.dates is unannotated
         axis.set_ylabel("mentions per day")
         axis.set_title("Mentions per day, most mentioned entities")
         axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
