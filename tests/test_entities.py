@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from newsflow.entities.watchlist import find_mentions, load_gazetteer, normalise
+from newsflow.entities.watchlist import EXAMPLE_PATH, WatchlistError, find_mentions, load_gazetteer, normalise
 from newsflow.schema import Article
 from newsflow.settings import Settings
 
 from conftest import FIXTURES_DIR
 
-GAZETTEER = load_gazetteer(Settings().entities_path)
+GAZETTEER = load_gazetteer(EXAMPLE_PATH)
 
 
 def mentions_in(text: str, title: str | None = "Un titre sans entité") -> Counter[str]:
@@ -140,3 +140,61 @@ def test_an_acronym_that_is_also_an_alias_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="acronym 'USA' is also an alias"):
         load_gazetteer(path)
+
+
+def test_a_new_watchlist_is_the_example_and_is_the_users_file(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    assert settings.entities_path == tmp_path / "data" / "entities.yaml"
+    gazetteer = load_gazetteer(settings.entities_path)  # first use: created from the example
+    assert settings.entities_path.read_text(encoding="utf-8") == EXAMPLE_PATH.read_text(encoding="utf-8")
+    assert gazetteer == GAZETTEER
+    with settings.entities_path.open("a", encoding="utf-8") as watchlist:  # the user's edit is read anew
+        watchlist.write("  - {id: hamas, label: Hamas, type: organization, aliases: {fr: [Hamas]}}\n")
+    assert "hamas" in {e.entity_id for e in load_gazetteer(settings.entities_path).entities}
+    assert (
+        EXAMPLE_PATH.read_text(encoding="utf-8")
+        == settings.entities_path.read_text(encoding="utf-8").split("  - {id: hamas")[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("entities: [", r"not valid YAML"),
+        (
+            "entities:\n- {id: a, label: A, type: place, aliases: {fr: Kiev}}\n",
+            r"entity 1 \(a\), field aliases\.fr: ",
+        ),
+        (
+            "entities:\n- {id: a, label: A, type: place, aliases: {fr: [Kiev]}}\n- {id: b, label: B, type: planet, aliases: {fr: [Mars]}}\n",
+            r"entity 2 \(b\), field type: ",
+        ),
+        (
+            "entities:\n- {id: a, label: A, type: place, aliases: {fr: [Kiev]}, wikidata: 212}\n",
+            r"entity 1 \(a\), field wikidata: ",
+        ),
+        ("entities:\n- {id: a, label: A, type: place}\n", r"entity 1 \(a\), field aliases: "),
+        (
+            "entities:\n- {id: a, label: A, type: place, aliases: {fr: [X]}}\n- {id: a, label: B, type: place, aliases: {fr: [Y]}}\n",
+            r"entity id a is used twice",
+        ),
+        ("people: []\n", r"entities: "),
+    ],
+    ids=[
+        "yaml",
+        "aliases as a string",
+        "unknown type",
+        "wikidata not an id",
+        "no aliases",
+        "id twice",
+        "no entities",
+    ],
+)
+def test_a_watchlist_with_an_error_gives_one_line_naming_the_file_and_field(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "entities.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(WatchlistError, match=rf"^{tmp_path}/entities.yaml: {message}") as error:
+        load_gazetteer(path)
+    assert "\n" not in str(error.value)

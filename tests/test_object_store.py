@@ -49,9 +49,10 @@ def test_a_day_on_object_storage_matches_a_local_day_and_a_rerun_changes_nothing
     summary = "select count(*), sum(text_chars), (select count(*) from mention_occurrences) from articles"
     assert warehouse_rows(tmp_path / "s3", summary) == warehouse_rows(tmp_path / "local", summary)
     assert warehouse_rows(tmp_path / "s3", summary)[0][0] == 5
-    # Nothing of the lake, staging, archive or locks landed on this machine: only the warehouse and reports.
+    # Nothing of the lake, staging, archive or locks landed on this machine: only the warehouse, the
+    # reports and the user's watchlist (NEWSFLOW_ENTITIES_PATH, default in the data folder).
     local = sorted(p.name for p in (tmp_path / "s3").iterdir() if not p.name.startswith("."))
-    assert local == ["reports", "warehouse.duckdb"]
+    assert local == ["entities.yaml", "reports", "warehouse.duckdb"]
     store = s3fs.S3FileSystem()
     bucket = s3_lake.removeprefix("s3://").split("/")[0]
     assert not store.exists(f"{bucket}/staging/ingest_date={DAY}")  # deleted once published

@@ -13,9 +13,12 @@ from typing import Annotated
 
 import click
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from newsflow import watchlist_cli
 from newsflow.console import console, ingest_with_progress, print_rows, progress_bars
+from newsflow.entities.watchlist import WatchlistError
 from newsflow.ingest.sources import ConfigError, load_sources
 from newsflow.settings import Settings
 from newsflow.store.locks import DayLockedError
@@ -26,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(watchlist_cli.app, name="entities")
 LOGGER = logging.getLogger(__name__)
 
 DataDirOption = Annotated[
@@ -308,14 +312,16 @@ def build_warehouse(
         bool, typer.Option("--full", help="Rebuild from an empty file instead of loading new partitions.")
     ] = False,
 ) -> None:
-    """Load new lake partitions into the DuckDB warehouse, rebuild its models and the report.
+    """Load new lake partitions into the DuckDB warehouse (matching the stored days again first when
+    the watchlist changed), rebuild its models and the report.
 
     Example: newsflow build-warehouse --lake data/lake --full
     """
-    from newsflow.warehouse import build, report
+    from newsflow import tasks
+    from newsflow.warehouse import report
 
     settings = _settings(data_dir, lake, warehouse)
-    result = build.build_warehouse(settings, full=full)
+    result = tasks.build_warehouse(settings, full=full)
     chart, page = report.render_report(settings)
     console.print(
         f"built {result.path}: {len(result.loaded)} partitions loaded, {len(result.removed)} removed"
@@ -367,13 +373,13 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except DayLockedError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 3
-    except ConfigError as exc:  # a usage error, like a bad option: exit code 2
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+    except (ConfigError, WatchlistError) as exc:  # a usage error, like a bad option: exit code 2
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except (FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 1
     return 0
 

@@ -24,7 +24,9 @@ class Settings:
     source_dir: Path = PROJECT_DIR / "seeds"
     # sources.yaml (folder, urls, rss, sitemap sources); unset means the one folder source_dir.
     sources_path: Path | None = None
-    entities_path: Path = PACKAGE_DIR / "entities" / "entities.yaml"
+    # The watchlist of tracked entities: the user's file, created from the packaged example on first
+    # use (newsflow.entities.watchlist). Default: data_dir / "entities.yaml".
+    entities_path: Path = None  # type: ignore[assignment]  # filled in by __post_init__
     sql_dir: Path = PROJECT_DIR / "include" / "sql"
     # Languages the warehouse is built for; anything else is quarantined by validation.
     languages: tuple[str, ...] = ("fr", "en")
@@ -72,9 +74,9 @@ class Settings:
                 f"the lake needs a prefix inside its bucket, e.g. {str(lake_uri).rstrip('/')}/lake"
             )
         object.__setattr__(self, "lake_uri", lake_uri)
-        warehouse_path: Path | None = self.warehouse_path  # None until set here (the field's default)
-        if warehouse_path is None:
-            object.__setattr__(self, "warehouse_path", self.data_dir / "warehouse.duckdb")
+        for name, default in (("warehouse_path", "warehouse.duckdb"), ("entities_path", "entities.yaml")):
+            if getattr(self, name) is None:  # None until set here (the field's default)
+                object.__setattr__(self, name, self.data_dir / default)
 
     @property
     def shared_dir(self) -> UPath:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from newsflow.day import staging, steps, workers
+from newsflow.day import rematch, staging, steps, workers
 from newsflow.ingest import backfill
 from newsflow.ingest.collect import archived_log, collect_source
 from newsflow.ingest.sources import SourceSpec, load_sources
@@ -88,8 +88,15 @@ def run_check_fetch_health(day: str, settings: Settings | None = None) -> float:
 
 
 def run_build_warehouse(settings: Settings | None = None) -> list[str]:
-    """Load the new lake partitions into DuckDB and refresh the models; the partitions loaded."""
-    return build.build_warehouse(settings or Settings.from_env()).loaded
+    """Bring the warehouse up to date with the lake and the watchlist; the partitions loaded."""
+    return build_warehouse(settings or Settings.from_env()).loaded
+
+
+def build_warehouse(settings: Settings, full: bool = False) -> build.BuildResult:
+    """Match the stored days that a changed watchlist concerns again (`rematch.rematch_history`),
+    then load the new lake partitions into DuckDB and refresh the models."""
+    rematch.rematch_history(settings)
+    return build.build_warehouse(settings, full=full)
 
 
 def run_render_report(settings: Settings | None = None) -> str:

@@ -1,4 +1,4 @@
--- entities: one row per gazetteer entity (include/newsflow/entities.yaml), with its Wikidata item id
+-- entities: one row per tracked entity of the watchlist (NEWSFLOW_ENTITIES_PATH), with its Wikidata item id
 -- (null where not checked) to join other data on.
 -- materialized: table
 -- unique: entity_id

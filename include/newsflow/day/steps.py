@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsflow.day import dedup, templates, validate
+from newsflow.day import dedup, rematch, templates, validate
 from newsflow.day.staging import (
     DEDUP_FILE,
     GX_RESULT_FILE,
@@ -23,6 +23,7 @@ from newsflow.day.staging import (
     day_connection,
     day_staging,
 )
+from newsflow.entities.watchlist import load_gazetteer
 from newsflow.schema import (
     DATASETS,
     DEDUP_SCHEMA,
@@ -185,12 +186,14 @@ def publish(day: date, settings: Settings) -> Location:
         con.execute("create temp view originals as select * from published where duplicate_of is null")
         con.execute("create temp view rejected as select * from decided where stage is not null")
         con.execute(f"create temp view template_lines as {templates.learned_lines_sql('originals')}")
+        # the mentions say which watchlist they were matched with (see newsflow.day.rematch)
+        stamped = {"mentions": rematch.mentions_schema(load_gazetteer(settings.entities_path))}
         streams = (
             (
                 dataset.name,
                 con.sql(_publish_sql(dataset.name, dataset.schema))
                 .to_arrow_reader(PUBLISH_BATCH_ROWS)
-                .cast(dataset.schema),
+                .cast(stamped.get(dataset.name, dataset.schema)),
             )
             for dataset in DATASETS
         )  # opened one at a time, as each partition is written

@@ -205,6 +205,12 @@ def read_table(path: Location, columns: list[str] | None = None) -> pa.Table:
     return pq.read_table(source, columns=columns, filesystem=filesystem)
 
 
+def schema_metadata(path: Location) -> dict[bytes, bytes]:
+    """The key-value metadata stored in a Parquet file's schema (its footer only is read)."""
+    source, filesystem = arrow_filesystem(path)
+    return dict(pq.read_schema(source, filesystem=filesystem).metadata or {})
+
+
 def count_rows(path: Location) -> int:
     source, filesystem = arrow_filesystem(path)
     rows: int = pq.read_metadata(source, filesystem=filesystem).num_rows
