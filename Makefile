@@ -91,6 +91,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/extraction.py $(EVAL_DIR)
 	$(BIN)/python bench/teasers.py $(EVAL_DIR)
 	$(BIN)/python bench/dates.py $(EVAL_DIR)
+	$(BIN)/python bench/entities.py $(EVAL_DIR)
+	$(BIN)/python bench/rematch.py $(EVAL_DIR)
 
 clean:
 	rm -rf data $(AIRFLOW_HOME)

@@ -15,8 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from newsflow.schema import DATASETS
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
+# The datasets a day's publish writes that the warehouse loads (enrich writes `discovered` later).
+PUBLISHED_DATASETS = [dataset.name for dataset in DATASETS if dataset.published and dataset.in_warehouse]
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="newsflow-airflow-"))

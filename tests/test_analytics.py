@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from newsflow import tasks
-from newsflow.schema import WAREHOUSE_DATASETS, Article, Mention, to_table
+from newsflow.schema import Article, Mention, to_table
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import build_warehouse
 from newsflow.warehouse.models import sql_models
 from newsflow.warehouse.report import render_report
 
-from conftest import FIXTURES_DIR, SEEDS_DIR
+from conftest import FIXTURES_DIR, PUBLISHED_DATASETS, SEEDS_DIR
 
 DAY = date(2024, 7, 10)
 
@@ -140,11 +140,11 @@ def test_incremental_build_after_a_second_day_equals_a_full_rebuild(tmp_path: Pa
     shutil.copy(next(SEEDS_DIR.glob("003_*.txt")), day2 / "copy_003.txt")
     incremental = Settings(data_dir=tmp_path / "data", source_dir=day1)
     tasks.ingest_day(DAY, incremental)
-    assert len(build_warehouse(incremental).loaded) == len(WAREHOUSE_DATASETS)
+    assert len(build_warehouse(incremental).loaded) == len(PUBLISHED_DATASETS)
     day2_settings = Settings(data_dir=tmp_path / "data", source_dir=day2)
     tasks.ingest_day(DAY + timedelta(days=1), day2_settings)
     second = build_warehouse(day2_settings)
-    assert sorted(second.loaded) == [f"{d}/ingest_date=2024-07-11" for d in sorted(WAREHOUSE_DATASETS)]
+    assert sorted(second.loaded) == [f"{d}/ingest_date=2024-07-11" for d in sorted(PUBLISHED_DATASETS)]
     assert build_warehouse(day2_settings).loaded == []  # nothing new: nothing read
 
     full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")
@@ -305,7 +305,7 @@ def test_weekly_aggregates_forget_a_day_that_leaves_the_lake(tmp_path: Path) -> 
     assert rows(settings, weeks) == [(date(2024, 7, 8),), (date(2024, 7, 15),)]
 
     lake.drop_partitions(
-        settings.lake_uri, next_week, WAREHOUSE_DATASETS
+        settings.lake_uri, next_week, PUBLISHED_DATASETS
     )  # the later day is withdrawn from the lake
     assert build_warehouse(settings).removed
     assert rows(settings, weeks) == [(date(2024, 7, 8),)]

@@ -15,7 +15,17 @@ from newsflow.store import lake
 
 from conftest import FIXTURES_DIR, SEEDS_DIR
 
-COMMANDS = ["ingest", "backfill", "reextract", "extract", "mentions", "trending", "sql", "build-warehouse"]
+COMMANDS = [
+    "ingest",
+    "backfill",
+    "reextract",
+    "enrich",
+    "extract",
+    "mentions",
+    "trending",
+    "sql",
+    "build-warehouse",
+]
 
 
 def test_every_command_is_registered_with_help_and_an_example(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,6 +36,9 @@ def test_every_command_is_registered_with_help_and_an_example(capsys: pytest.Cap
         assert command in overview
         assert main([command, "--help"]) == 0
         assert "Example: newsflow " + command in capsys.readouterr().out
+    for command in ("list", "add", "promote"):  # the watchlist's
+        assert main(["entities", command, "--help"]) == 0
+        assert "Example: newsflow entities " + command in capsys.readouterr().out
 
 
 def test_ingest_then_query_through_the_cli(

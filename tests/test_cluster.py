@@ -25,11 +25,10 @@ import pyarrow as pa
 import pytest
 import s3fs
 
-from newsflow.schema import WAREHOUSE_DATASETS
 from newsflow.store import lake
 from newsflow.store.storage import location
 
-from conftest import PROJECT_DIR, SEEDS_DIR, free_port
+from conftest import PROJECT_DIR, PUBLISHED_DATASETS, SEEDS_DIR, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -278,7 +277,7 @@ def task_instances(cluster: Cluster, run_id: str) -> list[dict]:
 
 def lake_day(day: date) -> dict[str, pa.Table]:
     root = location(f"s3://{BUCKET}/lake")
-    tables = {dataset: lake.read_partition(root, dataset, day) for dataset in WAREHOUSE_DATASETS}
+    tables = {dataset: lake.read_partition(root, dataset, day) for dataset in PUBLISHED_DATASETS}
     return {d: t.drop_columns([c for c in ("fetched_at",) if c in t.column_names]) for d, t in tables.items()}
 
 

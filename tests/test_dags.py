@@ -37,9 +37,13 @@ def dagbag(airflow_db: Path):
 
 def test_every_dag_file_imports_and_is_configured(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dags) == {"news_ingest", "news_backfill"}
+    assert set(dagbag.dags) == {"news_ingest", "news_backfill", "news_entities"}
     assert dagbag.dags["news_ingest"].timetable.expression == "0 0 * * *"  # nightly
     assert dagbag.dags["news_backfill"].schedule is None  # on demand, from the trigger form
+    # after every publish of either, on the Asset they update
+    assert [asset.name for asset in dagbag.dags["news_entities"].timetable.asset_condition.objects] == [
+        "newsflow_articles"
+    ]
     for dag in dagbag.dags.values():
         assert dag.tags and dag.doc_md and dag.doc_md.startswith("## ") and dag.description
         assert dag.catchup is False and dag.max_active_runs == 1
@@ -208,3 +212,23 @@ def test_airflow_loads_the_plugin_with_its_page_in_the_navigation(airflow_db: Pa
     assert "Mentions" in str(plugin["external_views"]) and "newsflow/mentions" in str(
         plugin["external_views"]
     )
+
+
+def test_news_entities_enriches_the_day_news_ingest_published(seeds_run, dagbag) -> None:
+    from airflow.utils.state import DagRunState
+
+    _, data_dir = seeds_run
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NEWSFLOW_DATA_DIR", str(data_dir))
+        run = dagbag.dags["news_entities"].test(
+            logical_date=pendulum.datetime(2024, 7, 11, 6, tz="UTC"),
+            run_conf={"partition_date": "2024-07-10"},
+        )
+    assert run.state == DagRunState.SUCCESS
+    enriched = [ti for ti in run.get_task_instances() if ti.task_id == "enrich"]
+    assert [(ti.rendered_map_index, ti.state) for ti in enriched] == [("2024-07-10", "success")]
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        (stoltenberg,) = con.execute(
+            "select kind, entity_id from discovered_entities where entity_key = 'jens stoltenberg'"
+        ).fetchall()
+    assert stoltenberg == ("PER", "jens_stoltenberg")

@@ -10,12 +10,11 @@ from pathlib import Path
 import duckdb
 
 from newsflow import tasks
-from newsflow.schema import WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import build_warehouse
 
-from conftest import FIXTURES_DIR, SEEDS_DIR
+from conftest import FIXTURES_DIR, PUBLISHED_DATASETS, SEEDS_DIR
 
 INGEST_DAY = date(2024, 7, 26)
 PAGE = (FIXTURES_DIR / "html" / "article_with_inline_teaser.html").read_text(encoding="utf-8")  # 2024-07-11
@@ -173,7 +172,7 @@ def test_incremental_counts_follow_an_article_on_both_clocks(tmp_path: Path) -> 
         ("published", date(2024, 8, 5)),
     ]
     lake.drop_partitions(
-        settings.lake_uri, INGEST_DAY, WAREHOUSE_DATASETS
+        settings.lake_uri, INGEST_DAY, PUBLISHED_DATASETS
     )  # the first day is withdrawn from the lake
     build_warehouse(settings)
     assert rows(settings, weeks) == [("ingest", date(2024, 8, 5)), ("published", date(2024, 8, 5))]

@@ -16,12 +16,11 @@ import s3fs
 
 from newsflow.cli import main
 from newsflow.ingest.archive import SeenUrls
-from newsflow.schema import WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake, locks
 from newsflow.store.storage import location
 
-from conftest import SEEDS_DIR
+from conftest import PUBLISHED_DATASETS, SEEDS_DIR
 
 DAY = date(2024, 7, 10)
 
@@ -43,7 +42,7 @@ def test_a_day_on_object_storage_matches_a_local_day_and_a_rerun_changes_nothing
     ingest(str(tmp_path / "local" / "lake"), tmp_path / "local")
     on_s3 = Settings(data_dir=tmp_path / "s3", lake_uri=location(s3_lake))
     on_disk = Settings(data_dir=tmp_path / "local")
-    for dataset in WAREHOUSE_DATASETS:
+    for dataset in PUBLISHED_DATASETS:
         s3_table = lake.read_partition(on_s3.lake_uri, dataset, DAY)
         assert s3_table.num_rows == lake.read_partition(on_disk.lake_uri, dataset, DAY).num_rows
     summary = "select count(*), sum(text_chars), (select count(*) from mention_occurrences) from articles"
@@ -59,7 +58,7 @@ def test_a_day_on_object_storage_matches_a_local_day_and_a_rerun_changes_nothing
 
     def day_on_s3() -> dict[str, pa.Table]:  # without the time each file was read
         tables = {
-            dataset: lake.read_partition(on_s3.lake_uri, dataset, DAY) for dataset in WAREHOUSE_DATASETS
+            dataset: lake.read_partition(on_s3.lake_uri, dataset, DAY) for dataset in PUBLISHED_DATASETS
         }
         return {
             d: t.drop_columns([c for c in ("fetched_at",) if c in t.column_names]) for d, t in tables.items()

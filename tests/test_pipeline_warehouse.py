@@ -15,13 +15,13 @@ import duckdb
 import pytest
 
 from newsflow import tasks
-from newsflow.schema import SIGNATURES, TEMPLATES, WAREHOUSE_DATASETS
+from newsflow.schema import SIGNATURES, TEMPLATES
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import GrainError, build_warehouse
 from newsflow.warehouse.models import sql_models
 
-from conftest import FIXTURES_DIR, SEEDS_DIR
+from conftest import FIXTURES_DIR, PUBLISHED_DATASETS, SEEDS_DIR
 
 DAY = date(2024, 7, 10)
 
@@ -61,11 +61,11 @@ def test_seeds_end_in_the_lake_and_warehouse_with_nothing_lost(settings: Setting
 def test_rerunning_a_day_is_idempotent(settings: Settings) -> None:
     run_day(settings)
     first_daily = rows(settings, "select * from mentions_daily order by all")
-    first_counts = {d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in WAREHOUSE_DATASETS}
+    first_counts = {d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in PUBLISHED_DATASETS}
     run_day(settings)
     assert rows(settings, "select * from mentions_daily order by all") == first_daily
     assert {
-        d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in WAREHOUSE_DATASETS
+        d: lake.read_partition(settings.lake_uri, d, DAY).num_rows for d in PUBLISHED_DATASETS
     } == first_counts
     assert [p.parent.name for p in lake.partition_files(settings.lake_uri, "articles")] == [
         "ingest_date=2024-07-10"
@@ -292,18 +292,18 @@ def test_a_publish_that_fails_while_writing_replaces_nothing_of_the_day(tmp_path
     shutil.copytree(SEEDS_DIR, inbox)
     settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
     tasks.ingest_day(DAY, settings)
-    before = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in WAREHOUSE_DATASETS}
+    before = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in PUBLISHED_DATASETS}
     (inbox / "new.txt").write_text(next(SEEDS_DIR.glob("001_*.txt")).read_text(encoding="utf-8") + "\nSuite.")
     signatures = lake.partition_dir(settings.lake_uri, SIGNATURES, DAY)
     shutil.rmtree(signatures)
     signatures.write_text("a file where the signatures partition should be")  # writing it fails
     with pytest.raises(FileExistsError):
         tasks.ingest_day(DAY, settings)
-    after = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in WAREHOUSE_DATASETS}
+    after = {d: lake.read_partition(settings.lake_uri, d, DAY) for d in PUBLISHED_DATASETS}
     assert (
         after == before
     )  # articles, quarantine, mentions, candidates were written first, and not put in place
-    current = {lake.partition_file(settings.lake_uri, d, DAY) for d in (*WAREHOUSE_DATASETS, TEMPLATES)}
+    current = {lake.partition_file(settings.lake_uri, d, DAY) for d in (*PUBLISHED_DATASETS, TEMPLATES)}
     assert set(settings.lake_uri.rglob("*.parquet")) == current  # the unused new files were removed
     assert not list(settings.lake_uri.rglob("*.tmp"))
 

@@ -25,13 +25,13 @@ import pytest
 
 from newsflow import tasks
 from newsflow.day import dedup, process, staging, steps, workers
-from newsflow.schema import SIGNATURES, WAREHOUSE_DATASETS
+from newsflow.schema import SIGNATURES
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import build_warehouse
 from newsflow.warehouse.models import sql_models
 
-from conftest import FIXTURES_DIR, SEEDS_DIR
+from conftest import FIXTURES_DIR, PUBLISHED_DATASETS, SEEDS_DIR
 
 DAY = date(2024, 7, 10)
 
@@ -55,7 +55,7 @@ def make_corpus(folder: Path) -> Path:
 def lake_contents(settings: Settings) -> dict[str, list[dict]]:
     """Every partition of the day, less the read time (a wall-clock stamp)."""
     contents = {}
-    for dataset in (*WAREHOUSE_DATASETS, SIGNATURES):
+    for dataset in (*PUBLISHED_DATASETS, SIGNATURES):
         table = lake.read_partition(settings.lake_uri, dataset, DAY)
         contents[dataset] = table.drop_columns(
             [c for c in table.column_names if c == "fetched_at"]

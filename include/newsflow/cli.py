@@ -16,10 +16,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from newsflow import watchlist_cli
+from newsflow import query_cli, watchlist_cli
 from newsflow.console import console, ingest_with_progress, print_rows, progress_bars
 from newsflow.entities.watchlist import WatchlistError
 from newsflow.ingest.sources import ConfigError, load_sources
+from newsflow.query_cli import WarehouseOption
 from newsflow.settings import Settings
 from newsflow.store.locks import DayLockedError
 from newsflow.store.storage import is_local, location
@@ -30,6 +31,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(watchlist_cli.app, name="entities")
+for command in (query_cli.mentions, query_cli.sql, query_cli.trending):
+    app.command()(command)
 LOGGER = logging.getLogger(__name__)
 
 DataDirOption = Annotated[
@@ -48,9 +51,6 @@ LakeOption = Annotated[
 SourcesOption = Annotated[
     Path | None, typer.Option(help="sources.yaml with folder/urls/rss/sitemap sources.")
 ]
-WarehouseOption = Annotated[
-    Path | None, typer.Option(help="DuckDB file (default: $NEWSFLOW_DATA_DIR/warehouse.duckdb)")
-]
 WorkersOption = Annotated[
     int | None,
     typer.Option(min=1, help="Processes for the per-shard pass (default: one per core, $NEWSFLOW_WORKERS)."),
@@ -68,16 +68,20 @@ def ingest(
     lake: LakeOption = None,
     warehouse: WarehouseOption = None,
     workers: WorkersOption = None,
+    enrich: Annotated[
+        bool, typer.Option(help="Find the day's open-world entities after publishing (newsflow enrich).")
+    ] = True,
 ) -> None:
     """Ingest one day of a folder, or of every source in a sources file, and update the warehouse.
 
-    Documents are processed in shards on every core. Also renders the chart. Exits 1 when too
-    many article fetches failed (after publishing).
+    Documents are processed in shards on every core; the day's open-world entities are found after
+    publishing (unless --no-enrich). Also renders the chart. Exits 1 when too many article fetches
+    failed (after publishing).
 
     Example: newsflow ingest --source seeds/ --date 2024-07-10 --workers 2
     """
     settings = _settings(data_dir, lake, warehouse, source_dir=source, sources_path=sources, workers=workers)
-    _run_day(settings, _parse_date(day), offline=False)
+    _run_day(settings, _parse_date(day), offline=False, enrich=enrich)
 
 
 @app.command()
@@ -149,7 +153,7 @@ def reextract(
     _run_day(settings, _parse_date(day), offline=True)
 
 
-def _run_day(settings: Settings, day: date, offline: bool) -> None:
+def _run_day(settings: Settings, day: date, offline: bool, enrich: bool = False) -> None:
     from newsflow import tasks
     from newsflow.day.steps import FetchHealthError
     from newsflow.warehouse import build
@@ -157,7 +161,10 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
     load_sources(settings)  # a configuration error is reported before any work starts
     with progress_bars() as progress:
         counts = ingest_with_progress(progress, settings, day, offline)
-        task = progress.add_task("warehouse", total=None, rate="")
+        task = progress.add_task("enrich" if enrich else "warehouse", total=None, rate="")
+        if enrich:
+            tasks.run_enrich(day.isoformat(), settings)
+            progress.update(task, description="warehouse")
         tasks.run_build_warehouse(settings)
         progress.update(task, description="report")
         chart = tasks.run_render_report(settings)
@@ -177,6 +184,26 @@ def _run_day(settings: Settings, day: date, offline: bool) -> None:
         tasks.run_check_fetch_health(day.isoformat(), settings)
     except FetchHealthError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@app.command()
+def enrich(
+    day: Annotated[str, typer.Option("--date", help="A published ingest date, YYYY-MM-DD.")],
+    data_dir: DataDirOption = None,
+    lake: LakeOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Find the open-world entities (people, organisations, places) of a published day's French and
+    English articles, replacing the day's `discovered` partition, then update the warehouse.
+
+    Example: newsflow enrich --date 2024-07-10
+    """
+    from newsflow import tasks
+
+    settings = _settings(data_dir, lake, warehouse)
+    path = tasks.run_enrich(_parse_date(day).isoformat(), settings)
+    tasks.run_build_warehouse(settings)
+    console.print(f"discovered entities of {day}: {escape(path)}; warehouse: {settings.warehouse_path}")
 
 
 @app.command()
@@ -209,98 +236,6 @@ def extract(
         return
     record = dataclasses.asdict(process.with_language(article))
     typer.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
-
-
-DateBasisOption = Annotated[
-    str,
-    typer.Option(
-        help="published: date mentions by their article's publication date (its first ingest day when "
-        "it has none); ingest: by the day newsflow first ingested the article."
-    ),
-]
-
-
-def _check_date_basis(date_basis: str) -> None:
-    if date_basis not in ("published", "ingest"):
-        raise click.BadParameter("--date-basis must be published or ingest")
-
-
-@app.command()
-def mentions(
-    entity: Annotated[str | None, typer.Option(help="Entity id, e.g. nato (see the entities table).")] = None,
-    by: Annotated[str, typer.Option(help="day or week")] = "day",
-    date_basis: DateBasisOption = "published",
-    warehouse: WarehouseOption = None,
-) -> None:
-    """Show mentions over time, per entity.
-
-    Example: newsflow mentions --entity nato --by week --date-basis ingest
-    """
-    if by not in ("day", "week"):
-        raise click.BadParameter("--by must be day or week")
-    _check_date_basis(date_basis)
-    view = {"day": "mentions_daily", "week": "mentions_weekly"}[by]
-    date_column = {"day": "mention_date", "week": "week_start"}[by]
-    if date_basis == "ingest":
-        view, date_column = f"{view}_by_ingest", "ingest_date" if by == "day" else date_column
-    where = "where entity_id = $entity" if entity else ""
-    _print_query(
-        Settings.from_env(warehouse_path=warehouse),
-        f"select date_basis, {date_column}, entity_id, label, n_mentions, n_articles, n_stories, n_publishers, "
-        f"n_articles_undated from {view} {where} order by {date_column}, n_mentions desc, entity_id",
-        {"entity": entity} if entity else None,
-    )
-
-
-@app.command()
-def sql(
-    query: Annotated[str, typer.Argument(help="A SQL query against the warehouse (read-only).")],
-    warehouse: WarehouseOption = None,
-) -> None:
-    """Run a read-only SQL query on the warehouse and print the result.
-
-    Example: newsflow sql "select * from mentions_weekly order by n_mentions desc limit 10"
-    """
-    _print_query(Settings.from_env(warehouse_path=warehouse), query)
-
-
-@app.command()
-def trending(
-    as_of: Annotated[
-        datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d"], help="Last day of the 7-day window (default: the newest ingest date)."
-        ),
-    ] = None,
-    date_basis: DateBasisOption = "published",
-    min_history_days: Annotated[
-        int | None,
-        typer.Option(
-            help="Days with data in the 28 days before, below which entities are 'new' "
-            "(default: the trending_as_of macro's, 14)."
-        ),
-    ] = None,
-    warehouse: WarehouseOption = None,
-) -> None:
-    """Entities trending (mentions in the last 7 days well above what the 28 days before predict) or
-    new, as of a day. See the trending_as_of table macro in the README.
-
-    Example: newsflow trending --as-of 2024-07-26
-    """
-    _check_date_basis(date_basis)
-    _print_query(
-        Settings.from_env(warehouse_path=warehouse),
-        "select label, as_of_date, date_basis, status, n_mentions_7d, history_days, mean_daily_7d, "
-        "mean_daily_28d, ratio, z_score from trending_as_of("
-        "coalesce($as_of, (select max(ingest_date) from articles)), basis := $basis, "
-        "min_history_days := $min_history_days) "
-        "order by status desc, z_score desc nulls last, n_mentions_7d desc, label",
-        {
-            "as_of": as_of.date() if as_of else None,
-            "basis": date_basis,
-            "min_history_days": min_history_days,
-        },
-    )
 
 
 @app.command("build-warehouse")
@@ -340,19 +275,6 @@ def _settings(data_dir: Path | None, lake: str | None, warehouse: Path | None, *
     return Settings.from_env(
         os.environ, data_dir=data_dir, lake_uri=lake_uri, warehouse_path=warehouse, **flags
     )
-
-
-def _print_query(settings: Settings, query: str, parameters: dict[str, object] | None = None) -> None:
-    import duckdb
-
-    from newsflow.warehouse import build
-
-    try:
-        columns, rows = build.query(settings, query, parameters)
-    except duckdb.Error as exc:
-        raise click.ClickException(str(exc)) from None
-    print_rows(columns, rows)
-    console.print(f"{len(rows)} rows")
 
 
 def _parse_date(value: str) -> date:

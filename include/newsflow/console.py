@@ -9,6 +9,7 @@ from datetime import date
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from newsflow.settings import Settings
 
@@ -17,10 +18,11 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 
 
 def print_rows(columns: list[str], rows: list[tuple[object, ...]], title: str | None = None) -> None:
-    """A table of query results (None printed as an empty cell)."""
+    """A table of query results (None printed as an empty cell), each value printed as it is: a
+    title holding "[/b]" or "[avant la guerre]" is text, not rich markup."""
     table = Table(*columns, title=title)
     for row in rows:
-        table.add_row(*("" if value is None else str(value) for value in row))
+        table.add_row(*(Text("" if value is None else str(value)) for value in row))
     console.print(table)
 
 

@@ -269,18 +269,37 @@ ENTITY_SCHEMA = pa.schema(
 )
 
 
+# The open-world entities of a published day (lake dataset `discovered`, written by newsflow.day.enrich):
+# one row per mention of a person, organisation or place NER found in a French or English article.
+DISCOVERED_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("entity_key", pa.string()),  # the entity: the normalised key of its fullest name
+        ("name", pa.string()),  # its fullest name in the article, as most often written
+        ("kind", pa.string()),  # PER, ORG or LOC
+        ("entity_id", pa.string()),  # the watchlist entity it is, when one of its forms is an alias
+        ("matched_text", pa.string()),
+        ("sentence_index", pa.int32()),
+        ("char_offset", pa.int32()),
+        ("ingest_date", pa.date32()),
+    ]
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """A lake dataset: one Parquet partition per ingest day, all of a day replaced at once by publish."""
+    """A lake dataset: one Parquet partition per ingest day, replaced whole by the step that writes it."""
 
     name: str
     schema: pa.Schema
     in_warehouse: bool  # mirrored in the warehouse as table lake_<name>
+    published: bool = True  # written by publish with the rest of the day; else by its own step
 
 
 SIGNATURES = "signatures"
 TEMPLATES = "templates"
-# Every published dataset, in the order publish writes them.
+DISCOVERED = "discovered"
+# Every dataset of the lake, those publish writes in the order it writes them.
 DATASETS = (
     Dataset("articles", ARTICLE_SCHEMA, in_warehouse=True),
     Dataset("quarantine", QUARANTINE_SCHEMA, in_warehouse=True),
@@ -291,6 +310,8 @@ DATASETS = (
     # each publisher's template lines of the day, which later days' cleaning reads
     Dataset(TEMPLATES, TEMPLATE_SCHEMA, in_warehouse=False),
     Dataset("fetch_log", FETCH_LOG_SCHEMA, in_warehouse=True),
+    # written after publishing, off the ingest path (newsflow.day.enrich)
+    Dataset(DISCOVERED, DISCOVERED_SCHEMA, in_warehouse=True, published=False),
 )
 # dataset name -> schema, of the datasets the warehouse loads.
 WAREHOUSE_DATASETS = {dataset.name: dataset.schema for dataset in DATASETS if dataset.in_warehouse}

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from newsflow.day import rematch, staging, steps, workers
+from newsflow.day import enrich, rematch, staging, steps, workers
 from newsflow.ingest import backfill
 from newsflow.ingest.collect import archived_log, collect_source
 from newsflow.ingest.sources import SourceSpec, load_sources
@@ -85,6 +85,24 @@ def run_publish(day: str, settings: Settings | None = None) -> dict[str, int]:
 def run_check_fetch_health(day: str, settings: Settings | None = None) -> float:
     """The day's share of failed article fetches; `steps.FetchHealthError` when too many failed."""
     return steps.check_fetch_health(_day_of(day, "check_fetch_health"), settings or Settings.from_env())
+
+
+def published_days(events: list[dict[str, object]], requested: str | None = None) -> list[str]:
+    """The days a run of news_entities enriches: those the triggering Asset events say were
+    published (news_ingest's `partition_date`, news_backfill's `backfilled_days`), else the day a
+    manual run asked for; sorted, each once."""
+    days = {str(extra["partition_date"]) for extra in events if "partition_date" in extra}
+    for extra in events:
+        backfilled = extra.get("backfilled_days")
+        days |= set(backfilled) if isinstance(backfilled, dict) else set()
+    if not days and requested:
+        days = {requested}
+    return sorted(date.fromisoformat(day).isoformat() for day in days)  # a malformed date fails here
+
+
+def run_enrich(day: str, settings: Settings | None = None) -> str:
+    """The open-world entities of a published day (`day.enrich`); the partition's path."""
+    return str(enrich.enrich_day(_day_of(day, "enrich"), settings or Settings.from_env()))
 
 
 def run_build_warehouse(settings: Settings | None = None) -> list[str]:

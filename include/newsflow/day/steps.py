@@ -162,7 +162,7 @@ def validate_batch(day: date, settings: Settings) -> Location:
 
 
 def publish(day: date, settings: Settings) -> Location:
-    """Replace the day's partitions of every published dataset (`schema.DATASETS`) from the staged
+    """Replace the day's partitions of every dataset publish writes (`schema.DATASETS`) from the staged
     decisions, all or none, keep GX's result of the day in the lake
     (`quality/ingest_date=D/gx_validation.json`), then delete the day's staging."""
     staging = day_staging(settings, day)
@@ -196,6 +196,7 @@ def publish(day: date, settings: Settings) -> Location:
                 .cast(stamped.get(dataset.name, dataset.schema)),
             )
             for dataset in DATASETS
+            if dataset.published
         )  # opened one at a time, as each partition is written
         for path in lake.replace_partitions(streams, settings.lake_uri, day):
             LOGGER.info("published %s", path)

@@ -209,6 +209,12 @@ def _fold(ch: str) -> str:
     return base if len(base) == 1 else ch
 
 
+def sentence_breaks(text: str) -> list[int]:
+    """Where each sentence after the first starts: a mention at offset o is in sentence
+    `bisect.bisect_right(breaks, o)` (0-based)."""
+    return [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+
+
 def find_mentions(article: Article, gazetteer: Gazetteer) -> list[Mention]:
     """Every gazetteer alias occurrence in the article's title and text, in reading order.
 
@@ -238,7 +244,7 @@ def _scan(
         found.sort()
     if not found:
         return []
-    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+    breaks = sentence_breaks(text)
     return [
         Mention(
             article_id=article.article_id,
