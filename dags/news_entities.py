@@ -5,8 +5,8 @@ cluster can give NER its own workers. `published_days` reads the days from the t
 events (`news_ingest`'s partition date, `news_backfill`'s days) or, for a manual run, the trigger
 form's partition date; `enrich` (mapped per day) finds the people, organisations and places spaCy
 NER sees in the day's French and English articles, canonicalised per article, and replaces the
-day's `discovered` partition; the warehouse is then refreshed (`discovered_entities`,
-`discovered_mentions_daily`). Re-running a day gives the same rows. Logic lives in
+day's `discovered` partition; the warehouse is then refreshed: the mention models count the
+discovered entities beside the watchlist's (`entity_kind`), and `discovered_entities` lists them. Re-running a day gives the same rows. Logic lives in
 `newsflow.tasks`; this file only wires it.
 """
 

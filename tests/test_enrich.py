@@ -106,3 +106,25 @@ def test_the_days_to_enrich_come_from_the_asset_events_or_the_form() -> None:
     assert tasks.published_days(events) == ["2024-07-01", "2024-07-02", "2024-07-10"]
     assert tasks.published_days([], "2024-07-09") == ["2024-07-09"]
     assert tasks.published_days([]) == []
+
+
+def test_discovered_entities_are_counted_beside_the_tracked_ones(published: Settings) -> None:
+    tasks.run_enrich(DAY.isoformat(), published)
+    tasks.run_build_warehouse(published)
+    _, kinds = query(published, "select entity_kind, count(*) from entities group by 1 order by 1")
+    assert [kind for kind, _ in kinds] == ["discovered", "tracked"]
+    _, rows = query(
+        published,
+        "select entity_id, entity_kind, n_mentions from mentions_daily where entity_id in "
+        "('nato', 'discovered:julianne smith', 'discovered:otan')",
+    )
+    counts = {entity_id: (kind, n) for entity_id, kind, n in rows}
+    # OTAN is the watchlist's NATO: counted once, by the watchlist; a name it does not track is discovered
+    assert counts["nato"][0] == "tracked" and "discovered:otan" not in counts
+    _, per_article = query(published, "select count(*) from mentions where entity_id = 'discovered:otan'")
+    assert per_article == [(0,)]
+    julianne = [row for row in discovered(published) if row["entity_key"] == "julianne smith"]
+    assert counts["discovered:julianne smith"] == ("discovered", len(julianne)) and julianne
+    _, weekly = query(published, "select sum(n_mentions) from mentions_weekly where entity_kind = 'tracked'")
+    _, daily = query(published, "select sum(n_mentions) from mentions_daily where entity_kind = 'tracked'")
+    assert weekly == daily

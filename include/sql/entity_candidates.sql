@@ -7,7 +7,7 @@
 with candidates as (select * from lake_candidates),
 tracked as (
     select distinct lower(strip_accents(replace(alias, '’', ''''))) as name_key
-    from (select unnest(aliases) as alias from entities)
+    from (select unnest(aliases) as alias from entities where entity_kind = 'tracked')
 ),
 articles as (select article_id, ingest_date, article_date from stg_articles where not is_duplicate),
 found as (

@@ -1,8 +1,20 @@
 -- stg_mentions: one row per mention occurrence in an article's latest version, with the article's two
--- dates (mention_date: published, else first ingested; first_ingest_date), story, source and publisher.
+-- dates (mention_date: published, else first ingested; first_ingest_date), story, source and publisher:
+-- the watchlist's mentions, and those of the entities NER discovered that it does not track (their
+-- entity_id 'discovered:' || entity_key, their alias the entity_key; a discovered form of a tracked
+-- entity is left out: the watchlist counts it).
 -- materialized: view
--- Built from: lake_mentions, stg_articles.
-with mentions as (select * from lake_mentions),
+-- Built from: lake_mentions, lake_discovered, stg_articles.
+with mentions as (
+    select article_id, entity_id, alias, matched_text, sentence_index, char_offset, in_title, ingest_date
+    from lake_mentions
+    union all
+    select
+        article_id, 'discovered:' || entity_key, entity_key, matched_text, sentence_index, char_offset, false,
+        ingest_date
+    from lake_discovered
+    where entity_id is null
+),
 articles as (
     select article_id, ingest_date, article_date, first_ingest_date, date_source, story_id, source, publisher
     from stg_articles

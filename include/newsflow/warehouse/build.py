@@ -26,8 +26,8 @@ LOGGER = logging.getLogger(__name__)
 
 LOADED_TABLE = "lake_partitions_loaded"
 MODELS_TABLE = "warehouse_models"  # the SQL each incremental model was built with
-# The datasets whose rows carry mentions' dates: a change in either can move mentions between weeks.
-_MENTION_INPUTS = ("articles", "mentions")
+# The datasets whose rows carry mentions' dates: a change in any can move mentions between weeks.
+_MENTION_INPUTS = ("articles", "mentions", "discovered")
 # The dates of a mention, one per clock (publication, first ingest): their ISO weeks are the refresh unit.
 _MENTION_DATES = ("mention_date", "first_ingest_date")
 
