@@ -10,9 +10,9 @@ discovered entities beside the watchlist's (`entity_kind`), and `discovered_enti
 `newsflow.tasks`; this file only wires it.
 """
 
-from airflow.sdk import Param, chain, dag, task
+from airflow.sdk import chain, dag, task
 
-from newsflow.dag_defaults import ARTICLES_ASSET, DEFAULT_ARGS, START_DATE
+from newsflow.dag_defaults import ARTICLES_ASSET, DEFAULT_ARGS, START_DATE, partition_date_param
 
 
 @dag(
@@ -24,13 +24,7 @@ from newsflow.dag_defaults import ARTICLES_ASSET, DEFAULT_ARGS, START_DATE
     doc_md=__doc__,
     tags=["newsflow"],
     params={
-        "partition_date": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            title="Partition date",
-            description="A manual run: the published day to enrich (YYYY-MM-DD).",
-        )
+        "partition_date": partition_date_param("A manual run: the published day to enrich (YYYY-MM-DD).")
     },
     default_args=DEFAULT_ARGS,
 )

@@ -21,10 +21,10 @@ shards. `publish` puts the day's counts on the `newsflow_articles` Asset event. 
 `newsflow.tasks` (`include/newsflow`); this file only wires it.
 """
 
-from airflow.sdk import Param, chain, dag, task
+from airflow.sdk import chain, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from newsflow.dag_defaults import ARTICLES_ASSET, DEFAULT_ARGS, START_DATE
+from newsflow.dag_defaults import ARTICLES_ASSET, DEFAULT_ARGS, START_DATE, partition_date_param
 
 # Bounds concurrent HTTP fetching across runs and sources; created by `make demo` / `make airflow`.
 HTTP_POOL = "newsflow_http"
@@ -39,13 +39,9 @@ HTTP_POOL = "newsflow_http"
     doc_md=__doc__,
     tags=["newsflow"],
     params={
-        "partition_date": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            title="Partition date",
-            description="The day to ingest (YYYY-MM-DD). Empty: the run's logical date; a manual run "
-            "without one takes yesterday (UTC). A day already ingested is replaced.",
+        "partition_date": partition_date_param(
+            "The day to ingest (YYYY-MM-DD). Empty: the run's logical date; a manual run "
+            "without one takes yesterday (UTC). A day already ingested is replaced."
         )
     },
     default_args=DEFAULT_ARGS,
