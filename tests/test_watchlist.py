@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from datetime import date
@@ -12,7 +13,8 @@ import pytest
 
 from newsflow import tasks
 from newsflow.cli import main
-from newsflow.day.rematch import WATCHLIST_KEY
+from newsflow.day.rematch import WATCHLIST_KEY, rematch_history
+from newsflow.entities.watchlist import load_gazetteer
 from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import query
@@ -101,3 +103,29 @@ def test_entities_add_refuses_a_taken_alias_and_leaves_the_file_as_it_was(
     )
     assert "alias 'OTAN' belongs to both nato and otan_bis" in capsys.readouterr().out
     assert settings.entities_path.read_text(encoding="utf-8") == before
+
+
+def test_a_day_whose_stored_articles_are_damaged_costs_only_itself(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    later = date(2024, 7, 11)
+    shutil.copytree(SEEDS_DIR, settings.data_dir / "later")
+    tasks.ingest_day(later, dataclasses.replace(settings, source_dir=settings.data_dir / "later"))
+    damaged = lake.partition_file(settings.lake_uri, "articles", DAY)
+    assert damaged is not None
+    damaged.write_bytes(b"PAR1 not a parquet file")
+    assert (
+        main(
+            ["entities", "add", "brussels", "--label", "Brussels", "--type", "place", "--alias", "Bruxelles"]
+        )
+        == 0
+    )
+    in_process = dataclasses.replace(settings, workers=1)  # its log is this process's
+    assert rematch_history(in_process) == [later]  # the damaged day is left as it was, and reported
+    assert f"{DAY}: not matched again, {damaged} is unreadable" in caplog.text
+    fingerprint = load_gazetteer(settings.entities_path).fingerprint.encode()
+    stamps = {
+        day: lake.schema_metadata(lake.partition_file(settings.lake_uri, "mentions", day))[WATCHLIST_KEY]
+        for day in (DAY, later)
+    }
+    assert stamps[later] == fingerprint != stamps[DAY]  # tried again at the next build

@@ -67,7 +67,9 @@ def rematch_history(settings: Settings) -> list[date]:
 
 
 def _rematch_day(settings: Settings, day: date) -> bool:
-    """Replace the day's mentions with those of the current watchlist; False when another run holds the day."""
+    """Replace the day's mentions with those of the current watchlist; False when another run holds
+    the day, or when its stored articles cannot be read (that day keeps its mentions and is tried
+    again at the next build; the other days and the build go on)."""
     gazetteer = load_gazetteer(settings.entities_path)
     articles = lake.partition_file(settings.lake_uri, "articles", day)
     assert articles is not None  # the day was listed from the articles' manifests
@@ -80,6 +82,9 @@ def _rematch_day(settings: Settings, day: date) -> bool:
             lake.replace_partitions([("mentions", table)], settings.lake_uri, day)
     except locks.DayLockedError as exc:
         LOGGER.warning("%s: not matched again now, its run holds it (%s)", day, exc)
+        return False
+    except (OSError, pa.ArrowException) as exc:  # a damaged or vanished file costs its day only
+        LOGGER.error("%s: not matched again, %s is unreadable: %s", day, articles, exc)
         return False
     return True
 
