@@ -63,10 +63,10 @@ def news_backfill():
 
     @task(
         task_display_name="Process shard",
-        doc_md="The nightly per-document pass: extract, clean, language, hashes, mentions, candidates.",
+        doc_md="The nightly per-document pass: extract, clean, language, hashes, watchlist mentions.",
         map_index_template="{{ shard_name }}",
     )
-    def process_shard(shard: str) -> str:
+    def process_shard(shard: str, days: list[str], run_id: str | None = None) -> str:
         from airflow.sdk import get_current_context
 
         from newsflow import tasks

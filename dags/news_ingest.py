@@ -3,7 +3,7 @@ Nightly: collect every configured source (one mapped task per source: read a fol
 lists, RSS/Atom feeds and sitemaps politely, archiving every response as WARC) into raw shards of
 bounded size (`NEWSFLOW_SHARD_DOCS` documents, `NEWSFLOW_SHARD_BYTES`); run the per-document work on
 each shard (one mapped task per shard: extract and clean, detect the language, hash and sign for
-duplicates, gazetteer mentions and NER candidates); then, on the day's columns, mark URL and exact
+duplicates, watchlist mentions; NER runs later, in news_entities); then, on the day's columns, mark URL and exact
 duplicates and near-duplicate stories against the stored signatures, validate with Great
 Expectations (failures go to the quarantine partition with their reasons), publish the day's
 Parquet partitions, load them into DuckDB and render the mentions chart (`data/reports/`).
@@ -105,8 +105,8 @@ def news_ingest():
     @task(
         task_display_name="Process shard",
         doc_md="One pass per document: extract the article from HTML (trafilatura), clean boilerplate, "
-        "detect the language, hash and sign it for duplicates, find gazetteer mentions and NER "
-        "candidates. Logs documents/s and an ETA.",
+        "detect the language, hash and sign it for duplicates, find watchlist mentions. "
+        "Logs documents/s and an ETA.",
         map_index_template="{{ shard_name }}",
     )
     def process_shard(shard: str) -> str:
@@ -145,7 +145,7 @@ def news_ingest():
 
     @task(
         task_display_name="Publish",
-        doc_md="Replaces the day's lake partitions (articles, quarantine, mentions, candidates, "
+        doc_md="Replaces the day's lake partitions (articles, quarantine, mentions, "
         "signatures, templates, fetch log), all or none. The day's counts go on the "
         "`newsflow_articles` Asset event and in this task's XCom.",
         outlets=[ARTICLES_ASSET],

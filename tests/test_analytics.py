@@ -1,4 +1,4 @@
-"""Analytics on real lake data: stories, candidates, daily/weekly counts, trending,
+"""Analytics on real lake data: stories, entity candidates, daily/weekly counts, trending,
 incremental loading vs full rebuild, and the chart."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def rows(settings: Settings, sql: str) -> list[tuple]:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(data_dir=tmp_path_factory.mktemp("seeded"), source_dir=SEEDS_DIR)
     tasks.ingest_day(DAY, settings)
+    tasks.run_enrich(DAY.isoformat(), settings)
     build_warehouse(settings)
     return settings
 
@@ -102,33 +103,20 @@ def test_mention_occurrences_carry_prominence(seeded: Settings) -> None:
     assert first == [(0, 0)]  # the caption "Jens Stoltenberg - OTAN" opens the text
 
 
-def test_entity_candidates_are_new_names_with_context(seeded: Settings) -> None:
+def test_entity_candidates_are_untracked_discovered_entities_with_context(seeded: Settings) -> None:
     found = {
-        name: (label, contexts)
-        for name, label, contexts in rows(
-            seeded, "select name, ner_label, example_contexts from entity_candidates"
+        key: (name, kind, contexts)
+        for key, name, kind, contexts in rows(
+            seeded, "select entity_key, name, kind, example_contexts from entity_candidates"
         )
     }
-    assert found["Alexei Reznikov"][0] == "PER"
-    assert "ministre de la Défense de ce pays, Alexei Reznikov" in found["Alexei Reznikov"][1][0]
-    assert found["Wiesbaden"][0] == "LOC"
-    # Names the gazetteer covers are never candidates, even inside longer NER spans.
-    for name in found:
-        assert not any(known in name for known in ("OTAN", "Stoltenberg", "Russie", "Chine", "Ukraine"))
-
-
-def test_english_articles_get_no_candidates(tmp_path: Path) -> None:
-    source = tmp_path / "en"
-    source.mkdir()
-    (source / "a.txt").write_text(
-        "Allies meet in Brussels\n\nDefence ministers met in Brussels on Thursday, where Alexei Reznikov "
-        "asked for more air defence systems before the winter, officials from several countries said. "
-        "The talks in Brussels focused on ammunition stocks and on how quickly factories could deliver them.",
-        encoding="utf-8",
-    )
-    settings = Settings(data_dir=tmp_path / "data", source_dir=source)
-    counts = tasks.ingest_day(DAY, settings)
-    assert counts["clean"] == 1 and counts["candidates"] == 0
+    name, kind, contexts = found["alexei reznikov"]
+    assert (name, kind) == ("Alexei Reznikov", "PER")
+    assert "ministre de la Défense de ce pays, Alexei Reznikov" in contexts[0]
+    assert found["wiesbaden"][1] == "LOC"
+    assert "reznikov" not in found  # the surname alone is the person named in full
+    # Entities the watchlist tracks are never candidates.
+    assert not {"otan", "jens stoltenberg", "russie", "chine", "ukraine"} & found.keys()
 
 
 def test_incremental_build_after_a_second_day_equals_a_full_rebuild(tmp_path: Path) -> None:

@@ -225,8 +225,8 @@ def test_news_entities_enriches_the_day_news_ingest_published(seeds_run, dagbag)
             run_conf={"partition_date": "2024-07-10"},
         )
     assert run.state == DagRunState.SUCCESS
-    enriched = [ti for ti in run.get_task_instances() if ti.task_id == "enrich"]
-    assert [(ti.rendered_map_index, ti.state) for ti in enriched] == [("2024-07-10", "success")]
+    enriched = [ti for ti in run.get_task_instances() if ti.task_id == "enrich_part"]
+    assert [(ti.rendered_map_index, ti.state) for ti in enriched] == [("2024-07-10 rows 0-5", "success")]
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         (stoltenberg,) = con.execute(
             "select kind, entity_id from discovered_entities where entity_key = 'jens stoltenberg'"

@@ -56,6 +56,15 @@ def test_a_title_goes_and_the_surname_joins_the_full_name() -> None:
     )
 
 
+def test_a_country_is_one_entity_under_its_names_and_in_both_languages() -> None:
+    english = entities("Germany and the Federal Republic of Germany signed nothing. Germany waited.", "en")
+    french = entities("L'Allemagne a signé. Les ministres de l'Allemagne sont à Berlin.", "fr")
+    (germany,) = [e for e in english if "Germany" in e.name]
+    (allemagne,) = [e for e in french if "Allemagne" in e.name]
+    assert germany.entity_key == allemagne.entity_key == "germany"
+    assert germany.count == 3 and allemagne.count == 2
+
+
 def test_a_common_word_at_a_sentence_start_is_not_an_entity() -> None:
     text = "Meth use has risen. Police in Ohio said meth seizures doubled last year."
     assert "Meth" in {ent.text for ent in load_ner("en")(text).ents}  # what the model does

@@ -3,6 +3,7 @@ lake dataset `discovered`, off the ingest path."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from newsflow import tasks
 from newsflow.cli import main
+from newsflow.day import enrich
 from newsflow.schema import DISCOVERED
 from newsflow.settings import Settings
 from newsflow.store import lake
@@ -76,6 +78,27 @@ def test_enriching_a_day_again_gives_identical_rows(published: Settings) -> None
     first = discovered(published)
     path = tasks.run_enrich(DAY.isoformat(), published)
     assert discovered(published) == first and Path(path).name != ""
+
+
+def test_a_day_cut_in_parts_on_two_processes_gives_the_rows_of_one_part(
+    published: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks.run_enrich(DAY.isoformat(), published)
+    whole = discovered(published)
+    monkeypatch.setattr(enrich, "ENRICH_PART_ROWS", 2)
+    parts = tasks.run_plan_enrich([DAY.isoformat()], published)
+    assert [(part["start"], part["stop"]) for part in parts] == [(0, 2), (2, 4), (4, 6)]
+    tasks.run_enrich(DAY.isoformat(), dataclasses.replace(published, workers=2))
+    assert discovered(published) == whole
+
+
+def test_parts_planned_before_the_day_was_published_again_are_refused(published: Settings) -> None:
+    parts = tasks.run_plan_enrich([DAY.isoformat()], published)
+    for part in parts:
+        tasks.run_enrich_part(part, published)
+    tasks.ingest_day(DAY, published)  # the day is published again: new articles file
+    with pytest.raises(RuntimeError, match="2024-07-10 was published again while it was enriched"):
+        tasks.run_publish_enrich(parts, published)
 
 
 def test_an_unpublished_day_is_refused_by_name(published: Settings) -> None:

@@ -45,7 +45,7 @@ def test_seeds_end_in_the_lake_and_warehouse_with_nothing_lost(settings: Setting
         "quarantined": 0,
         "duplicates": 0,
     }
-    assert counts["mentions"] > 100 and counts["candidates"] > 0
+    assert counts["mentions"] > 100
     assert rows(settings, "select count(*), count(distinct article_id) from articles") == [(5, 5)]
     assert rows(settings, "select distinct language, date_source, article_date from articles") == [
         ("fr", "ingest_date", DAY)
@@ -156,7 +156,10 @@ def test_every_model_builds_on_an_empty_lake(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "empty")
     build_warehouse(settings)
     for name in (m.name for m in sql_models(settings.sql_dir) if m.materialized != "macro"):
-        assert rows(settings, f"select count(*) from {name}") == [(0,)] or name == "entities"
+        assert rows(settings, f"select count(*) from {name}") == [(0,)] or name in (
+            "entities",
+            "watchlist_keys",
+        )
     assert rows(settings, "select count(*) from trending_as_of(date '2024-07-10')") == [(0,)]
     assert rows(settings, "select count(*) from entities")[0][0] >= 12
 

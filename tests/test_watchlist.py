@@ -31,6 +31,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     shutil.copytree(SEEDS_DIR, root / "seeds")
     settings = Settings(data_dir=root / "data", source_dir=root / "seeds")
     tasks.ingest_day(DAY, settings)
+    tasks.run_enrich(DAY.isoformat(), settings)
     tasks.run_build_warehouse(settings)
     return settings
 
@@ -84,12 +85,14 @@ def test_a_build_with_the_same_watchlist_matches_nothing_again(settings: Setting
 
 
 def test_promote_moves_a_discovered_name_under_a_tracked_id(settings: Settings) -> None:
+    assert total_mentions(settings, "discovered:julianne smith") > 0
     assert main(["entities", "promote", "julianne smith"]) == 0
     assert main(["build-warehouse"]) == 0
     assert total_mentions(settings, "julianne_smith") == word_count(settings, "julianne smith") > 0
+    assert total_mentions(settings, "discovered:julianne smith") == 0  # counted once, as tracked
     _, rows = query(settings, "select label, entity_type from entities where entity_id = 'julianne_smith'")
     assert rows == [("Julianne Smith", "person")]
-    _, left = query(settings, "select count(*) from entity_candidates where name_key = 'julianne smith'")
+    _, left = query(settings, "select count(*) from entity_candidates where entity_key = 'julianne smith'")
     assert left == [(0,)]  # tracked now: no longer a candidate
 
 

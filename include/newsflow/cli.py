@@ -163,8 +163,12 @@ def _run_day(settings: Settings, day: date, offline: bool, enrich: bool = False)
         counts = ingest_with_progress(progress, settings, day, offline)
         task = progress.add_task("enrich" if enrich else "warehouse", total=None, rate="")
         if enrich:
-            tasks.run_enrich(day.isoformat(), settings)
-            progress.update(task, description="warehouse")
+            tasks.run_enrich(
+                day.isoformat(),
+                settings,
+                lambda done, total: progress.update(task, completed=done, total=total),
+            )
+            progress.update(task, description="warehouse", total=None)
         tasks.run_build_warehouse(settings)
         progress.update(task, description="report")
         chart = tasks.run_render_report(settings)

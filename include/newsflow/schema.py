@@ -101,19 +101,6 @@ class FetchLogEntry:
     ingest_date: date
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A name found by NER that no gazetteer alias covers: material for growing the gazetteer."""
-
-    article_id: str
-    name: str  # as written, without leading articles ("la Chine" -> "Chine")
-    name_key: str  # lower-case, accent-free: what candidates are grouped by
-    ner_label: str  # PER, ORG or LOC
-    char_offset: int
-    context: str  # the text around the name, for an analyst deciding whether to promote it
-    ingest_date: date
-
-
 _REMOVED_TYPE = pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))
 
 RAW_SCHEMA = pa.schema(
@@ -179,18 +166,6 @@ MENTION_SCHEMA = pa.schema(
     ]
 )
 
-CANDIDATE_SCHEMA = pa.schema(
-    [
-        ("article_id", pa.string()),
-        ("name", pa.string()),
-        ("name_key", pa.string()),
-        ("ner_label", pa.string()),
-        ("char_offset", pa.int32()),
-        ("context", pa.string()),
-        ("ingest_date", pa.date32()),
-    ]
-)
-
 FETCH_LOG_SCHEMA = pa.schema(
     [
         ("url", pa.string()),
@@ -208,7 +183,7 @@ FETCH_LOG_SCHEMA = pa.schema(
 
 # One row of a processed shard: the article (or the stub of a rejected document) with everything the
 # day steps need, so they never reopen the text: its position, why it was rejected at read time, the
-# story signature, and its gazetteer mentions and NER candidates (published only if the article is).
+# story signature, and its watchlist mentions (published only if the article is).
 PROCESSED_EXTRAS = pa.schema(
     [
         ("position", pa.int64()),
@@ -217,7 +192,6 @@ PROCESSED_EXTRAS = pa.schema(
         ("minhash", pa.list_(pa.uint64())),
         ("shingles", pa.list_(pa.uint32())),
         ("mentions", pa.list_(pa.struct(list(MENTION_SCHEMA)))),
-        ("candidates", pa.list_(pa.struct(list(CANDIDATE_SCHEMA)))),
         ("line_keys", pa.list_(pa.string())),  # short lines, for the publisher's template lines
     ]
 )
@@ -265,6 +239,8 @@ ENTITY_SCHEMA = pa.schema(
         ("wikidata_id", pa.string()),
         ("aliases", pa.list_(pa.string())),
         ("acronyms", pa.list_(pa.string())),
+        # names.entity_key of each alias and acronym: what joins a discovered entity to this one
+        ("alias_keys", pa.list_(pa.string())),
     ]
 )
 
@@ -304,7 +280,6 @@ DATASETS = (
     Dataset("articles", ARTICLE_SCHEMA, in_warehouse=True),
     Dataset("quarantine", QUARANTINE_SCHEMA, in_warehouse=True),
     Dataset("mentions", MENTION_SCHEMA, in_warehouse=True),
-    Dataset("candidates", CANDIDATE_SCHEMA, in_warehouse=True),
     # the history index of published articles, which only later days' dedup step reads
     Dataset(SIGNATURES, SIGNATURE_SCHEMA, in_warehouse=False),
     # each publisher's template lines of the day, which later days' cleaning reads
@@ -331,11 +306,10 @@ SCHEMAS: dict[type, pa.Schema] = {
     RawDocument: RAW_SCHEMA,
     Article: ARTICLE_SCHEMA,
     Mention: MENTION_SCHEMA,
-    Candidate: CANDIDATE_SCHEMA,
     FetchLogEntry: FETCH_LOG_SCHEMA,
 }
 
-Record = TypeVar("Record", RawDocument, Article, Mention, Candidate, FetchLogEntry)
+Record = TypeVar("Record", RawDocument, Article, Mention, FetchLogEntry)
 
 
 def stable_id(*parts: str) -> str:

@@ -100,9 +100,38 @@ def published_days(events: list[dict[str, object]], requested: str | None = None
     return sorted(date.fromisoformat(day).isoformat() for day in days)  # a malformed date fails here
 
 
-def run_enrich(day: str, settings: Settings | None = None) -> str:
-    """The open-world entities of a published day (`day.enrich`); the partition's path."""
-    return str(enrich.enrich_day(_day_of(day, "enrich"), settings or Settings.from_env()))
+def run_enrich(
+    day: str, settings: Settings | None = None, on_progress: Callable[[int, int], object] | None = None
+) -> str:
+    """The open-world entities of a published day (`day.enrich`), its parts on this machine's
+    cores; the partition's path. `on_progress(articles_done, articles_total)` follows NER."""
+    settings = settings or Settings.from_env()
+
+    def run_parts(parts: list[dict[str, object]]) -> None:
+        total = sum(int(str(part["stop"])) - int(str(part["start"])) for part in parts)
+        workers.run_jobs(enrich.enrich_part, parts, settings, total, on_progress)
+
+    return str(enrich.enrich_day(_day_of(day, "enrich"), settings, run_parts))
+
+
+def run_plan_enrich(days: list[str], settings: Settings | None = None) -> list[dict[str, object]]:
+    """The parts of the days to enrich, every day's in one list: what the NER task is mapped over."""
+    settings = settings or Settings.from_env()
+    return [part for day in days for part in enrich.plan_parts(_day_of(day, "plan_enrich"), settings)]
+
+
+def run_enrich_part(part: dict[str, object], settings: Settings | None = None) -> str:
+    """NER over one part of a day's articles, into staging; the part's file."""
+    return enrich.enrich_part(part, settings or Settings.from_env())
+
+
+def run_publish_enrich(parts: list[dict[str, object]], settings: Settings | None = None) -> list[str]:
+    """Each day's `discovered` partition from its parts; the partitions' paths."""
+    settings = settings or Settings.from_env()
+    by_day: dict[object, list[dict[str, object]]] = {}
+    for part in parts:
+        by_day.setdefault(part["day"], []).append(part)
+    return [str(enrich.publish_parts(day_parts, settings)) for day_parts in by_day.values()]
 
 
 def run_build_warehouse(settings: Settings | None = None) -> list[str]:

@@ -17,8 +17,8 @@ app = typer.Typer(
     help="The watchlist: the tracked entities (NEWSFLOW_ENTITIES_PATH, default data/entities.yaml)."
 )
 
-# spaCy's labels, as the watchlist's entity types.
-TYPE_OF_LABEL = {"PER": "person", "ORG": "organization", "LOC": "place"}
+# The kinds of discovered entities, as the watchlist's entity types.
+TYPE_OF_KIND = {"PER": "person", "ORG": "organization", "LOC": "place"}
 # Aliases given on the command line are matched in every language, as all aliases are.
 CLI_LANGUAGE = "all"
 
@@ -68,15 +68,18 @@ def add(
 
 @app.command()
 def promote(
-    name_key: Annotated[str, typer.Argument(help="A discovered name's key (entity_candidates.name_key).")],
+    entity_key: Annotated[
+        str, typer.Argument(help="A discovered entity's key (entity_candidates.entity_key).")
+    ],
     entity_id: Annotated[
         str | None, typer.Option("--id", help="The tracked id (default: from the key).")
     ] = None,
     entities: EntitiesOption = None,
     warehouse: Annotated[Path | None, typer.Option(help="The DuckDB warehouse file.")] = None,
 ) -> None:
-    """Track a discovered name: every form it was found under becomes an alias of a new entity,
-    typed by the label NER gave it most often.
+    """Track a discovered entity: each full name it was found under (per language) becomes an alias
+    of a new entity, typed by the kind NER gave it most often. A lone surname it was also written
+    as is not an alias: every Smith would be matched.
 
     Example: newsflow entities promote "julianne smith"
     """
@@ -85,15 +88,15 @@ def promote(
     settings = Settings.from_env(warehouse_path=warehouse, entities_path=entities)
     _, rows = query(
         settings,
-        "select c.name, coalesce(a.language, 'all') as language, c.ner_label "
-        "from lake_candidates as c left join lake_articles as a using (article_id, ingest_date) "
-        "where c.name_key = $key order by c.ingest_date, c.article_id, c.char_offset",
-        {"key": name_key},
+        "select d.name, coalesce(a.language, 'all') as language, d.kind "
+        "from lake_discovered as d left join lake_articles as a using (article_id, ingest_date) "
+        "where d.entity_key = $key order by d.ingest_date, d.article_id, d.char_offset",
+        {"key": entity_key},
     )
     if not rows:
-        raise click.ClickException(f"no discovered name has the key {name_key!r} (see entity_candidates)")
+        raise click.ClickException(f"no discovered entity has the key {entity_key!r} (see entity_candidates)")
     names = [str(name) for name, _, _ in rows]
-    labels = [str(label) for _, _, label in rows]
+    kinds = [str(kind) for _, _, kind in rows]
     aliases: dict[str, list[str]] = {}
     for name, language, _ in rows:
         forms = aliases.setdefault(str(language), [])
@@ -101,13 +104,13 @@ def promote(
             forms.append(str(name))
     entity = watchlist.add_entity(
         settings.entities_path,
-        entity_id or re.sub(r"[^a-z0-9]+", "_", name_key.lower()).strip("_"),
+        entity_id or re.sub(r"[^a-z0-9]+", "_", entity_key.lower()).strip("_"),
         max(names, key=names.count),
-        TYPE_OF_LABEL.get(max(labels, key=labels.count), "topic"),
+        TYPE_OF_KIND[max(kinds, key=kinds.count)],
         aliases,
     )
     typer.echo(
-        f"promoted {name_key!r} to {entity.entity_id} ({', '.join(entity.aliases)}) in {settings.entities_path}"
+        f"promoted {entity_key!r} to {entity.entity_id} ({', '.join(entity.aliases)}) in {settings.entities_path}"
     )
 
 

@@ -1,12 +1,12 @@
 -- discovered_entities: one row per entity NER found in French and English articles (lake dataset
 -- discovered, newsflow enrich): entity_key is the normalised fullest name, one entity across
 -- articles; name and kind are the most frequent; entity_id is the watchlist entity it joins when
--- one of its forms is an alias (its mentions are then counted in mentions_daily by the watchlist).
+-- one of its forms is an alias, today (its mentions are then counted in mentions_daily by the watchlist).
 -- Counts over the latest version of each article, duplicates left out.
 -- materialized: view
 -- unique: entity_key
--- Built from: lake_discovered, stg_articles.
-with discovered as (select * from lake_discovered),
+-- Built from: stg_discovered, stg_articles.
+with discovered as (select * from stg_discovered),
 articles as (select article_id, ingest_date, article_date from stg_articles where not is_duplicate),
 found as (
     select d.*, a.article_date

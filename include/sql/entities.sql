@@ -5,7 +5,7 @@
 -- name, aliases the forms it was found under).
 -- materialized: table
 -- unique: entity_id
--- Built from: raw_entities (registered from the YAML at build time), lake_discovered.
+-- Built from: raw_entities (registered from the YAML at build time), stg_discovered.
 with tracked as (
     select entity_id, label, entity_type, wikidata_id, aliases, acronyms, 'tracked' as entity_kind
     from raw_entities
@@ -19,7 +19,7 @@ discovered as (
         list(distinct matched_text order by matched_text) as aliases,
         []::varchar[] as acronyms,
         'discovered' as entity_kind
-    from lake_discovered
+    from stg_discovered
     where entity_id is null
     group by entity_key
 ),

@@ -4,7 +4,7 @@
 -- entity_id 'discovered:' || entity_key, their alias the entity_key; a discovered form of a tracked
 -- entity is left out: the watchlist counts it).
 -- materialized: view
--- Built from: lake_mentions, lake_discovered, stg_articles.
+-- Built from: lake_mentions, stg_discovered, stg_articles.
 with mentions as (
     select article_id, entity_id, alias, matched_text, sentence_index, char_offset, in_title, ingest_date
     from lake_mentions
@@ -12,7 +12,7 @@ with mentions as (
     select
         article_id, 'discovered:' || entity_key, entity_key, matched_text, sentence_index, char_offset, false,
         ingest_date
-    from lake_discovered
+    from stg_discovered
     where entity_id is null
 ),
 articles as (

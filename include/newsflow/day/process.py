@@ -1,4 +1,6 @@
-"""The per-document pass over one shard: extract, clean, language, hashes, mentions, NER candidates.
+"""The per-document pass over one shard: extract, clean, language, hashes, watchlist mentions.
+
+NER is not here: it reads the published day afterwards (`newsflow.day.enrich`), so ingest never waits for it.
 
 Everything that looks at one document alone happens here, once, so the whole-day steps after it
 (dedup, validation, publishing) only move columns. A shard's result is one Parquet file written
@@ -10,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
@@ -22,7 +23,7 @@ from newsflow.document.clean import clean_text
 from newsflow.document.extract import extract_html, extract_plain_text
 from newsflow.document.language import detect_language
 from newsflow.document.page import publisher_of
-from newsflow.entities import candidates, watchlist
+from newsflow.entities import watchlist
 from newsflow.schema import PROCESSED_EXTRAS, PROCESSED_SCHEMA, Article, RawDocument, stable_id
 from newsflow.settings import Settings
 from newsflow.store import lake
@@ -114,39 +115,21 @@ def process_shard(
     total = lake.count_rows(raw_shard)
     started = time.monotonic()
     log_progress = _progress_log(raw_shard.name, total)
-    rows, articles = [], []
+    rows = []
     for done, raw in enumerate(_iter_raw(raw_shard), start=1):
         if raw.ingest_date not in known_templates:  # unreadable: the shard fails, no document is blamed
             known_templates[raw.ingest_date] = templates.load(settings.lake_uri, raw.ingest_date)
         try:
-            row, article = _processed(raw, gazetteer, settings, known_templates[raw.ingest_date])
+            row = _processed(raw, gazetteer, settings, known_templates[raw.ingest_date])
         except Exception as exc:  # one document that breaks a stage must not fail its shard, and the day
             LOGGER.exception("%s: %s failed", raw_shard.name, raw.source_path or raw.url)
-            row, article = (
-                _rejected_row(raw, "process", f"processing_error: {type(exc).__name__}: {exc}"),
-                None,
-            )
+            row = _rejected_row(raw, "process", f"processing_error: {type(exc).__name__}: {exc}")
         rows.append(row)
-        if article is not None:
-            articles.append(article)
         if on_document is not None:
             on_document()
         log_progress(done)
-    ner_started = time.monotonic()
-    found: defaultdict[object, list[dict[str, object]]] = defaultdict(list)  # by article id, a row's value
-    for candidate in candidates.find_candidates(articles, gazetteer):
-        found[candidate.article_id].append(dataclasses.asdict(candidate))
-    ner_seconds = time.monotonic() - ner_started
-    for row in rows:
-        row["candidates"] = found.get(row["article_id"], []) if row["reject_stage"] is None else []
     lake.write_table_atomic(pa.Table.from_pylist(rows, schema=PROCESSED_SCHEMA), out)
-    LOGGER.info(
-        "%s: %d documents in %.1f s (NER %.1f s)",
-        raw_shard.name,
-        total,
-        time.monotonic() - started,
-        ner_seconds,
-    )
+    LOGGER.info("%s: %d documents in %.1f s", raw_shard.name, total, time.monotonic() - started)
     return out
 
 
@@ -181,15 +164,15 @@ def _iter_raw(raw_shard: lake.Location) -> Iterator[RawDocument]:
 
 def _processed(
     raw: RawDocument, gazetteer: watchlist.Gazetteer, settings: Settings, known_templates: templates.Templates
-) -> tuple[dict[str, object], Article | None]:
-    """The processed row of one document (the article with its hash, signature, mentions and short
-    lines), and the article; a document that could not be read is a rejected row and no article."""
+) -> dict[str, object]:
+    """The processed row of one document: the article with its hash, signature, mentions and short
+    lines; a document that could not be read is a rejected row."""
     if raw.read_error:
-        return _rejected_row(raw, "read", raw.read_error), None
+        return _rejected_row(raw, "read", raw.read_error)
     article = with_language(build_article(raw, known_templates))
     digest, minhash, shingles = dedup.fingerprint(article.text, settings.story_lsh_bands)
     has_text = bool(article.text.strip())  # an empty text has nothing to compare; validation rejects it
-    row = _row(
+    return _row(
         article,
         raw.position,
         content_hash=digest if has_text else None,
@@ -199,7 +182,6 @@ def _processed(
         # only publishers known by URL learn templates: a folder of files is not one site
         line_keys=templates.line_keys(article.text, article.removed) if article.url else [],
     )
-    return row, article
 
 
 def _rejected_row(raw: RawDocument, stage: str, reason: str) -> dict[str, object]:

