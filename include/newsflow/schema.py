@@ -69,6 +69,9 @@ class Article:
     content_hash: str | None = None
     duplicate_of: str | None = None  # article_id of the first copy with the same content_hash
     story_id: str | None = None
+    # the URL the page gives for itself (rel=canonical, og:url), else its url; `url` is where it was
+    # fetched or archived from (a WARC-Target-URI), which the article_id is made of
+    canonical_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,7 @@ ARTICLE_SCHEMA = pa.schema(
         ("content_hash", pa.string()),
         ("duplicate_of", pa.string()),
         ("story_id", pa.string()),
+        ("canonical_url", pa.string()),
     ]
 )
 

@@ -15,6 +15,7 @@ select
     article_id,
     source,
     url,
+    canonical_url,
     source_path,
     title,
     author,

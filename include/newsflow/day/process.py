@@ -48,8 +48,9 @@ def build_article(raw: RawDocument, known_templates: templates.Templates | None 
         extracted = extract_html(raw.raw_text, raw.url, max_date=fetched_on)
     else:
         extracted = extract_plain_text(raw.raw_text)
-    url = extracted.url or raw.url
-    publisher = publisher_of(url, extracted.sitename, raw.source)
+    canonical_url = extracted.url or raw.url
+    url = raw.url or canonical_url
+    publisher = publisher_of(canonical_url, extracted.sitename, raw.source)
     template_lines = (known_templates or {}).get(publisher, frozenset()) if url else frozenset()
     cleaned = clean_text(extracted.text, extracted.title, template_lines=template_lines)
     published_date, date_source = checked_published_date(
@@ -75,6 +76,7 @@ def build_article(raw: RawDocument, known_templates: templates.Templates | None 
         text_chars=len(cleaned.text),
         removed=extracted.removed + cleaned.removed,
         extraction_method=extracted.method,
+        canonical_url=canonical_url,
     )
 
 

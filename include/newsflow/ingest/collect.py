@@ -30,7 +30,7 @@ from newsflow.ingest.archive import WARC_FILE, SeenUrl, SeenUrls, archive_dir, r
 from newsflow.ingest.feeds import FeedError, Link, parse_feed, parse_sitemap
 from newsflow.ingest.fetch import Fetcher, FetchResult, normalise_url
 from newsflow.ingest.sources import SourceSpec, iter_folder
-from newsflow.ingest.warc import iter_responses, warc_files
+from newsflow.ingest.warc import BadRecord, describe, read_archive, warc_files
 from newsflow.schema import FetchLogEntry, RawDocument, from_table, to_table
 from newsflow.settings import Settings
 from newsflow.store import lake
@@ -73,7 +73,7 @@ def collect_source(
         return Collected((dataclasses.replace(d, language_hint=source.language) for d in documents), [])
     if source.kind == "warc":
         log: list[FetchLogEntry] = []  # one row per file, filled as the documents are read
-        return Collected(_read_archives(source, day, log), log)
+        return Collected(_read_archives(source, day, settings.max_body_bytes, log), log)
     archive = archive_dir(settings.archive_dir, source.name, day)
     if (archive / WARC_FILE).exists() and (archive / FETCH_LOG_FILE).exists():
         LOGGER.info("replaying %s for %s from %s", source.name, day, archive)
@@ -223,45 +223,69 @@ def _is_article(result: FetchResult) -> bool:
     return result.role == "article" and result.ok and result.status == 200
 
 
-def _read_archives(source: SourceSpec, day: date, log: list[FetchLogEntry]) -> Iterator[RawDocument]:
-    """The day's pages from someone else's WARC files: the HTML 200 responses archived on `day`
-    (their WARC-Date), from the allowed publishers, in the source's `language` when the page
-    declares one (an undeclared page is kept: langdetect decides), up to `max_items`. Each file adds a log row
-    (role `warc`) counting what it skipped and why; a damaged file (error_class `truncated_warc`)
-    keeps the pages read before the damage."""
+def _read_archives(
+    source: SourceSpec, day: date, max_body_bytes: int, log: list[FetchLogEntry]
+) -> Iterator[RawDocument]:
+    """The day's pages from someone else's WARC and ARC files: the HTML 200 responses and HTML
+    resource records archived on `day` (their WARC-Date), from the allowed publishers, in the
+    source's `language` when the page declares one (an undeclared page is kept: langdetect
+    decides), up to `max_items`. Each file adds a log row (role `warc`) saying what it held and
+    what was not kept; each bad record of the day (or of no known day) a row with its reason; a
+    file whose rest is lost (`truncated_warc`) keeps the pages read before the damage."""
     position = 0
     for path in warc_files(source.location):
-        started, skipped = time.monotonic(), Counter[str]()
-        kept_before = position
-        for result in iter_responses(path, skipped):
+        started, held, skipped = time.monotonic(), Counter[str](), Counter[str]()
+        kept_before, truncation = position, None
+        for item in read_archive(path, max_body_bytes, held):
+            if isinstance(item, BadRecord):
+                if item.error_class == "truncated_warc":
+                    truncation = item
+                elif item.fetched_at is None or item.fetched_at.date() == day:
+                    log.append(_bad_record_row(path, item, source, day))
+                continue
+            result, where = item.result, f"{path.resolve().name}@{item.offset}"
             if result.fetched_at.date() != day:
                 skipped["other_day"] += 1
             elif source.domains and publisher_of(result.url, None, source.name) not in source.domains:
                 skipped["other_publisher"] += 1
             elif source.max_items is not None and position >= source.max_items:
                 skipped["over_max_items"] += 1
-            elif not _in_language(document := _document(result, source, day, position), source.language):
+            elif not _in_language(
+                document := _document(result, source, day, position, where), source.language
+            ):
                 skipped["other_language"] += 1
             else:
                 yield document
                 position += 1
-        summary = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items()))
-        message = f"{position - kept_before} pages of {day}; skipped: {summary or 'nothing'}"
-        LOGGER.info("%s: %s", path, message)
+        not_kept = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items()))
+        message = f"{position - kept_before} pages of {day}; the file held {describe(held)}"
+        message += f"; not kept: {not_kept or 'nothing'}"
+        if truncation is not None:
+            message += f"; damaged at byte {truncation.offset}: {truncation.reason}"
+            LOGGER.error("%s: %s", path, message)
         log.append(
             FetchLogEntry(
                 str(path.resolve()),  # the archive itself, not a backfill's link to it
                 source.name,
                 "warc",
                 None,
-                path.stat().st_size,
+                path.stat().st_size if path.is_file() else 0,
                 int((time.monotonic() - started) * 1000),
-                "truncated_warc" if skipped["truncated"] else None,
+                None if truncation is None else truncation.error_class,
                 message,
                 datetime.now(UTC),
                 day,
             )
         )
+
+
+def _bad_record_row(path: Path, bad: BadRecord, source: SourceSpec, day: date) -> FetchLogEntry:
+    """The fetch-log row of a record that could not be used: its URL (else file@offset) and why."""
+    where = f"{path.resolve()}@{bad.offset}"
+    message = f"{path.name} at byte {bad.offset}: {bad.reason}"
+    return FetchLogEntry(
+        bad.url or where, source.name, "warc", None, 0, 0, bad.error_class, message, datetime.now(UTC), day
+    )
 
 
 def _in_language(document: RawDocument, language: str | None) -> bool:
@@ -276,14 +300,16 @@ def _documents(responses: list[FetchResult], source: SourceSpec, day: date) -> l
     return [_document(result, source, day, position) for position, result in enumerate(responses)]
 
 
-def _document(result: FetchResult, source: SourceSpec, day: date, position: int) -> RawDocument:
+def _document(
+    result: FetchResult, source: SourceSpec, day: date, position: int, source_path: str | None = None
+) -> RawDocument:
     declared = (known_charset(result.charset) if result.charset else None) or declared_charset(result.body)
     text, encoding = decode_bytes(result.body, declared)
     error = None if text is not None else "binary_content: not text in any known encoding"
     return RawDocument(
         source.name,
-        None,
-        result.url,
+        source_path,
+        result.url or None,  # an archived page without a Target-URI: its id comes from source_path
         "text/html",
         text or "",
         encoding,
