@@ -1,4 +1,5 @@
-"""The `newsflow` command: help on every subcommand, ingest, extract, mentions and sql."""
+"""The `newsflow` command: help on every subcommand, ingest, extract, mentions and sql; values and
+errors printed as they are."""
 
 from __future__ import annotations
 
@@ -117,6 +118,19 @@ def test_extract_prints_clean_text_or_json_from_a_file_or_stdin() -> None:
         ("sources:\n  - {name: a, kind: rss, location: x, max_items: 0}\n", "source 'a': max_items"),
         ("sources:\n  - {name: a, kind: rss, location: x, max_items: -1}\n", "source 'a': max_items"),
         ("sources:\n  - {name: a, kind: rss}\n", "source 'a': location"),
+        ("sources:\n  - {name: a, kind: urls, location: none.txt}\n", "source 'a': location: "),
+        (
+            "sources:\n  - {name: a, kind: rss, location: x, allow_private_addresses: 'yes'}\n",
+            "source 'a': allow_private_addresses",
+        ),
+        (
+            "sources:\n  - {name: a, kind: rss, location: x, allow_private_addresses: [10.0.0.0/33]}\n",
+            "allow_private_addresses: Value error, '10.0.0.0/33' does not appear to be an IPv4 or IPv6 network",
+        ),
+        (
+            "sources:\n  - {name: a, kind: folder, location: x, allow_private_addresses: true}\n",
+            "source 'a': allow_private_addresses: only for kinds urls, rss, sitemap",
+        ),
     ],
 )
 def test_bad_sources_files_are_one_line_errors_with_exit_code_2(
@@ -146,3 +160,77 @@ def test_everything_a_run_writes_follows_its_data_folder(
         assert lake.partition_file(folder / "lake", "articles", date(2024, 7, 10)).is_file()
         assert (folder / "locks").is_dir() and not (folder / "staging" / "ingest_date=2024-07-10").exists()
     assert not (tmp_path / "data").exists()  # nothing landed in the working folder
+
+
+PAGE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
+<title>L'Alliance atlantique [/b] face à Moscou [bold]</title></head><body><article>
+<h1>L'Alliance atlantique [/b] face à Moscou [bold]</h1>
+<p>Les ministres de la Défense de l'Alliance se sont réunis jeudi à Bruxelles pour préparer le sommet
+de juillet, où l'élargissement et l'aide à l'Ukraine seront au centre des débats.</p>
+<p>« [avant la guerre] les alliés hésitaient encore », a reconnu un diplomate, qui note :warning: que la
+majorité des membres de l'Alliance est désormais favorable à une adhésion à long terme.</p>
+<p>Le sommet se tiendra à Washington du 9 au 11 juillet ; les dirigeants devraient y annoncer une
+nouvelle mission d'assistance.</p></article></body></html>"""
+
+
+def test_every_value_is_printed_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rich would read "[/b]" as markup and crash, drop "[avant la guerre]" as an unknown style and
+    turn ":warning:" or ":fire:" into emoji: titles, quotes, labels, column names and paths."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "otan.html").write_text(PAGE, encoding="utf-8")
+    data = tmp_path / "data :fire:"
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(data))
+    label = "Défense [/b]"
+    add = [
+        "entities",
+        "add",
+        "defense",
+        "--label",
+        label,
+        "--type",
+        "topic",
+        "--alias",
+        "ministres de la Défense",
+    ]
+    assert main(add) == 0
+    ingest = [
+        "ingest",
+        "--source",
+        str(tmp_path / "src"),
+        "--date",
+        "2024-07-10",
+        "--no-enrich",
+        "--workers",
+        "1",
+    ]
+    assert main(ingest) == 0
+    assert f"warehouse: {data / 'warehouse.duckdb'}" in capsys.readouterr().out
+    query = (
+        'select title as "[/b] titre", regexp_extract(text, \'«[^»]*»\') as "citation [avant]", '
+        "':warning:' as note from articles"
+    )
+    assert main(["sql", query]) == 0
+    out = capsys.readouterr().out
+    assert "L'Alliance atlantique [/b] face à Moscou [bold]" in out and "[/b] titre" in out
+    assert "« [avant la guerre] les alliés hésitaient encore »" in out and "citation [avant]" in out
+    assert ":warning:" in out
+    for command in (["mentions", "--entity", "defense"], ["trending"], ["entities", "list"]):
+        assert main(command) == 0, command
+        assert label in capsys.readouterr().out, command
+    # An error names its file as it is.
+    sources = tmp_path / "[bold] :fire: sources.yaml"
+    sources.write_text("sources: [\n", encoding="utf-8")
+    assert main(["ingest", "--sources", str(sources), "--date", "2024-07-10"]) == 2
+    assert f"error: {sources}: not valid YAML" in capsys.readouterr().out
+
+
+def test_a_bad_environment_variable_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_HOST_DELAY_S", "one second")
+    assert main(["sql", "select 1"]) == 1
+    assert (
+        capsys.readouterr().out.strip() == "error: NEWSFLOW_HOST_DELAY_S: 'one second' is not a valid float"
+    )

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import email.utils
 import gzip
+import ipaddress
+import ssl
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import httpx
 import pendulum
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newsflow import tasks
 from newsflow.day import steps
+from newsflow.ingest.addresses import EVERY_NETWORK, CheckedTransport, non_public_kind
 from newsflow.ingest.archive import WARC_FILE, archive_dir, read_warc
 from newsflow.ingest.collect import collect_source
 from newsflow.ingest.fetch import Fetcher, normalise_url
@@ -29,6 +34,9 @@ from conftest import PROJECT_DIR, SEEDS_DIR
 from webserver import article_page, fail_then, html, slow, with_etag
 
 DAY = date(2024, 7, 10)
+# The test servers listen on 127.0.0.1: their sources allow private addresses, as
+# `allow_private_addresses: true` does in sources.yaml.
+LOCAL = EVERY_NETWORK
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Le Quotidien</title>
 <item><title>A</title><link>{base}/news/a.html?utm_source=rss&amp;utm_medium=feed</link>
@@ -137,7 +145,9 @@ def test_every_failure_mode_ends_as_a_logged_reason(server, tmp_path: Path) -> N
         "/private/secret.html",
     ]
     closed_port = "http://127.0.0.1:1/down.html"  # nothing listens there: connection refused
-    source = SourceSpec("web", "urls", "", urls=(*(server.url(p) for p in paths), closed_port))
+    source = SourceSpec(
+        "web", "urls", "", urls=(*(server.url(p) for p in paths), closed_port), allow_private_addresses=LOCAL
+    )
     started = time.monotonic()
     collected = collect_source(source, DAY, fast_settings(tmp_path))
     assert outcomes(collected) == {
@@ -191,7 +201,10 @@ def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path: Pat
     waits: list[float] = []
     # A stopped clock: no time passes between requests, so each one waits the whole delay.
     with Fetcher(  # no retries: only the spacing of requests is counted
-        fast_settings(tmp_path, host_delay_s=0.3, fetch_retries=0), sleep=waits.append, clock=lambda: 100.0
+        fast_settings(tmp_path, host_delay_s=0.3, fetch_retries=0),
+        sleep=waits.append,
+        clock=lambda: 100.0,
+        allow_private_addresses=LOCAL,
     ) as fetcher:
         fetcher.get(server.url("/news/a.html"), "article")  # robots.txt first, then the page
         fetcher.get(server.url("/news/b.html"), "article")
@@ -201,7 +214,9 @@ def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path: Pat
 
 def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) -> None:
     settings = fast_settings(tmp_path)
-    rss = collect_source(SourceSpec("quotidien", "rss", server.url("/feed.rss")), DAY, settings)
+    rss = collect_source(
+        SourceSpec("quotidien", "rss", server.url("/feed.rss"), allow_private_addresses=LOCAL), DAY, settings
+    )
     rows = [
         (row.url.replace(server.base, ""), row.status, row.error_class)
         for row in rss.log
@@ -219,10 +234,14 @@ def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) ->
     )
     assert [d.url for d in rss.documents] == [server.url("/news/a.html"), server.url("/news/b.html")]
 
-    atom = collect_source(SourceSpec("atom", "rss", server.url("/atom.xml")), DAY, settings)
+    atom = collect_source(
+        SourceSpec("atom", "rss", server.url("/atom.xml"), allow_private_addresses=LOCAL), DAY, settings
+    )
     assert [d.url for d in atom.documents] == [server.url("/news/c.html")]
     sitemap = collect_source(
-        SourceSpec("sitemaps", "sitemap", server.url("/sitemap_index.xml")), DAY, settings
+        SourceSpec("sitemaps", "sitemap", server.url("/sitemap_index.xml"), allow_private_addresses=LOCAL),
+        DAY,
+        settings,
     )
     assert [d.url for d in sitemap.documents] == [server.url("/news/d.html")]
     assert {row.role for row in sitemap.log} == {"sitemap", "article", "robots"}
@@ -242,7 +261,9 @@ def test_feeds_sitemaps_duplicates_robots_and_archive(server, tmp_path: Path) ->
 
 def test_malformed_feed_is_a_logged_error(server, tmp_path: Path) -> None:
     collected = collect_source(
-        SourceSpec("broken", "rss", server.url("/broken.rss")), DAY, fast_settings(tmp_path)
+        SourceSpec("broken", "rss", server.url("/broken.rss"), allow_private_addresses=LOCAL),
+        DAY,
+        fast_settings(tmp_path),
     )
     assert collected.documents == []
     (feed_row,) = [row for row in collected.log if row.role == "feed"]
@@ -251,7 +272,7 @@ def test_malformed_feed_is_a_logged_error(server, tmp_path: Path) -> None:
 
 def test_rerun_replays_the_archive_and_the_next_day_is_incremental(server, tmp_path: Path) -> None:
     settings = fast_settings(tmp_path)
-    source = SourceSpec("quotidien", "rss", server.url("/feed.rss"))
+    source = SourceSpec("quotidien", "rss", server.url("/feed.rss"), allow_private_addresses=LOCAL)
     first = collect_source(source, DAY, settings)
     first.mark_seen()  # as collect_one does once the documents are staged
     hits_after_first = sum(server.hits.values())
@@ -270,15 +291,29 @@ def test_rerun_replays_the_archive_and_the_next_day_is_incremental(server, tmp_p
 
 def test_seen_urls_are_skipped_on_a_later_day(server, tmp_path: Path) -> None:
     settings = fast_settings(tmp_path)
-    source = SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/b.html")))
+    source = SourceSpec(
+        "web",
+        "urls",
+        "",
+        urls=(server.url("/news/a.html"), server.url("/news/b.html")),
+        allow_private_addresses=LOCAL,
+    )
     first = collect_source(source, DAY, settings)
     crashed_before_staging = collect_source(  # nothing was marked seen yet: a.html is fetched again
-        SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"),)), date(2024, 7, 11), settings
+        SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"),), allow_private_addresses=LOCAL),
+        date(2024, 7, 11),
+        settings,
     )
     assert outcomes(crashed_before_staging) == {"a.html": (200, None)}
     first.mark_seen()  # the caller marks the URLs seen once the documents are staged
     later = collect_source(
-        SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"), server.url("/news/c.html"))),
+        SourceSpec(
+            "web",
+            "urls",
+            "",
+            urls=(server.url("/news/a.html"), server.url("/news/c.html")),
+            allow_private_addresses=LOCAL,
+        ),
         date(2024, 7, 12),
         settings,
     )
@@ -288,7 +323,7 @@ def test_seen_urls_are_skipped_on_a_later_day(server, tmp_path: Path) -> None:
 def test_offline_reextract_without_an_archive_fetches_nothing(server, tmp_path: Path) -> None:
     before = sum(server.hits.values())
     collected = collect_source(
-        SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"),)),
+        SourceSpec("web", "urls", "", urls=(server.url("/news/a.html"),), allow_private_addresses=LOCAL),
         DAY,
         fast_settings(tmp_path),
         offline=True,
@@ -316,9 +351,13 @@ def test_sources_file_is_validated(tmp_path: Path) -> None:
     path.write_text(
         "sources:\n  - {name: local, kind: folder, location: ../seeds}\n  - {name: list, kind: urls, location: urls.txt}\n"
     )
+    with pytest.raises(ValueError, match=f"source 'list': location: {tmp_path / 'urls.txt'} is not a file"):
+        load_sources(Settings(sources_path=path))
+    (tmp_path / "urls.txt").write_text("https://www.example.org/a.html\n")
     folder, urls = load_sources(Settings(sources_path=path))
     assert folder.location == str((tmp_path.parent / "seeds").resolve())
     assert urls.location == str(tmp_path / "urls.txt")
+    assert urls.allow_private_addresses == () and folder.allow_private_addresses == ()  # public only
     example = load_sources(Settings(sources_path=PROJECT_DIR / "sources.example.yaml"))
     assert [(s.name, s.kind) for s in example] == [
         ("seeds", "folder"),
@@ -342,7 +381,9 @@ def test_a_run_with_too_many_failed_fetches_publishes_then_fails(
         "\n".join(server.url(p) for p in ("/news/a.html", "/missing.html", "/loop1", "/news/report.html"))
     )
     sources = tmp_path / "sources.yaml"
-    sources.write_text("sources:\n  - {name: web, kind: urls, location: urls.txt}\n")
+    sources.write_text(
+        "sources:\n  - {name: web, kind: urls, location: urls.txt, allow_private_addresses: true}\n"
+    )
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSFLOW_HOST_DELAY_S", "0")
     assert main(["ingest", "--sources", str(sources), "--date", "2024-07-10"]) == 1
@@ -368,8 +409,8 @@ def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(
     sources.write_text(
         f"sources:\n"
         f"  - {{name: seeds, kind: folder, location: {SEEDS_DIR}, language: fr}}\n"
-        f"  - {{name: quotidien, kind: rss, location: '{server.url('/feed.rss')}', language: fr}}\n"
-        f"  - {{name: news-sitemap, kind: sitemap, location: '{server.url('/sitemap_index.xml')}'}}\n"
+        f"  - {{name: quotidien, kind: rss, location: '{server.url('/feed.rss')}', language: fr, allow_private_addresses: true}}\n"
+        f"  - {{name: news-sitemap, kind: sitemap, location: '{server.url('/sitemap_index.xml')}', allow_private_addresses: true}}\n"
     )
     for key, value in {
         "DATA_DIR": tmp_path / "data",
@@ -380,7 +421,9 @@ def test_dag_run_fetches_feeds_and_sitemaps_beside_the_seeds(
     }.items():
         monkeypatch.setenv(f"NEWSFLOW_{key}", str(value))
     dag = DagBag(dag_folder=str(Path(__file__).resolve().parent.parent / "dags")).dags["news_ingest"]
-    run = dag.test(logical_date=pendulum.datetime(2024, 7, 12, tz="UTC"))
+    run = dag.test(
+        logical_date=pendulum.datetime(2024, 7, 12, tz="UTC"), run_conf={"partition_date": "2024-07-12"}
+    )
     assert run.state == DagRunState.SUCCESS
 
     with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
@@ -412,11 +455,15 @@ def test_dag_run_fails_after_publishing_when_most_fetches_fail(
     urls = tmp_path / "urls.txt"
     urls.write_text("\n".join(server.url(p) for p in ("/news/b.html", "/missing.html", "/news/photo.html")))
     sources = tmp_path / "sources.yaml"
-    sources.write_text("sources:\n  - {name: web, kind: urls, location: urls.txt}\n")
+    sources.write_text(
+        "sources:\n  - {name: web, kind: urls, location: urls.txt, allow_private_addresses: true}\n"
+    )
     for key, value in {"DATA_DIR": tmp_path / "data", "SOURCES_PATH": sources, "HOST_DELAY_S": 0}.items():
         monkeypatch.setenv(f"NEWSFLOW_{key}", str(value))
     dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).dags["news_ingest"]
-    run = dag.test(logical_date=pendulum.datetime(2024, 7, 13, tz="UTC"))
+    run = dag.test(
+        logical_date=pendulum.datetime(2024, 7, 13, tz="UTC"), run_conf={"partition_date": "2024-07-13"}
+    )
 
     assert run.state == DagRunState.FAILED
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
@@ -440,7 +487,7 @@ def live_feed(base: str, updated: str) -> webserver.Response:
 def test_only_new_or_changed_articles_are_fetched_again(server, tmp_path: Path) -> None:
     settings = fast_settings(tmp_path, sources_path=tmp_path / "sources.yaml")
     (tmp_path / "sources.yaml").write_text(
-        f"sources:\n  - {{name: live, kind: rss, location: '{server.url('/live.rss')}'}}\n"
+        f"sources:\n  - {{name: live, kind: rss, location: '{server.url('/live.rss')}', allow_private_addresses: true}}\n"
     )
     first_text = article_page("Le direct du sommet de l'OTAN", "Premières déclarations à Washington.")
     server.routes["/news/live.html"] = html(first_text)
@@ -509,7 +556,9 @@ def test_a_response_that_cannot_be_decoded_is_one_failed_url_and_replays_cleanly
         b"this body was never compressed",
     )
     paths = ["/news/a.html", "/news/odd-charset.html", "/news/not-gzip.html"]
-    source = SourceSpec("web", "urls", "", urls=tuple(server.url(p) for p in paths))
+    source = SourceSpec(
+        "web", "urls", "", urls=tuple(server.url(p) for p in paths), allow_private_addresses=LOCAL
+    )
     settings = fast_settings(tmp_path)
     collected = collect_source(source, DAY, settings)
     assert outcomes(collected) == {
@@ -536,7 +585,9 @@ def test_retry_after_is_waited_for_in_seconds_or_as_a_date_and_capped(server, tm
     server.routes["/too-long.html"] = fail_then([503], page, {"Retry-After": "3600"})
     waits: list[float] = []
     settings = fast_settings(tmp_path, max_retry_after_s=60.0)
-    with Fetcher(settings, sleep=waits.append) as fetcher:  # the waits are recorded, not spent
+    with Fetcher(
+        settings, sleep=waits.append, allow_private_addresses=LOCAL
+    ) as fetcher:  # the waits are recorded, not spent
         seconds = fetcher.get(server.url("/seconds.html"), "article")
         assert seconds.status == 200 and waits == [3.0]
         dated = fetcher.get(server.url("/date.html"), "article")
@@ -553,12 +604,18 @@ def test_a_feed_is_judged_by_its_body_not_its_content_type(server, tmp_path: Pat
     server.routes["/page-not-feed.rss"] = html(article_page("Une page, pas un flux"))
     settings = fast_settings(tmp_path)
     for name in ("mislabelled", "plain"):
-        collected = collect_source(SourceSpec(name, "rss", server.url(f"/{name}.rss")), DAY, settings)
+        collected = collect_source(
+            SourceSpec(name, "rss", server.url(f"/{name}.rss"), allow_private_addresses=LOCAL), DAY, settings
+        )
         assert [d.url for d in collected.documents] == [
             server.url("/news/a.html"),
             server.url("/news/b.html"),
         ]
-    refused = collect_source(SourceSpec("page", "rss", server.url("/page-not-feed.rss")), DAY, settings)
+    refused = collect_source(
+        SourceSpec("page", "rss", server.url("/page-not-feed.rss"), allow_private_addresses=LOCAL),
+        DAY,
+        settings,
+    )
     assert refused.documents == [] and [row.error_class for row in refused.log if row.role == "feed"] == [
         "malformed_feed"
     ]
@@ -571,7 +628,13 @@ def test_a_gzip_bomb_is_stopped_while_streaming(server, tmp_path: Path) -> None:
         {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
         gzip.compress(b"<p>" + b"a" * inflated),
     )
-    source = SourceSpec("web", "urls", "", urls=(server.url("/news/bomb.html"), server.url("/news/a.html")))
+    source = SourceSpec(
+        "web",
+        "urls",
+        "",
+        urls=(server.url("/news/bomb.html"), server.url("/news/a.html")),
+        allow_private_addresses=LOCAL,
+    )
     collected = collect_source(source, DAY, fast_settings(tmp_path))
     assert outcomes(collected) == {"bomb.html": (200, "body_too_large"), "a.html": (200, None)}
     (row,) = [r for r in collected.log if r.url.endswith("bomb.html")]
@@ -592,7 +655,9 @@ def test_redirects_are_checked_like_first_requests_and_robots_txt_is_read_with_c
     server.routes["/to-other-open"] = (307, {"Location": other.url("/news/open.html")}, b"")
     waits: list[float] = []
     settings = fast_settings(tmp_path, host_delay_s=0.0)
-    with Fetcher(settings, sleep=waits.append, clock=lambda: 100.0) as fetcher:  # a stopped clock
+    with Fetcher(  # a stopped clock
+        settings, sleep=waits.append, clock=lambda: 100.0, allow_private_addresses=LOCAL
+    ) as fetcher:
         results = {
             p: fetcher.get(server.url(p), "article") for p in ("/to-file", "/to-private", "/to-other-closed")
         }
@@ -623,8 +688,143 @@ def test_redirects_are_checked_like_first_requests_and_robots_txt_is_read_with_c
 def test_a_missing_robots_txt_allows_everything_and_is_no_failure(server, tmp_path: Path) -> None:
     bare = webserver.start()  # no /robots.txt: a 404
     bare.routes["/news/a.html"] = html(article_page("Sans robots.txt"))
-    with Fetcher(fast_settings(tmp_path)) as fetcher:
+    with Fetcher(fast_settings(tmp_path), allow_private_addresses=LOCAL) as fetcher:
         assert fetcher.get(bare.url("/news/a.html"), "article").ok
         (robots,) = fetcher.robots_log
     assert robots.status == 404 and robots.error_class is None and "everything allowed" in robots.message
     bare.shutdown()
+
+
+def test_a_source_that_does_not_allow_private_addresses_sends_nothing_to_them(server, tmp_path: Path) -> None:
+    port = server.server_address[1]
+    urls = (server.url("/news/a.html"), f"http://localhost:{port}/news/b.html")
+    before = sum(server.hits.values())
+    refused = collect_source(SourceSpec("web", "urls", "", urls=urls), DAY, fast_settings(tmp_path))
+    assert outcomes(refused) == {"a.html": (None, "private_address"), "b.html": (None, "private_address")}
+    assert sum(server.hits.values()) == before  # not even robots.txt was asked, and nothing was retried
+    messages = {row.url.rsplit("/", 1)[-1]: row.message for row in refused.log if row.role == "article"}
+    assert messages["a.html"].startswith("127.0.0.1, a loopback address: not fetched")
+    assert messages["b.html"].startswith("localhost resolves to 127.0.0.1, a loopback address")
+    assert refused.documents == []
+    waits: list[float] = []
+    with Fetcher(fast_settings(tmp_path), sleep=waits.append) as fetcher:
+        assert fetcher.get(server.url("/news/a.html"), "article").error_class == "private_address"
+        (robots,) = fetcher.robots_log
+    assert robots.error_class == "private_address" and waits == []  # a decision: never retried
+    # The same URLs with the switch: fetched, and over the checked address the page's host still
+    # names itself (Host header), so name-based virtual hosts keep working.
+    allowed = collect_source(
+        SourceSpec("web", "urls", "", urls=urls, allow_private_addresses=LOCAL),
+        DAY,
+        fast_settings(tmp_path / "2"),
+    )
+    assert outcomes(allowed) == {"a.html": (200, None), "b.html": (200, None)}
+    assert server.headers_of("/news/b.html")[-1]["Host"] == f"localhost:{port}"
+
+
+def test_redirects_from_an_allowed_host_into_other_private_addresses_are_refused(
+    server, tmp_path: Path
+) -> None:
+    inside = webserver.start("127.0.0.2")  # another loopback address, serving a page it must not give
+    inside.routes["/news/a.html"] = html(article_page("Une page du réseau interne"))
+    server.routes["/to-inside"] = (302, {"Location": inside.url("/news/a.html")}, b"")
+    server.routes["/to-metadata"] = (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b"")
+    server.routes["/to-mapped"] = (
+        302,
+        {"Location": f"http://[::ffff:127.0.0.2]:{inside.server_address[1]}/news/a.html"},
+        b"",
+    )
+    sources = tmp_path / "sources.yaml"  # only the one address this source is served from
+    sources.write_text(
+        "sources:\n  - name: web\n    kind: urls\n    allow_private_addresses: [127.0.0.1]\n    urls:\n"
+        + "".join(
+            f"      - {server.url(p)}\n" for p in ("/to-inside", "/to-metadata", "/to-mapped", "/news/c.html")
+        )
+    )
+    (source,) = load_sources(Settings(sources_path=sources))
+    collected = collect_source(source, DAY, fast_settings(tmp_path))
+    assert outcomes(collected) == {
+        "to-inside": (None, "private_address"),
+        "to-metadata": (None, "private_address"),
+        "to-mapped": (None, "private_address"),
+        "c.html": (200, None),  # the allowed address itself
+    }
+    assert sum(inside.hits.values()) == 0 and server.hits["/to-metadata"] == 1  # refused, not retried
+    messages = {row.url.rsplit("/", 1)[-1]: row.message for row in collected.log if row.role == "article"}
+    assert "169.254.169.254, a link-local address" in messages["to-metadata"]
+    assert "::ffff:127.0.0.2, a loopback address" in messages["to-mapped"]  # judged as its IPv4 address
+    assert [d.url for d in collected.documents] == [server.url("/news/c.html")]
+    inside.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("169.254.169.254", "link-local"),  # the cloud metadata service
+        ("fe80::1", "link-local"),
+        ("10.1.2.3", "private"),
+        ("192.168.1.1", "private"),
+        ("fd00::1", "private"),
+        ("224.0.0.1", "multicast"),  # public to Python's is_global, so named on its own
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),  # connects to this machine on Linux
+        ("::", "unspecified"),
+        ("240.0.0.1", "private"),
+        ("100.64.0.1", "not globally reachable"),  # carrier-grade NAT
+        ("::ffff:169.254.169.254", "link-local"),  # IPv4-mapped
+        ("64:ff9b::a9fe:a9fe", "link-local"),  # NAT64 of 169.254.169.254
+        ("2002:a9fe:a9fe::", "link-local"),  # 6to4 of 169.254.169.254
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+        ("64:ff9b::808:808", None),  # NAT64 of a public address: what an IPv6-only host reaches the web by
+    ],
+)
+def test_addresses_are_judged_after_unwrapping_the_ipv4_they_carry(address: str, kind: str | None) -> None:
+    assert non_public_kind(ipaddress.ip_address(address)) == kind
+
+
+def self_signed_certificate(host: str, folder: Path) -> tuple[Path, Path]:
+    """A certificate for `host` and its key, as PEM files: the server's chain and the client's trust."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder(
+            name, name, key.public_key(), x509.random_serial_number(), now, now + timedelta(days=1)
+        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+def test_https_over_the_checked_address_still_verifies_the_hosts_certificate(tmp_path: Path) -> None:
+    cert, key = self_signed_certificate("localhost", tmp_path)
+    server = webserver.TestServer()
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    server.socket = server_tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.routes["/news/a.html"] = html(article_page("Une page servie en HTTPS"))
+    port = server.server_address[1]
+    trusting = httpx.HTTPTransport(verify=ssl.create_default_context(cafile=str(cert)))
+    with httpx.Client(transport=CheckedTransport(LOCAL, trusting)) as client:
+        # Connected to 127.0.0.1, checked against "localhost": the name the certificate is for.
+        assert client.get(f"https://localhost:{port}/news/a.html").status_code == 200
+        with pytest.raises(httpx.ConnectError, match="IP address mismatch"):  # no certificate for the address
+            client.get(f"https://127.0.0.1:{port}/news/a.html")
+    server.shutdown()

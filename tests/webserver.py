@@ -58,15 +58,15 @@ class Handler(BaseHTTPRequestHandler):
 class TestServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), Handler)
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.hits: Counter[str] = Counter()
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"http://{self.server_address[0]}:{self.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -111,7 +111,7 @@ def with_etag(etag: str, response: Response) -> Route:
     return route
 
 
-def start() -> TestServer:
-    server = TestServer()
+def start(host: str = "127.0.0.1") -> TestServer:
+    server = TestServer(host)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -13,11 +13,9 @@ from typing import Annotated
 
 import click
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from newsflow import query_cli, watchlist_cli
-from newsflow.console import console, ingest_with_progress, print_rows, progress_bars
+from newsflow.console import ingest_with_progress, print_error, print_line, print_rows, progress_bars
 from newsflow.entities.watchlist import WatchlistError
 from newsflow.ingest.sources import ConfigError, load_sources
 from newsflow.query_cli import WarehouseOption
@@ -128,12 +126,13 @@ def backfill(
         tasks.run_build_warehouse(settings)
         tasks.run_render_report(settings)
     if not summary:
-        console.print(f"no pages archived between {start} and {end} in {warc}")
+        print_line(f"no pages archived between {start} and {end} in {warc}")
         return
-    table = Table("day", *next(iter(summary.values())), title=f"newsflow backfill {start} … {end}")
-    for day, counts in summary.items():
-        table.add_row(str(day), *(str(value) for value in counts.values()))
-    console.print(table)
+    print_rows(
+        ["day", *next(iter(summary.values()))],
+        [(day, *counts.values()) for day, counts in summary.items()],
+        title=f"newsflow backfill {start} … {end}",
+    )
 
 
 @app.command()
@@ -172,10 +171,10 @@ def _run_day(settings: Settings, day: date, offline: bool, enrich: bool = False)
         tasks.run_build_warehouse(settings)
         progress.update(task, description="report")
         chart = tasks.run_render_report(settings)
-    table = Table(*counts, title=f"newsflow {'reextract' if offline else 'ingest'} {day}")
-    table.add_row(*(str(value) for value in counts.values()))
-    console.print(table)
-    console.print(f"lake: {settings.lake_uri}  warehouse: {settings.warehouse_path}  chart: {chart}")
+    print_rows(
+        list(counts), [tuple(counts.values())], title=f"newsflow {'reextract' if offline else 'ingest'} {day}"
+    )
+    print_line(f"lake: {settings.lake_uri}  warehouse: {settings.warehouse_path}  chart: {chart}")
     columns, failures = build.query(
         settings,
         "select source, role, error_class, count(*) as n_urls from fetch_log "
@@ -207,7 +206,7 @@ def enrich(
     settings = _settings(data_dir, lake, warehouse)
     path = tasks.run_enrich(_parse_date(day).isoformat(), settings)
     tasks.run_build_warehouse(settings)
-    console.print(f"discovered entities of {day}: {escape(path)}; warehouse: {settings.warehouse_path}")
+    print_line(f"discovered entities of {day}: {path}; warehouse: {settings.warehouse_path}")
 
 
 @app.command()
@@ -262,10 +261,8 @@ def build_warehouse(
     settings = _settings(data_dir, lake, warehouse)
     result = tasks.build_warehouse(settings, full=full)
     chart, page = report.render_report(settings)
-    console.print(
-        f"built {result.path}: {len(result.loaded)} partitions loaded, {len(result.removed)} removed"
-    )
-    console.print(f"report: {chart} {page}")
+    print_line(f"built {result.path}: {len(result.loaded)} partitions loaded, {len(result.removed)} removed")
+    print_line(f"report: {chart} {page}")
 
 
 def _settings(data_dir: Path | None, lake: str | None, warehouse: Path | None, **flags: object) -> Settings:
@@ -299,13 +296,13 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except DayLockedError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        print_error(str(exc))
         return 3
     except (ConfigError, WatchlistError) as exc:  # a usage error, like a bad option: exit code 2
-        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        print_error(str(exc))
         return 2
-    except (FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
+    except (OSError, ValueError) as exc:  # a missing or damaged file, a full disk: one line
+        print_error(str(exc))
         return 1
     return 0
 

@@ -1,4 +1,9 @@
-"""What the `newsflow` command shows: a day's progress bar (documents/s and ETA) and tables."""
+"""What the `newsflow` command shows: a day's progress bar (documents/s and ETA), tables and lines.
+
+Every value is printed as it is: rich reads "[/b]" in a string as markup (and crashes on it),
+drops "[avant la guerre]" as an unknown style and turns ":warning:" into an emoji, so values go
+out as `Text`, or with markup and emoji off.
+"""
 
 from __future__ import annotations
 
@@ -18,21 +23,32 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 
 
 def print_rows(columns: list[str], rows: list[tuple[object, ...]], title: str | None = None) -> None:
-    """A table of query results (None printed as an empty cell), each value printed as it is: a
-    title holding "[/b]" or "[avant la guerre]" is text, not rich markup."""
-    table = Table(*columns, title=title)
+    """A table of query results (None printed as an empty cell); column names are values too."""
+    table = Table(title=title)  # our own words, styled as a title
+    for column in columns:
+        table.add_column(Text(column))
     for row in rows:
         table.add_row(*(Text("" if value is None else str(value)) for value in row))
     console.print(table)
 
 
+def print_line(*values: object) -> None:
+    """Values (paths, a user's glob) on one line, as they are: not cut, so they can be copied."""
+    console.print(*values, markup=False, emoji=False, soft_wrap=True)
+
+
+def print_error(message: str) -> None:
+    """An error as one line: "error:" in red, then the message as it is."""
+    console.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
+
+
 def progress_bars() -> Progress:
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("docs"),
-        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[rate]}", markup=False),  # may name an archive file
         TextColumn("ETA"),
         TimeRemainingColumn(),
         console=console,

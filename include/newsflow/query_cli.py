@@ -10,7 +10,7 @@ from typing import Annotated
 import click
 import typer
 
-from newsflow.console import console, print_rows
+from newsflow.console import print_line, print_rows
 from newsflow.settings import Settings
 
 WarehouseOption = Annotated[
@@ -116,4 +116,4 @@ def print_query(settings: Settings, query: str, parameters: dict[str, object] | 
     except duckdb.Error as exc:
         raise click.ClickException(str(exc)) from None
     print_rows(columns, rows)
-    console.print(f"{len(rows)} rows")
+    print_line(f"{len(rows)} rows")

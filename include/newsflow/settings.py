@@ -108,9 +108,15 @@ class Settings:
         """
         values: dict[str, object] = {}
         for field in fields(cls):
-            raw = env.get(f"NEWSFLOW_{field.name.upper()}")
+            variable = f"NEWSFLOW_{field.name.upper()}"
+            raw = env.get(variable)
             if raw is not None:
-                values[field.name] = _parse(field.default, raw)
+                try:
+                    values[field.name] = _parse(field.default, raw)
+                except ValueError:  # name the variable: Python's message names only the value
+                    raise ValueError(
+                        f"{variable}: {raw!r} is not a valid {type(field.default).__name__}"
+                    ) from None
         values.update({name: value for name, value in flags.items() if value is not None})
         return cls(**values)  # type: ignore[arg-type]  # each value has its field's type (_parse, or the caller's)
 

@@ -103,7 +103,7 @@ def _fetch_live(
     state = SeenUrls(settings.lake_uri, source.name, day)
     fetched: list[FetchResult] = []
     skipped: list[FetchLogEntry] = []
-    with Fetcher(settings, transport=transport) as fetcher:
+    with Fetcher(settings, transport, allow_private_addresses=source.allow_private_addresses) as fetcher:
         links = _discover(source, fetcher, state, fetched)
         unique: dict[str, Link] = {}
         for link in links:

@@ -1,4 +1,5 @@
-"""Polite HTTP fetching with httpx: robots.txt, per-host delay, retries with backoff, size and type limits."""
+"""Polite HTTP fetching with httpx: robots.txt, per-host delay, retries with backoff, size and type limits,
+and only to public addresses unless the source allows private ones."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import dataclasses
 import email.utils
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -16,6 +17,7 @@ import httpx
 from courlan import normalize_url
 
 from newsflow.document.page import known_charset
+from newsflow.ingest.addresses import CheckedTransport, IPNetwork, PrivateAddressError
 from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -74,6 +76,9 @@ def normalise_url(url: str) -> str:
 class Fetcher:
     """One HTTP client for a run: keeps connections, robots.txt answers and per-host timing.
 
+    Every connection, redirects and robots.txt included, goes to a public address or one in
+    `allow_private_addresses` (a source's networks), else the URL fails as `private_address`.
+    `transport` (default: httpx's, one per host) is what connects once an address is checked.
     `sleep` and `clock` are injectable so tests can count waits instead of spending them.
     """
 
@@ -83,19 +88,22 @@ class Fetcher:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        allow_private_addresses: Sequence[IPNetwork] = (),
     ) -> None:
         self.settings = settings
         self._sleep = sleep
         self._clock = clock
         self._last_request: dict[str, float] = {}
-        self._robots: dict[str, RobotFileParser | None] = {}
+        # an origin's rules, or its failed robots.txt response (unreadable, or a refused address)
+        self._robots: dict[str, RobotFileParser | FetchResult] = {}
         self._host_delay: dict[str, float] = {}  # a robots.txt Crawl-delay longer than host_delay_s
         self.robots_log: list[FetchResult] = []  # robots.txt fetches, for the fetch log
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
             follow_redirects=False,  # followed hop by hop in get(), each checked like a first request
-            transport=transport,
+            transport=CheckedTransport(allow_private_addresses, transport),
+            trust_env=False,  # an HTTP(S)_PROXY would connect to addresses the check never sees
         )
 
     def __enter__(self) -> Fetcher:
@@ -108,10 +116,11 @@ class Fetcher:
         """GET `url` politely, retrying transient failures; never raises for a bad URL or server.
 
         Redirects are followed one hop at a time, each checked like a first request: only to
-        http(s) (else `bad_redirect`), and only where that host's robots.txt allows. `validators`
-        (etag, last_modified) make the request conditional: a 304 comes back as an ok result with
-        no body. Articles must be HTML; feeds and sitemaps are judged by whether their body
-        parses, whatever their content type says.
+        http(s) (else `bad_redirect`), only to an allowed address (else `private_address`, not
+        retried), and only where that host's robots.txt allows. `validators` (etag,
+        last_modified) make the request conditional: a 304 comes back as an ok result with no
+        body. Articles must be HTML; feeds and sitemaps are judged by whether their body parses,
+        whatever their content type says.
         """
         headers = {}
         if validators and validators.get("etag"):
@@ -133,13 +142,16 @@ class Fetcher:
         return result.failed("too_many_redirects", f"more than {MAX_REDIRECTS} redirects")
 
     def _refusal(self, url: str) -> FetchResult | None:
-        """Why robots.txt keeps `url` from being fetched (unreadable robots.txt, or a disallow); None if allowed."""
+        """Why `url` is not fetched (not http(s), a refused address, an unreadable robots.txt, or a
+        disallow); None if allowed."""
         if urlsplit(url).scheme not in ("http", "https"):
             return FetchResult(
                 url, "", datetime.now(UTC), error_class="invalid_url", message="not an http(s) URL"
             )
         robots = self._robots_for(url)
-        if robots is None:  # an outage, not a decision: it counts as a failure
+        if isinstance(robots, FetchResult) and robots.error_class == "private_address":
+            return robots  # the host's address was refused: no request reached it
+        if isinstance(robots, FetchResult):  # an outage, not a decision: it counts as a failure
             return FetchResult(
                 url,
                 "",
@@ -173,8 +185,8 @@ class Fetcher:
             self._sleep(wait)
             attempt += 1
 
-    def _robots_for(self, url: str) -> RobotFileParser | None:
-        """The host's robots.txt rules (a 4xx means no rules); None when it could not be read.
+    def _robots_for(self, url: str) -> RobotFileParser | FetchResult:
+        """The host's robots.txt rules (a 4xx means no rules), or its response when it could not be read.
 
         Read with retries like any request, so one transient 503 does not close a host for the
         run; its Crawl-delay, when longer than ours, spaces the host's requests.
@@ -184,7 +196,7 @@ class Fetcher:
         if origin not in self._robots:
             result = self._with_retries(f"{origin}/robots.txt", ROBOTS_ROLE, {})
             parser = RobotFileParser()
-            rules: RobotFileParser | None = parser
+            rules: RobotFileParser | FetchResult = parser
             if result.status is not None and 400 <= result.status < 500:
                 parser.parse([])
                 result = dataclasses.replace(
@@ -196,7 +208,7 @@ class Fetcher:
                 if delay:
                     self._host_delay[parts.netloc] = float(delay)
             else:
-                rules = None
+                rules = result
             self.robots_log.append(result)
             self._robots[origin] = rules
         return self._robots[origin]
@@ -245,14 +257,9 @@ class Fetcher:
                         ), None
                 status = response.status_code
                 final_url = str(response.url)
-        except httpx.DecodingError as exc:  # e.g. Content-Encoding: gzip on a body that is not gzip
-            return failed("decoding_error", f"{type(exc).__name__}: {exc}"), None
-        except httpx.TimeoutException as exc:
-            return failed("timeout", f"{type(exc).__name__}: {exc}"), 0.0
-        except httpx.TransportError as exc:
-            return failed("connection_error", f"{type(exc).__name__}: {exc}"), 0.0
-        except httpx.InvalidURL as exc:
-            return failed("invalid_url", str(exc)), None
+        except (httpx.DecodingError, httpx.TransportError, httpx.InvalidURL) as exc:
+            error_class, message, retry_after = _request_error(exc)
+            return failed(error_class, message), retry_after
         elapsed = int((self._clock() - start) * 1000)
         result = FetchResult(url, role, started_at, status, final_url, response_headers, bytes(body), elapsed)
         if status == 304 or 200 <= status < 300 or status in REDIRECT_STATUSES:
@@ -286,6 +293,19 @@ class Fetcher:
                 "unsupported_content_type", f"{content_type or 'no content type'} is not HTML"
             )
         return result  # a feed or sitemap is judged by its body: servers often label them text/html
+
+
+def _request_error(exc: httpx.HTTPError | httpx.InvalidURL) -> tuple[str, str, float | None]:
+    """A failed request's error class and message, and whether to retry (None: pointless; 0: with backoff)."""
+    if isinstance(exc, httpx.DecodingError):  # e.g. Content-Encoding: gzip on a body that is not gzip
+        return "decoding_error", f"{type(exc).__name__}: {exc}", None
+    if isinstance(exc, PrivateAddressError):  # a decision about the address: asking again changes nothing
+        return "private_address", str(exc), None
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", f"{type(exc).__name__}: {exc}", 0.0
+    if isinstance(exc, httpx.TransportError):
+        return "connection_error", f"{type(exc).__name__}: {exc}", 0.0
+    return "invalid_url", str(exc), None
 
 
 def _retry_after_s(value: str | None) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import ipaddress
 import logging
 import os
 import re
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from newsflow.document.page import declared_charset, decode_bytes
+from newsflow.ingest.addresses import EVERY_NETWORK, IPNetwork
 from newsflow.schema import RawDocument
 from newsflow.settings import Settings
 
@@ -29,6 +31,8 @@ DEFAULT_MAX_BYTES = 5_000_000
 
 
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Sources fetched over HTTP (the others read files).
+FETCHED_KINDS = ("urls", "rss", "sitemap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,9 @@ class SourceSpec:
     urls: tuple[str, ...] = ()  # for kind urls: inline list instead of (or beside) a file
     # for kind warc: publishers (registered domains) to keep, from `domains` and `domains_file`; empty: all
     domains: tuple[str, ...] = ()
+    # for fetched kinds: the non-public networks (loopback, private, link-local…) its fetches may
+    # reach; `true` in sources.yaml is every network. Empty: public addresses only.
+    allow_private_addresses: tuple[IPNetwork, ...] = ()
 
 
 class ConfigError(ValueError):
@@ -62,6 +69,19 @@ class _SourceEntry(BaseModel):
     urls: list[str] = []
     domains: list[str] = []
     domains_file: str | None = None
+    allow_private_addresses: bool | list[str] = False
+
+    @field_validator("allow_private_addresses")
+    @classmethod
+    def _are_networks(cls, value: bool | list[str]) -> bool | list[str]:
+        for network in value if isinstance(value, list) else []:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad value
+        return value
+
+    def private_networks(self) -> tuple[IPNetwork, ...]:
+        if isinstance(self.allow_private_addresses, list):
+            return tuple(ipaddress.ip_network(n, strict=False) for n in self.allow_private_addresses)
+        return EVERY_NETWORK if self.allow_private_addresses else ()
 
 
 def load_sources(settings: Settings) -> list[SourceSpec]:
@@ -116,8 +136,14 @@ def _parse_source(entry: object, index: int, path: Path) -> SourceSpec:
     )
     if is_local and not Path(location).is_absolute():
         location = str((path.parent / location).resolve())  # relative to the sources file
+    if parsed.kind == "urls" and location and not Path(location).is_file():
+        raise ConfigError(f"{path}: {label}: location: {location} is not a file (one URL a line)")
     if (parsed.domains or parsed.domains_file) and parsed.kind != "warc":
         raise ConfigError(f"{path}: {label}: domains: only for kind warc")
+    if parsed.allow_private_addresses and parsed.kind not in FETCHED_KINDS:
+        raise ConfigError(
+            f"{path}: {label}: allow_private_addresses: only for kinds {', '.join(FETCHED_KINDS)}"
+        )
     domains = list(parsed.domains)
     if parsed.domains_file:
         listed = path.parent / parsed.domains_file
@@ -133,6 +159,7 @@ def _parse_source(entry: object, index: int, path: Path) -> SourceSpec:
         parsed.max_items,
         tuple(parsed.urls),
         tuple(d.lower() for d in domains),
+        parsed.private_networks(),
     )
 
 
