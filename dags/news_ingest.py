@@ -115,8 +115,10 @@ def news_ingest():
         from newsflow import tasks
         from newsflow.day.staging import shard_label
 
-        get_current_context()["shard_name"] = shard_label(shard)
-        return tasks.run_process_shard(shard)
+        context = get_current_context()
+        context["shard_name"] = shard_label(shard)
+        # a retry may follow a document that killed this task's process: isolate it this time
+        return tasks.run_process_shard(shard, retry=context["ti"].try_number > 1)
 
     # A day without documents maps process_shard over nothing (skipped): it is still published. A
     # task with this trigger rule must not hang off the setup task claim_day, so it reads the day

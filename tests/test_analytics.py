@@ -3,6 +3,7 @@ incremental loading vs full rebuild, and the chart."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -148,6 +149,31 @@ def test_incremental_build_after_a_second_day_equals_a_full_rebuild(tmp_path: Pa
         " duplicate_of is not null from articles where ingest_date = '2024-07-11' order by 1",
     )
     assert stories == [("copy_003.txt", False, True), ("reprint_000.txt", True, False)]
+
+
+def test_a_day_ingested_after_a_later_one_makes_the_later_copies_duplicates(tmp_path: Path) -> None:
+    later, earlier = DAY + timedelta(days=7), DAY  # in two ISO weeks
+    reprints = tmp_path / "reprints"
+    reprints.mkdir()
+    for seed in SEEDS_DIR.glob("*.txt"):  # the seeds under other names: other articles, same texts
+        shutil.copy(seed, reprints / f"reprint_{seed.name}")
+    settings = Settings(data_dir=tmp_path / "data", source_dir=reprints)
+    tasks.ingest_day(later, settings)
+    build_warehouse(settings)
+    settings = dataclasses.replace(settings, source_dir=SEEDS_DIR)
+    tasks.ingest_day(earlier, settings)  # the originals, a day earlier, ingested second
+    build_warehouse(settings)
+    assert rows(settings, "select sum(n_mentions) from mentions_daily where entity_id = 'nato'") == [(58,)]
+    copies = rows(
+        settings,
+        "select ingest_date, count(*) filter (where is_duplicate) from articles group by all order by all",
+    )
+    assert copies == [(earlier, 0), (later, 5)]
+    full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")
+    build_warehouse(full, full=True)
+    for name in ("mentions_daily", "mentions_weekly_by_ingest", "cooccurrence_weekly"):
+        query = f"select * from {name} order by all"
+        assert rows(settings, query) == rows(full, query), name
 
 
 def test_trending_scores_the_last_week_against_the_four_before(tmp_path: Path) -> None:

@@ -3,14 +3,13 @@ stored signatures give the stories recomputing would, and memory does not grow w
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -135,11 +134,63 @@ def test_a_worker_killed_mid_shard_is_retried_without_duplicates(
     workers.process_shards(shards, settings)
     killer.join()
     assert killed, "no worker process was seen to kill"
-    assert "a worker died; retrying" in caplog.text
+    assert "a worker died: running" in caplog.text
     for day_step in steps.DAY_STEPS:
         day_step(DAY, settings)
     articles = lake.read_partition(settings.lake_uri, "articles", DAY, ["article_id"]).column("article_id")
     assert len(articles) == 40 and len(set(articles.to_pylist())) == 40
+
+
+@pytest.mark.parametrize("path", ["pool", "airflow_retry"])
+def test_a_document_that_kills_its_worker_every_time_is_quarantined_and_the_day_published(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    """A watchdog kills any worker that has spun for CPU_LIMIT_S (as an operator's or a cgroup's
+    would): the 30,000 repeated lines take every worker there; the seeds take well under a second.
+    The CLI's pool and an Airflow task's retry (its first try died in its own process) both find it."""
+    cpu_limit_s = 2.5
+    corpus = tmp_path / "inbox"
+    shutil.copytree(SEEDS_DIR, corpus)
+    (corpus / "002_spinner.txt").write_text(
+        "\n".join(f"Ligne {i} d'un document qui se répète sur l'OTAN." for i in range(30_000)),
+        encoding="utf-8",
+    )
+    settings = Settings(data_dir=tmp_path / "data", source_dir=corpus, shard_docs=2, workers=2)
+    shards = tasks.collect(DAY, settings)
+    done = threading.Event()
+    killed: list[int] = []
+
+    def watchdog() -> None:
+        while not done.is_set():
+            for worker in forkserver_workers():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    if worker.cpu_times().user > cpu_limit_s:
+                        worker.kill()
+                        killed.append(worker.pid)
+            time.sleep(0.1)
+
+    guard = threading.Thread(target=watchdog)
+    guard.start()
+    try:
+        if path == "pool":
+            workers.process_shards(shards, settings)
+        else:
+            for shard in shards:
+                tasks.run_process_shard(shard, settings, retry=True)
+    finally:
+        done.set()
+        guard.join()
+    assert len(killed) >= 3  # alone (twice, after the shared pool), then in its half
+    for day_step in steps.DAY_STEPS:
+        day_step(DAY, settings)
+    quarantine = lake.read_partition(settings.lake_uri, "quarantine", DAY).to_pylist()
+    assert [(row["source_path"], row["stage"]) for row in quarantine] == [("002_spinner.txt", "process")]
+    assert quarantine[0]["failed_expectations"] == [
+        "worker_died: its worker process died each time this document was processed"
+    ]
+    articles = lake.read_partition(settings.lake_uri, "articles", DAY, ["source_path"]).column("source_path")
+    assert sorted(articles.to_pylist()) == sorted(path.name for path in SEEDS_DIR.glob("*.txt"))
+    assert "002_spinner.txt kills its worker: quarantined" in caplog.text
 
 
 def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: Path) -> None:
@@ -273,7 +324,7 @@ def test_a_second_run_of_the_same_day_fails_at_once_and_the_first_loses_nothing(
         "2024-07-10",
     ]
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lock = tmp_path / "data" / "locks" / "ingest_date=2024-07-10.lock"
+    lock = tmp_path / "data" / "locks" / "ingest_date=2024-07-10.000001.lock"
     deadline = time.monotonic() + 60
     while not lock.exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -287,27 +338,6 @@ def test_a_second_run_of_the_same_day_fails_at_once_and_the_first_loses_nothing(
     settings = Settings(data_dir=tmp_path / "data")
     assert lake.read_partition(settings.lake_uri, "articles", DAY).num_rows == 20
     assert not lock.exists()
-
-
-def test_a_lock_left_by_a_dead_process_is_taken_over(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    from newsflow.store import locks
-
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    lock = locks.lock_path(tmp_path / "locks", DAY)
-    lock.parent.mkdir(parents=True)
-    lock.write_text(json.dumps({"owner": "pid x", "pid": int(dead.stdout), "host": socket.gethostname()}))
-    with locks.day_lock(tmp_path / "locks", DAY):
-        assert json.loads(lock.read_text())["pid"] == os.getpid()
-    assert "taking over the lock" in caplog.text and not lock.exists()
-    # A live holder is respected, an Airflow run's lock too (only another Airflow run may take it over).
-    locks.acquire(tmp_path / "locks", DAY, "airflow:news_ingest:run-1")
-    with pytest.raises(locks.DayLockedError, match="airflow:news_ingest:run-1"):
-        locks.acquire(tmp_path / "locks", DAY)
-    assert locks.acquire(tmp_path / "locks", DAY, "airflow:news_ingest:run-2") == lock
 
 
 def test_a_folder_of_hostile_entries_is_published_with_every_entry_accounted_for(tmp_path: Path) -> None:

@@ -61,9 +61,14 @@ def run_list_shards(day: str, settings: Settings | None = None) -> list[str]:
     return staging.list_shards(_day_of(day, "list_shards"), settings or Settings.from_env())
 
 
-def run_process_shard(shard: str, settings: Settings | None = None) -> str:
-    """The per-document pass over one raw shard; the processed shard's path."""
-    return workers.process_one(shard, settings or Settings.from_env())
+def run_process_shard(shard: str, settings: Settings | None = None, retry: bool = False) -> str:
+    """The per-document pass over one raw shard; the processed shard's path. A `retry` (the task's
+    process died on the shard before) runs it in a child process, bisected down to the documents
+    that kill it, which are quarantined (`workers.process_isolated`)."""
+    settings = settings or Settings.from_env()
+    if retry:
+        return workers.process_isolated(shard, settings)
+    return workers.process_one(shard, settings)
 
 
 def run_find_duplicates(day: str, settings: Settings | None = None) -> str:

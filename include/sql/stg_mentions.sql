@@ -18,6 +18,7 @@ with mentions as (
 articles as (
     select article_id, ingest_date, article_date, first_ingest_date, date_source, story_id, source, publisher
     from stg_articles
+    where not is_duplicate  -- a copy's mentions would count twice
 ),
 dated as (
     select

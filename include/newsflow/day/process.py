@@ -186,6 +186,16 @@ def _processed(
     )
 
 
+def killed_document(raw_row: dict[str, Any]) -> pa.Table:
+    """The processed row of a document whose worker process died each time it was processed (a
+    crash in a native library, the memory killer): rejected at stage 'process', reason 'worker_died'."""
+    reason = "worker_died: its worker process died each time this document was processed"
+    return pa.Table.from_pylist(
+        [_rejected_row(RawDocument(**raw_row), "process", reason)],
+        schema=PROCESSED_SCHEMA,
+    )
+
+
 def _rejected_row(raw: RawDocument, stage: str, reason: str) -> dict[str, object]:
     """A stub article for a document that went no further, with the stage and the reason."""
     stub = Article(

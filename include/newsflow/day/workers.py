@@ -13,17 +13,22 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
+import pyarrow as pa
+
 from newsflow.day import process
 from newsflow.day.staging import processed_path
 from newsflow.settings import Settings
-from newsflow.store import lake
+from newsflow.store import lake, storage
+from newsflow.store.lake import Location
 from newsflow.store.storage import location
 from newsflow.upstream import runtime
 
 LOGGER = logging.getLogger(__name__)
 
-# A shard whose worker process died (killed, out of memory) is tried again this many times in all.
-MAX_SHARD_ATTEMPTS = 3
+# An item whose worker died is run again alone at most this many times before it is blamed.
+ALONE_ATTEMPTS = 2
+# Progress is counted in shared memory; a forkserver starts workers without this process's state.
+_CONTEXT = multiprocessing.get_context("forkserver")
 # How often the pool reports progress to its caller.
 PROGRESS_SECONDS = 0.5
 
@@ -40,11 +45,56 @@ def process_shards(
     """Run the per-shard pass over `shards` on `settings.workers` processes (0: one per core).
 
     `on_progress(documents_done, documents_total)` is called about twice a second. A shard whose
-    worker process dies is retried in a fresh pool (its output is written atomically, so a retry
-    never duplicates rows); an exception inside a shard fails the run.
+    worker process dies is run again alone in a fresh worker (its output is written atomically, so
+    a retry never duplicates rows); one that kills its worker alone too is bisected down to the
+    documents that kill it (`bisect_shard`). An exception inside a shard fails the run.
     """
     total = sum(lake.count_rows(location(shard)) for shard in shards)
-    run_jobs(process_one, shards, settings, total, on_progress)
+    run_jobs(process_one, shards, settings, total, on_progress, isolate=bisect_shard)
+
+
+def process_isolated(shard: str, settings: Settings) -> str:
+    """The per-document pass over one shard in a fresh worker process, bisected if it kills it:
+    for a task whose own process died on the shard before (a retry in Airflow)."""
+    if _run_alone(process_one, shard, settings):
+        return str(processed_path(location(shard)))
+    return bisect_shard(shard, settings)
+
+
+def bisect_shard(shard: str, settings: Settings) -> str:
+    """The processed shard of a raw shard that kills its worker even alone: its documents are
+    processed in halves, each half in a fresh worker, down to the documents that kill it, which
+    become rejected rows (`process.killed_document`); the rest is processed as usual."""
+    raw = location(shard)
+    out = processed_path(raw)
+    scratch = out.parent / f"{raw.stem}.bisect"
+    pieces = _bisect(lake.read_table(raw), scratch, settings)
+    lake.write_table_atomic(pa.concat_tables(pieces), out)
+    storage.remove(scratch)
+    return str(out)
+
+
+def _bisect(rows: pa.Table, scratch: Location, settings: Settings) -> list[pa.Table]:
+    if rows.num_rows == 1:
+        (row,) = rows.to_pylist()
+        LOGGER.error("%s kills its worker: quarantined", row["source_path"] or row["url"])
+        return [process.killed_document(row)]
+    half = rows.num_rows // 2
+    pieces: list[pa.Table] = []
+    for part in (rows.slice(0, half), rows.slice(half)):
+        name = f"{part['position'][0].as_py():09d}.parquet"
+        raw = lake.write_table_atomic(part, scratch / "raw" / name)
+        out = scratch / "processed" / name
+        if _run_alone(_process_to, (str(raw), str(out)), settings):
+            pieces.append(lake.read_table(out))
+        else:
+            pieces.extend(_bisect(part, scratch, settings))
+    return pieces
+
+
+def _process_to(paths: tuple[str, str], settings: Settings, on_document: Callable[[], object] | None) -> str:
+    raw, out = paths
+    return str(process.process_shard(location(raw), location(out), settings, on_document))
 
 
 # A job of the pool: one item (a shard's path, a part's fields) on one process, told each unit of
@@ -58,9 +108,13 @@ def run_jobs(
     settings: Settings,
     total: int,
     on_progress: Callable[[int, int], object] | None = None,
+    isolate: Callable[[Any, Settings], object] | None = None,
 ) -> None:
     """Run `job` over `items` on `settings.workers` processes (0: one per core), `total` units of
-    work in all; an item whose worker died is retried in a fresh pool, MAX_SHARD_ATTEMPTS times in all."""
+    work in all. When a worker dies, every item it took down with the pool is run again alone in a
+    fresh worker (ALONE_ATTEMPTS times), so that a death is pinned on its own item; an item that
+    kills its worker alone goes to `isolate`, or fails the run when there is none.
+    With one worker, items run in this process."""
     workers = min(settings.workers or os.cpu_count() or 1, len(items))
     if workers <= 1:
         done = 0
@@ -74,31 +128,34 @@ def run_jobs(
         for item in items:
             job(item, settings, tick)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([job.__module__])
-    # Progress only, so without a lock: a worker killed while holding a shared lock would block
-    # every later worker forever (the retry pools share the counter); a rare lost increment is harmless.
-    counter = context.Value("q", 0, lock=False)
-    pending = list(range(len(items)))
-    for attempt in range(1, MAX_SHARD_ATTEMPTS + 1):
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(counter, _log_setup())
-        ) as pool:
-            lost = _run_pool(
-                pool,
-                job,
-                {i: items[i] for i in pending},
-                settings,
-                lambda: _report(on_progress, counter.value, total),
-            )
-        if not lost:
-            return
-        LOGGER.warning(
-            "attempt %d: a worker died; retrying %d jobs: %s", attempt, len(lost), [items[i] for i in lost]
+    counter = _CONTEXT.Value("q", 0, lock=False)
+    with _pool(job, workers, counter) as pool:
+        lost = _run_pool(
+            pool, job, dict(enumerate(items)), settings, lambda: _report(on_progress, counter.value, total)
         )
-        pending = sorted(lost)
-    raise RuntimeError(
-        f"jobs failed {MAX_SHARD_ATTEMPTS} times, their worker died each time: {[items[i] for i in pending]}"
+    for i in sorted(lost):
+        LOGGER.warning("a worker died: running %s again alone", items[i])
+        if _run_alone(job, items[i], settings):
+            continue
+        if isolate is None:
+            raise RuntimeError(f"{items[i]} killed its worker {ALONE_ATTEMPTS} times, alone")
+        isolate(items[i], settings)
+
+
+def _run_alone(job: Job, item: Any, settings: Settings) -> bool:
+    """Run one item in a fresh one-worker pool, ALONE_ATTEMPTS times at most; whether it succeeded
+    (False: its worker died each time)."""
+    for _ in range(ALONE_ATTEMPTS):
+        with _pool(job, 1, _CONTEXT.Value("q", 0, lock=False)) as pool:
+            if not _run_pool(pool, job, {0: item}, settings, lambda: None):
+                return True
+    return False
+
+
+def _pool(job: Job, workers: int, counter: Synchronized[int]) -> ProcessPoolExecutor:
+    _CONTEXT.set_forkserver_preload([job.__module__])
+    return ProcessPoolExecutor(
+        workers, mp_context=_CONTEXT, initializer=_start_worker, initargs=(counter, _log_setup())
     )
 
 

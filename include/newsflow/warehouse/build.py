@@ -159,6 +159,17 @@ def _note_changed_weeks(con: duckdb.DuckDBPyConnection) -> None:
         return
     weeks = _mention_weeks("where article_id in (select article_id from changed_articles)")
     con.execute(f"insert into changed_weeks {weeks} except select week_start from changed_weeks")
+    # An exact copy on another day gains or loses its duplicate status with them (stg_articles): the
+    # weeks it counts or counted in are its dates', on either clock.
+    copies = (
+        "from stg_articles where content_hash in (select content_hash from stg_articles "
+        "where article_id in (select article_id from changed_articles))"
+    )
+    dates = " union ".join(
+        f"select cast(date_trunc('week', {column}) as date) as week_start {copies}"
+        for column in ("article_date", "first_ingest_date")
+    )
+    con.execute(f"insert into changed_weeks {dates} except select week_start from changed_weeks")
 
 
 def _mention_weeks(where: str = "") -> str:
