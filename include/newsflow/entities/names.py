@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tld import get_tld
+
 from newsflow.entities.watchlist import normalise
 
 # Titles dropped before a capitalised word ("M. Stoltenberg", "Mrs May"); compared folded, without
@@ -66,6 +68,8 @@ FUNCTION_WORDS = frozenset(
 # What ends a sentence or opens a quote or a list item, before a name (no parser: see discover.py).
 SENTENCE_MARKS = frozenset('!?…:«"“—–•*')
 _OUTER = " \t\r\n\"'«»“”‘’,;:()[]"
+# A lower-case word right after a full stop inside a span: the next sentence, the space lost.
+_GLUED_SENTENCE = re.compile(r"\w\.(?=[a-zà-ÿ])")
 _LEADING_ARTICLE = re.compile(r"^(?:the\s+|les\s+|le\s+|la\s+|de la\s+|de l'|des\s+|du\s+|l'|d')")
 _FINAL_S = re.compile(r"'s$")
 _SPACED_WORD = re.compile(r"\S+")
@@ -90,7 +94,12 @@ def fold(word: str) -> str:
 
 
 def strip_outer(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without surrounding spaces, quotes, brackets and separators."""
+    """The span without surrounding spaces, quotes, brackets and separators, and cut before a
+    sentence glued to it by a missing space ("la Chine.a déclaré" -> "Chine"; a domain name such
+    as "Lemonde.fr" is left whole)."""
+    glued = _GLUED_SENTENCE.search(text, start, end)
+    if glued and get_tld(f"http://{text[glued.start() : end].lower()}", fail_silently=True) is None:
+        end = glued.start() + 1
     while start < end and text[start] in _OUTER:
         start += 1
     while end > start and text[end - 1] in _OUTER:
