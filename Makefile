@@ -16,6 +16,9 @@ export GX_ANALYTICS_ENABLED := false
 
 # The UI's port; the api-server's execution API (which task runners call) follows it.
 AIRFLOW_PORT ?= 8080
+# The address the api-server listens on: this machine only, unless told otherwise (AIRFLOW_HOST=0.0.0.0
+# behind a proxy or firewall; see README "The Airflow UI").
+AIRFLOW_HOST ?= 127.0.0.1
 
 .PHONY: install demo lint test test-ui test-integration airflow bench clean
 
@@ -33,7 +36,8 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	$(BIN)/airflow pools set newsflow_http 4 "newsflow HTTP fetching" >> $(AIRFLOW_HOME)/migrate.log 2>&1
 
 demo: $(AIRFLOW_HOME)/airflow.db
-	$(BIN)/airflow dags test news_ingest $(DEMO_DATE) > $(AIRFLOW_HOME)/demo.log 2>&1 \
+	$(BIN)/airflow dags test news_ingest $(DEMO_DATE) --conf '{"partition_date": "$(DEMO_DATE)"}' \
+		> $(AIRFLOW_HOME)/demo.log 2>&1 \
 		|| (tail -50 $(AIRFLOW_HOME)/demo.log; exit 1)
 	grep -q "state=success" $(AIRFLOW_HOME)/demo.log || (tail -50 $(AIRFLOW_HOME)/demo.log; exit 1)
 	@echo "news_ingest $(DEMO_DATE): success (log: $(AIRFLOW_HOME)/demo.log)"
@@ -71,9 +75,10 @@ test-integration: $(VENV)/.installed
 
 # The Airflow UI on http://localhost:$(AIRFLOW_PORT) (user admin, password in
 # .airflow/simple_auth_manager_passwords.json.generated), with the Mentions page under Browse.
-# standalone starts its components as `airflow …` subprocesses: the venv must be on PATH.
+# standalone starts its components as `airflow …` subprocesses: the venv must be on PATH. The log
+# servers' address is not configurable in Airflow 3.3 (all interfaces): only their ports move.
 airflow: $(AIRFLOW_HOME)/airflow.db
-	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__API__HOST=$(AIRFLOW_HOST) AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 		AIRFLOW__API__BASE_URL=http://localhost:$(AIRFLOW_PORT) \
 		AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://localhost:$(AIRFLOW_PORT)/execution/ \
 		AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=$$(($(AIRFLOW_PORT) + 10000)) \

@@ -9,9 +9,11 @@ Expectations (failures go to the quarantine partition with their reasons), publi
 Parquet partitions, load them into DuckDB and render the mentions chart (`data/reports/`).
 `check_fetch_health` fails the run, after publishing, when too many article fetches failed.
 
-Partition key: the `partition_date` typed in the trigger form, else the run's logical date, else
-(a manual run triggered without one) yesterday, UTC. Re-running a day that was already ingested
-replaces its partitions: trigger with that date, or Clear the day's run. `claim_day` takes the
+Partition key, one rule for the schedule, the trigger form and the CLI: the `partition_date`
+typed in the form, else the last whole UTC day before the run, the one its data interval covers:
+the nightly run at midnight ingests the day that just ended (its logical date), a manual run the
+day before its logical date (or before it was triggered, if it has none). Re-running a day that
+was already ingested replaces its partitions: trigger with that date, or Clear the day's run. `claim_day` takes the
 day's lock (one writer per day: a CLI run of the same date fails this run at once instead of
 interleaving with it) and the teardown `release_day` gives it back, whatever became of the run.
 Each task writes its own staging files or lake partitions and hands on only paths, so any task
@@ -24,26 +26,28 @@ shards. `publish` puts the day's counts on the `newsflow_articles` Asset event. 
 from airflow.sdk import chain, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from newsflow.dag_defaults import ARTICLES_ASSET, DEFAULT_ARGS, START_DATE, partition_date_param
+from newsflow.dag_defaults import (
+    ARTICLES_ASSET,
+    DEFAULT_ARGS,
+    NIGHTLY,
+    PARTITION_DATE_RULE,
+    START_DATE,
+    partition_date_param,
+)
 
 # Bounds concurrent HTTP fetching across runs and sources; created by `make demo` / `make airflow`.
 HTTP_POOL = "newsflow_http"
 
 
 @dag(
-    schedule="@daily",
+    schedule=NIGHTLY,  # the run of day D starts at midnight ending D
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,  # DuckDB has a single writer
     description="News articles in, clean text, entity mentions over time in DuckDB out: one day per run.",
     doc_md=__doc__,
     tags=["newsflow"],
-    params={
-        "partition_date": partition_date_param(
-            "The day to ingest (YYYY-MM-DD). Empty: the run's logical date; a manual run "
-            "without one takes yesterday (UTC). A day already ingested is replaced."
-        )
-    },
+    params={"partition_date": partition_date_param(PARTITION_DATE_RULE)},
     default_args=DEFAULT_ARGS,
 )
 def news_ingest():
@@ -52,11 +56,14 @@ def news_ingest():
         doc_md="Resolves the partition date and takes the day's lock: one writer per day, so a CLI run "
         "of the same date fails this run at once instead of interleaving with it.",
     )
-    def claim_day(params: dict | None = None, ds: str | None = None, run_id: str | None = None) -> str:
+    def claim_day(
+        params: dict | None = None, data_interval_start=None, dag_run=None, run_id: str | None = None
+    ) -> str:
         from newsflow import tasks
         from newsflow.store.locks import DayLockedError
 
-        day = tasks.partition_date((params or {}).get("partition_date"), ds)
+        requested = (params or {}).get("partition_date")
+        day = tasks.partition_date(requested, data_interval_start, dag_run.run_after)
         try:
             tasks.run_claim_day(day, f"airflow:news_ingest:{run_id}")
         except DayLockedError as exc:

@@ -108,13 +108,13 @@ def test_the_ui_reads_stages_not_function_names(dagbag) -> None:
 @pytest.fixture(scope="module")
 def seeds_run(dagbag, tmp_path_factory: pytest.TempPathFactory):
     """One real run of news_ingest on the seeds: (the run, its data folder). The trigger form's
-    partition date (2024-07-10) wins over the logical date (2024-07-11)."""
+    partition date (2024-07-10) wins over the run's own day (2024-07-14, before its logical date)."""
     data_dir = tmp_path_factory.mktemp("dag_run")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("NEWSFLOW_DATA_DIR", str(data_dir))
         env.setenv("NEWSFLOW_SHARD_DOCS", "2")  # five seeds: three shards, three mapped tasks
         run = dagbag.dags["news_ingest"].test(
-            logical_date=pendulum.datetime(2024, 7, 11, tz="UTC"), run_conf={"partition_date": "2024-07-10"}
+            logical_date=pendulum.datetime(2024, 7, 15, tz="UTC"), run_conf={"partition_date": "2024-07-10"}
         )
     return run, data_dir
 
@@ -232,3 +232,65 @@ def test_news_entities_enriches_the_day_news_ingest_published(seeds_run, dagbag)
             "select kind, entity_id from discovered_entities where entity_key = 'jens stoltenberg'"
         ).fetchall()
     assert stoltenberg == ("PER", "jens_stoltenberg")
+
+
+def test_a_scheduled_run_covers_the_whole_day_before_it(dagbag) -> None:
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import DataInterval, TimeRestriction
+
+    from newsflow import tasks
+
+    timetable = coerce_to_core_timetable(dagbag.dags["news_ingest"].timetable)
+    start = pendulum.datetime(2024, 7, 1, tz="UTC")
+    after_the_ninth = timetable.next_dagrun_info(
+        last_automated_data_interval=DataInterval(start.add(days=8), start.add(days=9)),
+        restriction=TimeRestriction(earliest=start, latest=None, catchup=True),
+    )
+    # The run of 2024-07-10 starts once that day is over and ingests it: its logical date, shown
+    # with the run, is the day it ingests.
+    assert after_the_ninth.run_after == pendulum.datetime(2024, 7, 11, tz="UTC")
+    assert after_the_ninth.logical_date == pendulum.datetime(2024, 7, 10, tz="UTC")
+    day = tasks.partition_date(None, after_the_ninth.data_interval.start, after_the_ninth.run_after)
+    assert day == "2024-07-10"
+    # Unpausing (no run yet, catchup off) starts the run of yesterday, a whole day, not of today.
+    first = timetable.next_dagrun_info(
+        last_automated_data_interval=None,
+        restriction=TimeRestriction(earliest=start, latest=None, catchup=False),
+    )
+    yesterday = pendulum.now("UTC").date().subtract(days=1)
+    assert tasks.partition_date(None, first.data_interval.start, first.run_after) == yesterday.isoformat()
+
+
+# The tasks these runs run: they only resolve the day (taking and giving back its lock) and list
+# what the mapped tasks expand over; every other task is marked successful instead of run.
+ONLY_THE_DAY = r"(?!claim_day$|release_day$|list_sources$|list_shards$).*"
+
+
+@pytest.mark.parametrize(
+    ("logical_date", "run_after", "conf"),
+    [
+        # As the scheduler's midnight run of 2024-07-10 looks to its tasks (data interval: that day).
+        (pendulum.datetime(2024, 7, 11, tz="UTC"), pendulum.datetime(2024, 7, 11, tz="UTC"), {}),
+        # The trigger form's default (logical date: now), partition date left empty.
+        (
+            pendulum.datetime(2024, 7, 11, 14, 30, tz="UTC"),
+            pendulum.datetime(2024, 7, 11, 14, 30, tz="UTC"),
+            {"partition_date": None},
+        ),
+        # A run without a logical date (REST API, `"logical_date": null`): before it was triggered.
+        (None, pendulum.datetime(2024, 7, 11, 23, 59, tz="UTC"), {}),
+    ],
+    ids=["scheduled", "form-default", "no-logical-date"],
+)
+def test_a_run_without_a_typed_date_ingests_the_whole_day_before_it(
+    dagbag, tmp_path: Path, logical_date, run_after, conf
+) -> None:
+    from airflow.utils.state import DagRunState
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NEWSFLOW_DATA_DIR", str(tmp_path))
+        run = dagbag.dags["news_ingest"].test(
+            logical_date=logical_date, run_after=run_after, run_conf=conf, mark_success_pattern=ONLY_THE_DAY
+        )
+    assert run.state == DagRunState.SUCCESS
+    assert run.get_task_instance("claim_day").xcom_pull(task_ids="claim_day") == "2024-07-10"

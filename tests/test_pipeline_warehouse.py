@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -341,9 +341,40 @@ def test_a_full_disk_says_so_and_leaves_the_published_day_as_it_was(small_disk: 
     assert rows(settings, "select count(*) from articles") == [(5,)]
 
 
-def test_partition_date_is_the_form_then_the_logical_date_then_yesterday() -> None:
-    assert tasks.partition_date("2024-07-01", "2024-07-10") == "2024-07-01"
-    assert tasks.partition_date(None, "2024-07-10") == "2024-07-10"
-    assert tasks.partition_date("", None, today=date(2024, 7, 11)) == "2024-07-10"
+def test_a_full_disk_under_the_warehouse_is_one_line_and_the_next_build_catches_up(
+    small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsflow.cli import main
+
+    warehouse = small_disk / "warehouse.duckdb"
+    settings = Settings(data_dir=tmp_path / "data", source_dir=SEEDS_DIR, warehouse_path=warehouse)
+    run_day(settings)
+    filler = small_disk / "filler"
+    with open(filler, "wb", buffering=0) as file, contextlib.suppress(OSError):
+        while True:  # fill the warehouse's disk to the last block: the copy for the swap fails
+            file.write(b"\0" * 65536)
+    flags = ["--data-dir", str(settings.data_dir), "--warehouse", str(warehouse)]
+    capsys.readouterr()
+    assert main(["ingest", "--date", "2024-07-11", "--source", str(SEEDS_DIR), *flags]) == 1
+    printed = capsys.readouterr().out
+    assert f"{warehouse} not updated, left as it was" in printed and "No space left on device" in printed
+    assert "Traceback" not in printed
+    assert lake.partition_file(settings.lake_uri, "articles", date(2024, 7, 11)) is not None  # published
+    assert rows(settings, "select count(*) from lake_articles") == [(5,)]  # the warehouse a day behind
+    assert sorted(p.name for p in small_disk.iterdir()) == [
+        ".warehouse.duckdb.lock",
+        "filler",
+        "warehouse.duckdb",
+    ]
+    filler.unlink()
+    assert main(["build-warehouse", *flags]) == 0  # catches up
+    assert rows(settings, "select count(*) from lake_articles") == [(10,)]
+
+
+def test_partition_date_is_the_form_then_the_data_interval_then_the_day_before_the_run() -> None:
+    night, afternoon = datetime(2024, 7, 11, tzinfo=UTC), datetime(2024, 7, 11, 14, 30, tzinfo=UTC)
+    assert tasks.partition_date("2024-07-01", datetime(2024, 7, 10, tzinfo=UTC), night) == "2024-07-01"
+    assert tasks.partition_date(None, datetime(2024, 7, 10, tzinfo=UTC), night) == "2024-07-10"
+    assert tasks.partition_date("", None, afternoon) == "2024-07-10"  # no logical date: the day before
     with pytest.raises(ValueError, match="Invalid isoformat"):
-        tasks.partition_date("10/07/2024", "2024-07-10")
+        tasks.partition_date("10/07/2024", None, night)

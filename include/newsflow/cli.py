@@ -57,7 +57,14 @@ WorkersOption = Annotated[
 
 @app.command()
 def ingest(
-    day: Annotated[str, typer.Option("--date", help="Ingest date, YYYY-MM-DD: the lake partition key.")],
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Ingest date, YYYY-MM-DD: the lake partition key (default: yesterday, UTC, the last whole "
+            "day, as for a manual Airflow run).",
+        ),
+    ] = None,
     source: Annotated[
         Path | None, typer.Option(help="Folder of .txt/.html/.html.gz files (default: seeds/)")
     ] = None,
@@ -78,8 +85,11 @@ def ingest(
 
     Example: newsflow ingest --source seeds/ --date 2024-07-10 --workers 2
     """
+    from newsflow import tasks
+
     settings = _settings(data_dir, lake, warehouse, source_dir=source, sources_path=sources, workers=workers)
-    _run_day(settings, _parse_date(day), offline=False, enrich=enrich)
+    partition = _parse_date(day or tasks.partition_date(None, None, run_after=datetime.now(UTC)))
+    _run_day(settings, partition, offline=False, enrich=enrich)
 
 
 @app.command()

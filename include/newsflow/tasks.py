@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from newsflow.day import enrich, rematch, staging, steps, workers
 from newsflow.ingest import backfill
@@ -24,20 +26,27 @@ from newsflow.warehouse import build, report
 LOGGER = logging.getLogger(__name__)
 
 
-def partition_date(requested: str | None, ds: str | None, today: date | None = None) -> str:
-    """The day a DAG run ingests: the date an operator typed in the trigger form, else the run's
-    logical date, else (a manual run triggered without one) yesterday, UTC: the last whole day."""
+def partition_date(requested: str | None, interval_start: datetime | None, run_after: datetime) -> str:
+    """The day a run ingests, one rule for the trigger form, the nightly schedule and the CLI: the
+    date typed in the form (or `--date`), else the last whole UTC day before the run: the day its
+    data interval starts (the nightly run: the day that just ended; a manual run: the day before its
+    logical date), else, for a run without a logical date (or the CLI), the day before `run_after`."""
     if requested:
         return date.fromisoformat(str(requested)).isoformat()  # a typo fails here, before anything runs
-    if ds:
-        return ds
-    return ((today or datetime.now(UTC).date()) - timedelta(days=1)).isoformat()
+    if interval_start is not None:
+        return interval_start.astimezone(UTC).date().isoformat()
+    return (run_after.astimezone(UTC).date() - timedelta(days=1)).isoformat()
+
+
+# news_ingest's tasks do not renew its lease: its claim lasts as long as a nightly run may take. A
+# crashed run's day is free after that, or at once for the DAG's next run.
+NIGHTLY_RUN_LEASE_S = 12 * 3600.0
 
 
 def run_claim_day(day: str, owner: str, settings: Settings | None = None) -> str:
     """Take the day's lock for this run (`owner`), before anything is written; the lock's path."""
     settings = settings or Settings.from_env()
-    return str(locks.acquire(settings.locks_dir, _day_of(day, "claim_day"), owner))
+    return str(locks.acquire(settings.locks_dir, _day_of(day, "claim_day"), owner, NIGHTLY_RUN_LEASE_S))
 
 
 def run_release_day(day: str, owner: str, settings: Settings | None = None) -> None:
@@ -156,39 +165,99 @@ def run_render_report(settings: Settings | None = None) -> str:
     return str(report.render_report(settings or Settings.from_env())[0])
 
 
+# news_backfill holds every day of its run from `claim_days` to the teardown `release_days`: one
+# lease, owned by the run id, renewed by each task that touches the days (and while it runs).
+BACKFILL_DAG_ID = "news_backfill"
+# What a user gave that is wrong (a configuration, a file named in the trigger form, a damaged
+# input) or a day another run holds: the same run fails the same way, so a task fails at once.
+INPUT_ERRORS: tuple[type[Exception], ...] = (ValueError, FileNotFoundError, locks.DayLockedError)
+
+
 def run_backfill_plan(
     warc: str, date_from: str | None, date_to: str | None, settings: Settings | None = None
 ) -> list[str]:
-    """The days in range the WARC files hold, each prepared (see `backfill.plan`); the range must be given."""
+    """The days in range the WARC files hold (see `backfill.plan`); the range must be given."""
     settings = settings or Settings.from_env()
+    return [day.isoformat() for day in _backfill_days(warc, date_from, date_to, settings)]
+
+
+def run_backfill_claim(
+    warc: str, days: list[str], run_id: str, settings: Settings | None = None
+) -> list[str]:
+    """Take every day of the run for it, then prepare each from every known file holding it."""
+    settings = settings or Settings.from_env()
+    if not days:
+        return []
+    owner = locks.airflow_owner(BACKFILL_DAG_ID, run_id)
+    try:
+        for day in days:
+            locks.acquire(settings.locks_dir, _day_of(day, "claim_days"), owner)
+    except locks.DayLockedError:
+        run_backfill_release(days, run_id, settings)
+        raise
+    for partition, files in _backfill_days(warc, min(days), max(days), settings).items():
+        if partition.isoformat() in days:
+            backfill.prepare_day(partition, files, settings)
+    return days
+
+
+def run_backfill_collect(
+    day: str, days: list[str], run_id: str, settings: Settings | None = None
+) -> list[str]:
+    """One prepared day's pages into raw shards, renewing the run's days meanwhile."""
+    settings = settings or Settings.from_env()
+    partition = _day_of(day, "collect_day")
+    with _keep_run_days(days, run_id, settings):
+        return collect(partition, backfill.day_settings(settings, partition))
+
+
+def run_backfill_process_shard(
+    shard: str, days: list[str], run_id: str, settings: Settings | None = None
+) -> str:
+    """The per-document pass over one of the run's shards, renewing the run's days meanwhile."""
+    settings = settings or Settings.from_env()
+    with _keep_run_days(days, run_id, settings):
+        return run_process_shard(shard, settings)
+
+
+def run_backfill_publish(
+    days: list[str], run_id: str, settings: Settings | None = None
+) -> dict[str, dict[str, int]]:
+    """The whole-day steps, day after day in date order (a day's duplicates and stories are decided
+    against the days before it), renewing the run's days meanwhile; the days' counts."""
+    settings = settings or Settings.from_env()
+    counts = {}
+    with _keep_run_days(days, run_id, settings):
+        for day in sorted(days):
+            day_settings = backfill.day_settings(settings, _day_of(day, "publish_days"))
+            for day_step in steps.DAY_STEPS:
+                day_step(date.fromisoformat(day), day_settings)
+            counts[day] = steps.summarise_day(date.fromisoformat(day), day_settings)
+    return counts
+
+
+def run_backfill_release(days: list[str], run_id: str, settings: Settings | None = None) -> None:
+    """Give the run's days back, whatever became of it."""
+    settings = settings or Settings.from_env()
+    for day in days:
+        locks.release(
+            settings.locks_dir, _day_of(day, "release_days"), locks.airflow_owner(BACKFILL_DAG_ID, run_id)
+        )
+
+
+def _keep_run_days(days: list[str], run_id: str, settings: Settings) -> AbstractContextManager[None]:
+    """The run's lease on its days, renewed while a task works (DayLockedError if another run took
+    them: the lease expired, e.g. the run waited longer than `locks.LEASE_S` between two tasks)."""
+    partitions = [_day_of(day, "keep the days") for day in days]
+    return locks.keep(settings.locks_dir, partitions, locks.airflow_owner(BACKFILL_DAG_ID, run_id))
+
+
+def _backfill_days(
+    warc: str, date_from: str | None, date_to: str | None, settings: Settings
+) -> dict[date, list[Path]]:
     if not warc or not date_from or not date_to:
         raise ValueError("a backfill needs a WARC location and both dates of its range")
-    days = backfill.plan(warc, _day_of(date_from, "date_from"), _day_of(date_to, "date_to"), settings)
-    for day, files in days.items():
-        backfill.prepare_day(day, files, settings)
-    return [day.isoformat() for day in days]
-
-
-def run_backfill_collect(day: str, settings: Settings | None = None) -> list[str]:
-    """One prepared day's pages into raw shards, under its lock."""
-    partition = _day_of(day, "collect_day")
-    day_settings = backfill.day_settings(settings or Settings.from_env(), partition)
-    with locks.day_lock(day_settings.locks_dir, partition):
-        return collect(partition, day_settings)
-
-
-def run_backfill_publish(days: list[str], settings: Settings | None = None) -> dict[str, dict[str, int]]:
-    """The whole-day steps, day after day in date order (a day's duplicates and stories are decided
-    against the days before it), each under its lock; the days' counts."""
-    counts = {}
-    for day in sorted(days):
-        partition = _day_of(day, "publish_days")
-        day_settings = backfill.day_settings(settings or Settings.from_env(), partition)
-        with locks.day_lock(day_settings.locks_dir, partition):
-            for day_step in steps.DAY_STEPS:
-                day_step(partition, day_settings)
-        counts[day] = steps.summarise_day(partition, day_settings)
-    return counts
+    return backfill.plan(warc, _day_of(date_from, "date_from"), _day_of(date_to, "date_to"), settings)
 
 
 def collect_one(source_name: str, day: date, settings: Settings, offline: bool = False) -> list[str]:

@@ -4,7 +4,8 @@ the nightly stages, partitioned by the day its pages were archived (WARC-Date).
 A backfill first indexes which days each file holds (one read per new or changed file, kept in
 `data/state/warc_days.json`), then ingests every day the given files touch from *all* the known
 files that hold that day: re-running one file re-derives its days whole, so the rows other files
-gave those days come back identical, and days the file does not touch are not opened.
+gave those days come back identical, and days the file does not touch are not opened. A damaged
+index (not JSON, a torn entry) is rebuilt from the files, with a warning: it is only a cache.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -76,7 +78,7 @@ def _indexed(
 ) -> dict[str, set[date]]:
     """path -> days it holds pages of, for every file indexed so far; new or changed files are read."""
     index_path = settings.data_dir / "state" / INDEX_FILE
-    stored = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else {}
+    stored = _stored_index(index_path)
     for path in files:
         stat = path.stat()
         entry = stored.get(str(path))
@@ -98,3 +100,38 @@ def _indexed(
     with atomic_path(index_path) as tmp:
         tmp.write_text(json.dumps(stored, indent=1), encoding="utf-8")
     return {path: {date.fromisoformat(day) for day in entry["days"]} for path, entry in stored.items()}
+
+
+def _stored_index(index_path: Path) -> dict[str, Any]:
+    """The index as stored, without its damaged entries (each file of those is indexed again)."""
+    try:
+        stored = json.loads(index_path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:  # not JSON, or not UTF-8
+        LOGGER.warning("%s is damaged (%s): every file is indexed again", index_path, exc)
+        return {}
+    if not isinstance(stored, dict):
+        LOGGER.warning("%s is damaged (not a map of file to days): every file is indexed again", index_path)
+        return {}
+    valid = {path: entry for path, entry in stored.items() if _valid_entry(entry)}
+    if len(valid) < len(stored):
+        LOGGER.warning(
+            "%s is damaged (%d entries unreadable): those files are indexed again",
+            index_path,
+            len(stored) - len(valid),
+        )
+    return valid
+
+
+def _valid_entry(entry: object) -> bool:
+    """An entry as `_indexed` writes it: the file's size and mtime, and the ISO days it holds."""
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), int) for k in ("size", "mtime_ns")):
+        return False
+    days = entry.get("days")
+    try:
+        return isinstance(days, list) and all(
+            isinstance(d, str) and bool(date.fromisoformat(d)) for d in days
+        )
+    except ValueError:
+        return False

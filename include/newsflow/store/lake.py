@@ -9,13 +9,18 @@ A day is switched to its new files by rewriting its manifest, one small object: 
 have no rename, and this way a reader or a crash sees the old day or the new one, all datasets
 together, never a mix. A file no manifest names is invisible; the previous generation is kept
 (a reader that resolved the old manifest can still read it), older ones are deleted.
+
+A damaged manifest (not JSON, no `files`, or naming a file that is gone) is its day's problem:
+readers of many days skip that day with one logged line, and the day's next write replaces it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +40,11 @@ READ_ATTEMPTS = 3  # a reader that finds its file replaced meanwhile reads the m
 
 Location = Path | UPath
 _T = TypeVar("_T")
+LOGGER = logging.getLogger(__name__)
+
+
+class DamagedManifestError(ValueError):
+    """A day's manifest cannot be used: it is not JSON, has no `files`, or names a file that is gone."""
 
 
 def partition_dir(lake_uri: Location, dataset: str, day: date) -> Location:
@@ -114,7 +124,7 @@ def replace_partitions(
     disk, a lost connection) replaces nothing. A RecordBatchReader is written batch by batch, so
     a large day never sits in memory whole; `tables` may be a generator that opens each one in turn.
     """
-    previous = read_manifest(lake_uri, day)
+    previous = _manifest_to_replace(lake_uri, day)
     written: dict[str, Location] = {}
     try:
         for dataset, table in tables:
@@ -138,7 +148,7 @@ def replace_partitions(
 
 def drop_partitions(lake_uri: Location, day: date, datasets: Iterable[str]) -> None:
     """Take the day's partitions of `datasets` out of the lake (readers stop seeing them, then the files go)."""
-    current = read_manifest(lake_uri, day)
+    current = _manifest_to_replace(lake_uri, day)
     datasets = list(datasets)
     _write_manifest(lake_uri, day, {d: name for d, name in current.items() if d not in datasets})
     for dataset in datasets:
@@ -146,16 +156,36 @@ def drop_partitions(lake_uri: Location, day: date, datasets: Iterable[str]) -> N
 
 
 def read_manifest(lake_uri: Location, day: date) -> dict[str, str]:
-    """dataset -> the file name of the day's partition (empty when the day has no manifest)."""
+    """dataset -> the file name of the day's partition (empty when the day has no manifest);
+    DamagedManifestError, naming the file, when it cannot be read."""
+    path = manifest_path(lake_uri, day)
     try:
-        return _manifest_files(read_bytes(manifest_path(lake_uri, day)))
+        return _manifest_files(path, read_bytes(path))
     except FileNotFoundError:
         return {}
 
 
-def _manifest_files(manifest: bytes) -> dict[str, str]:
-    files: dict[str, str] = json.loads(manifest)["files"]
+def _manifest_files(path: Location, manifest: bytes) -> dict[str, str]:
+    try:
+        files = json.loads(manifest)["files"]
+    except ValueError as exc:  # also bytes that are not UTF-8
+        raise DamagedManifestError(f"{path}: damaged manifest, not JSON ({exc})") from None
+    except (KeyError, TypeError):
+        raise DamagedManifestError(f"{path}: damaged manifest, no `files` key") from None
+    if not isinstance(files, dict) or not all(
+        isinstance(name, str) and "/" not in name and name not in ("", ".", "..") for name in files.values()
+    ):
+        raise DamagedManifestError(f"{path}: damaged manifest, `files` is not dataset -> file name")
     return files
+
+
+def _manifest_to_replace(lake_uri: Location, day: date) -> dict[str, str]:
+    """The manifest a write of the day starts from: a damaged one is replaced by what is written."""
+    try:
+        return read_manifest(lake_uri, day)
+    except DamagedManifestError as exc:
+        LOGGER.warning("%s: replaced by this write (datasets it does not write return when rewritten)", exc)
+        return {}
 
 
 def _write_manifest(lake_uri: Location, day: date, files: dict[str, str]) -> None:
@@ -175,24 +205,67 @@ def partition_files(lake_uri: Location, dataset: str) -> list[Location]:
 
 
 def current_files(lake_uri: Location, datasets: Iterable[str]) -> dict[str, list[Location]]:
-    """dataset -> the current file of every day's partition, oldest day first; every manifest is
-    read once, whatever the number of datasets (on an object store, in one batch of requests)."""
+    """dataset -> the current file of every readable day's partition, oldest day first (see `scan`)."""
+    return scan(lake_uri, datasets).files
+
+
+@dataclass(frozen=True, slots=True)
+class LakeScan:
+    files: dict[str, list[Location]]  # dataset -> the current file of every readable day, oldest first
+    damaged: dict[date, str]  # day -> why its manifest cannot be used (logged); its files are left out
+
+
+def scan(lake_uri: Location, datasets: Iterable[str]) -> LakeScan:
+    """The current files of `datasets` in every day, and the days whose manifest is damaged.
+
+    Every manifest is read once, whatever the number of datasets (on an object store, in one batch
+    of requests), and each dataset is listed once to find named files that are gone.
+    """
+    datasets = list(datasets)
     paths: list[Location] = sorted(lake_uri.glob(f"{MANIFESTS}/ingest_date=*.json"))
-    manifests = {
-        date.fromisoformat(path.name.removeprefix("ingest_date=").removesuffix(".json")): _manifest_files(
-            data
-        )
-        for path, data in zip(paths, read_many(paths), strict=True)
+    manifests: dict[date, dict[str, str]] = {}
+    damaged: dict[date, str] = {}
+    for path, data in zip(paths, read_many(paths), strict=True):
+        day = date.fromisoformat(path.name.removeprefix("ingest_date=").removesuffix(".json"))
+        try:
+            manifests[day] = _manifest_files(path, data)
+        except DamagedManifestError as exc:
+            damaged[day] = str(exc)
+    listed = {  # (dataset, partition folder, file name) of every file there is
+        (file.parent.parent.name, file.parent.name, file.name)
+        for dataset in datasets
+        for file in lake_uri.glob(f"{dataset}/ingest_date=*/*.parquet")
     }
-    found: dict[str, list[Location]] = {}
-    for dataset in datasets:
-        days = {
-            day: partition_dir(lake_uri, dataset, day) / files[dataset]
-            for day, files in manifests.items()
+    for day, files in list(manifests.items()):
+        folder = f"ingest_date={day.isoformat()}"
+        if any((d, folder, files[d]) not in listed for d in datasets if d in files):
+            try:  # read again: the day may have been replaced meanwhile
+                manifests[day] = _all_present(lake_uri, day, datasets)
+            except DamagedManifestError as exc:
+                damaged[day] = str(exc)
+    for day, reason in sorted(damaged.items()):
+        manifests.pop(day, None)
+        LOGGER.error("%s; the day is left out until it is ingested again", reason)
+    found = {
+        dataset: [
+            partition_dir(lake_uri, dataset, day) / files[dataset]
+            for day, files in sorted(manifests.items())
             if dataset in files
-        }
-        found[dataset] = [days[day] for day in sorted(days)]
-    return found
+        ]
+        for dataset in datasets
+    }
+    return LakeScan(found, damaged)
+
+
+def _all_present(lake_uri: Location, day: date, datasets: list[str]) -> dict[str, str]:
+    """The day's manifest, if every file of `datasets` it names exists; else DamagedManifestError."""
+    files = read_manifest(lake_uri, day)
+    for dataset in datasets:
+        if dataset in files and not (partition_dir(lake_uri, dataset, day) / files[dataset]).exists():
+            raise DamagedManifestError(
+                f"{manifest_path(lake_uri, day)}: damaged manifest, its {dataset} file {files[dataset]} is gone"
+            )
+    return files
 
 
 def day_of(file: Location) -> date:

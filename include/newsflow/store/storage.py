@@ -81,12 +81,17 @@ def write_bytes(path: Path | UPath, data: bytes) -> None:
 def create_exclusive(path: Path | UPath, data: bytes) -> None:
     """Write `path` only if it does not exist yet, in one step; FileExistsError if it does.
 
-    On a folder an O_EXCL open; on an object store a conditional PUT (If-None-Match: *).
+    On a folder a hard link of a written temporary file (a reader never sees it empty); on an
+    object store a conditional PUT (If-None-Match: *).
     """
     if is_local(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY), "wb") as file:
-            file.write(data)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return
     path.fs.pipe_file(path.path, data, mode="create")
 

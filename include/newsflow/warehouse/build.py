@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -43,6 +44,11 @@ class GrainError(ValueError):
     """A model has two rows with the same key, which its `-- unique:` header says identifies a row."""
 
 
+class WarehouseNotUpdatedError(OSError):
+    """The build could not write (a full disk, an open read-write session): the warehouse is as it
+    was, and the next build loads what this one missed."""
+
+
 def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
     """Bring the warehouse up to date with the lake, in one transaction, at a cost that follows the day.
 
@@ -55,7 +61,8 @@ def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
 
     The build works on a copy and swaps it in with one `os.replace` once every model built: a
     failed build leaves the warehouse as it was, and an analyst's open (read-only) session never
-    blocks it; that session keeps reading its snapshot.
+    blocks it; that session keeps reading its snapshot. A write-ahead log beside the file is settled
+    first (`_settle_wal`), so that no reader ever finds the new file beside another file's log.
     """
     path = settings.warehouse_path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,15 +74,55 @@ def build_warehouse(settings: Settings, full: bool = False) -> BuildResult:
             leftover.unlink(missing_ok=True)
         try:
             if path.exists() and not full:
+                if _settle_wal(path):  # committed work of a session that died: replayed into the copy
+                    shutil.copyfile(_wal(path), _wal(building))
                 shutil.copyfile(path, building)
             with duckdb.connect(str(building)) as con:
                 loaded, removed = _refresh(con, settings)
+            _settle_wal(path)
+            _wal(path).unlink(missing_ok=True)  # in the copy, or belonging to the file replaced now
             os.replace(building, path)  # readers of the old file keep it; the next connection sees this one
+        except WarehouseNotUpdatedError:
+            raise
+        except (OSError, duckdb.IOException) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise WarehouseNotUpdatedError(
+                f"{path} not updated, left as it was (the next build loads what this one missed): {reason}"
+            ) from exc
         finally:
             building.unlink(missing_ok=True)
-            building.with_name(building.name + ".wal").unlink(missing_ok=True)
+            _wal(building).unlink(missing_ok=True)
     LOGGER.info("warehouse %s: loaded %d partitions, removed %d", path, len(loaded), len(removed))
     return BuildResult(path, loaded, removed)
+
+
+def _wal(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def _settle_wal(path: Path) -> bool:
+    """Whether the warehouse has a write-ahead log of its own to carry into the copy: committed work
+    of a read-write session (an analyst's `duckdb data/warehouse.duckdb`) that ended without a
+    checkpoint, e.g. killed. A log that belongs to an older file (swapped in beside it by an
+    earlier build) can never be replayed: it is removed. A read-write session still open is an
+    error: the file swapped in would find that session's log beside it."""
+    if not path.exists():
+        return False
+    try:
+        with duckdb.connect(str(path), read_only=True, config={"enable_external_access": False}):
+            return _wal(path).exists()
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            holder = re.search(r"PID \d+", str(exc))
+            raise WarehouseNotUpdatedError(
+                f"{path} is open read-write by another process ({holder[0] if holder else 'see lsof'}): close "
+                "that session (read-only sessions, `duckdb -readonly`, never block a build)"
+            ) from exc
+        if not _wal(path).exists():
+            raise
+        LOGGER.warning("%s cannot be replayed (%s): removed", _wal(path), str(exc).splitlines()[0])
+        _wal(path).unlink()
+        return False
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[list[str], list[str]]:
@@ -197,13 +244,14 @@ class PartitionChange:
 
 def _changed_partitions(con: duckdb.DuckDBPyConnection, lake_uri: lake.Location) -> list[PartitionChange]:
     """Lake partitions that are new, rewritten or gone since the last build (creates the lake_*
-    tables). Every write of a partition has a new file name, so the name tells a rewrite."""
+    tables). Every write of a partition has a new file name, so the name tells a rewrite. A day
+    whose manifest is damaged keeps what the warehouse last loaded of it, until it is rewritten."""
     con.execute(
         f"create table if not exists {LOADED_TABLE} "
         "(dataset varchar, ingest_date date, file varchar, primary key (dataset, ingest_date))"
     )
     changes = []
-    current = lake.current_files(lake_uri, WAREHOUSE_DATASETS)
+    current = lake.scan(lake_uri, WAREHOUSE_DATASETS)
     for dataset, schema in WAREHOUSE_DATASETS.items():
         _ensure_table(con, f"lake_{dataset}", dataset, schema)
         known = dict(
@@ -211,8 +259,8 @@ def _changed_partitions(con: duckdb.DuckDBPyConnection, lake_uri: lake.Location)
                 f"select cast(ingest_date as varchar), file from {LOADED_TABLE} where dataset = ?", [dataset]
             ).fetchall()
         )
-        present = set()
-        for file in current[dataset]:
+        present = {day.isoformat() for day in current.damaged}
+        for file in current.files[dataset]:
             day = lake.day_of(file).isoformat()
             present.add(day)
             if known.get(day) != file.name:
