@@ -98,8 +98,11 @@ def news_backfill():
         from newsflow import tasks
         from newsflow.day.staging import shard_label
 
-        get_current_context()["shard_name"] = shard_label(shard, with_day=True)
-        return tasks.run_backfill_process_shard(shard, days, str(run_id))
+        context = get_current_context()
+        context["shard_name"] = shard_label(shard, with_day=True)
+        # a retry may follow a document that killed this task's process: isolate it this time
+        retry = context["ti"].try_number > 1
+        return tasks.run_backfill_process_shard(shard, days, str(run_id), retry=retry)
 
     # A range without documents maps process_shard over nothing (skipped): the days are still
     # published. A task with this trigger rule must not hang off the setup task claim_days.

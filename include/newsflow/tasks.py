@@ -212,12 +212,13 @@ def run_backfill_collect(
 
 
 def run_backfill_process_shard(
-    shard: str, days: list[str], run_id: str, settings: Settings | None = None
+    shard: str, days: list[str], run_id: str, settings: Settings | None = None, retry: bool = False
 ) -> str:
-    """The per-document pass over one of the run's shards, renewing the run's days meanwhile."""
+    """The per-document pass over one of the run's shards, renewing the run's days meanwhile (a
+    `retry` isolates it, as `run_process_shard` says)."""
     settings = settings or Settings.from_env()
     with _keep_run_days(days, run_id, settings):
-        return run_process_shard(shard, settings)
+        return run_process_shard(shard, settings, retry)
 
 
 def run_backfill_publish(
