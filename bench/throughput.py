@@ -6,8 +6,9 @@ Builds a corpus of N unique pages varied from the Zyte pages, or with --pages fr
 fr/ and dates/ pages (paragraphs shuffled, digits, titles and canonical URLs changed; --no-dates
 also removes every digit, so no date parses), then, interleaved in each run: raw `trafilatura.extract` on every page in this process (seconds spent
 inside the calls), and a whole `newsflow ingest --source CORPUS` process (wall time, read →
-shards → lake → warehouse refresh → chart), sampling the RSS of its process tree. Prints medians,
-the time newsflow's log gives each step, and NER's share.
+shards → lake → warehouse refresh → chart; `--no-enrich`: NER is its own step, off the ingest
+path, timed by bench/entities.py), sampling the RSS of its process tree. Prints medians and the
+time newsflow's log gives each step.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ from newsflow.document.page import declared_charset, decode_bytes
 from common import DEFAULT_EVAL_DIR
 
 STEP_LINE = re.compile(r"^(\d+\.\d+) .*step (\w+) for")
-NER_LINE = re.compile(r"documents in [\d.]+ s \(NER ([\d.]+) s\)")
-# Base pages: the Zyte benchmark (mostly English), or the French pages (NER runs on those).
+# Base pages: the Zyte benchmark (mostly English), or the French pages.
 CORPORA = {"zyte": ("zyte/html/*.gz",), "fr": ("fr/*.html", "dates/*.html")}
 
 
@@ -104,6 +104,7 @@ def newsflow_ingest(corpus: Path, data: Path, workers: int) -> tuple[float, int,
         "2024-07-10",
         "--workers",
         str(workers),
+        "--no-enrich",
     ]
     env = {**__import__("os").environ, "NEWSFLOW_DATA_DIR": str(data)}
     start = time.perf_counter()
@@ -132,10 +133,6 @@ def newsflow_ingest(corpus: Path, data: Path, workers: int) -> tuple[float, int,
     steps = {
         name: (marks[i + 1][0] if i + 1 < len(marks) else end) - at for i, (at, name) in enumerate(marks)
     }
-    # NER runs inside the shards, on every worker: its share is of the process time spent there.
-    steps["(NER, summed over workers)"] = sum(
-        float(m.group(1)) for line in log_lines if (m := NER_LINE.search(line))
-    )
     return wall, tree_peak // 2**20, single_peak // 2**20, steps
 
 
@@ -180,14 +177,9 @@ def main() -> None:
     print(f"{'newsflow peak RSS, process tree':<34} {statistics.median(tree_rss):8.0f} MB")
     print(f"{'newsflow peak RSS, largest process':<34} {statistics.median(single_rss):8.0f} MB")
     steps = all_steps[0]
-    ner = steps.pop("(NER, summed over workers)")
     total = sum(steps.values())
     for name, seconds in steps.items():
         print(f"  step {name:<28} {seconds:7.1f} s  {seconds / total:6.1%}")
-    busy = steps.get("process_shards", 0) * args.workers  # worker-seconds available in the shard pass
-    print(
-        f"  NER {ner:.1f} worker-seconds: {ner / busy if busy else 0:.1%} of the shard pass, ~{ner / args.workers / total:.1%} of the run"
-    )
 
 
 if __name__ == "__main__":
