@@ -56,9 +56,12 @@ class Part:
     start: int
     stop: int
 
-    @property
-    def label(self) -> str:
-        return f"{self.day} rows {self.start}-{self.stop - 1}"
+    @classmethod
+    def of(cls, fields: dict[str, object]) -> Part:
+        """The part `plan_parts` gave as a dict (through XCom)."""
+        return cls(
+            str(fields["day"]), str(fields["articles"]), int(str(fields["start"])), int(str(fields["stop"]))
+        )
 
 
 def plan_parts(day: date, settings: Settings) -> list[dict[str, object]]:
@@ -82,7 +85,7 @@ def enrich_part(
     fields: dict[str, object], settings: Settings, on_article: Callable[[], object] | None = None
 ) -> str:
     """Write one part's discovered mentions to staging (atomically); the file's path."""
-    part = Part(**fields)  # type: ignore[arg-type]  # XCom gives the dict plan_parts made
+    part = Part.of(fields)
     gazetteer = load_gazetteer(settings.entities_path)
     table = pa.Table.from_batches(list(_discovered_batches(part, gazetteer, on_article)), DISCOVERED_SCHEMA)
     return str(lake.write_table_atomic(table, part_path(part, settings)))
@@ -94,7 +97,7 @@ def publish_parts(parts: list[dict[str, object]], settings: Settings) -> Locatio
 
     Raises RuntimeError when the day's articles were published again since the parts were planned
     (their mentions would point at another version), FileNotFoundError naming a missing part."""
-    planned = [Part(**fields) for fields in parts]  # type: ignore[arg-type]
+    planned = [Part.of(fields) for fields in parts]
     day = date.fromisoformat(planned[0].day)
     with _waiting_lock(settings, day):
         current = lake.partition_file(settings.lake_uri, "articles", day)

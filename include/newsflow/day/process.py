@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
