@@ -50,7 +50,7 @@ class Article:
     description: str | None = None  # the page's own summary (meta description), when it has one
     publisher: str | None = None  # registered domain of the URL, else the sitename, else the source
     published_date: date | None = None  # from the page; None for undated .txt
-    # metadata, url, text or none (htmldate; none for .txt); rejected_future when the page's date
+    # metadata, url, text, page or none (htmldate; none for .txt); rejected_future when the page's date
     # fell after the ingest date (then published_date is None)
     published_date_source: str = "none"
     fetched_at: datetime | None = None  # when the source bytes were read or downloaded (UTC)

@@ -1,9 +1,11 @@
 """An article's publication date: htmldate's quick search of the page, then its thorough search of
-the head of the article's text, with dateparser reading dates in the page's language."""
+the head of the article's text, then of the page's other complete dates, with dateparser reading
+dates in the page's language."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -30,6 +32,21 @@ NOT_SEARCHED = object()
 
 # The thorough (text) date search reads this much of the article's head, where a date line stands.
 MAX_DATE_TEXT_CHARS = 2_000
+# The page search reads at most this many of the page's text segments that hold a complete date
+# (in page order): a page's own date line is among its first; an archive list would cost dateparser
+# a call per line.
+MAX_PAGE_DATE_SEGMENTS = 20
+# htmldate's bounds on a text segment it reads as a date (htmldate.settings MIN/MAX_SEGMENT_LEN).
+MAX_DATE_SEGMENT_CHARS = 52
+_YEAR = r"(?:199\d|20[0-3]\d)"
+# A complete date in a text (a day, a month, a year: 12.03.2024, 2024-03-12, 12 mars 2024, March 12,
+# 2024): the page search hands only segments with one to htmldate, so an undated page costs one
+# regular expression, never dateparser, and a copyright year alone is never a publication date.
+_COMPLETE_DATE = re.compile(
+    rf"(?<!\d)(?:\d{{1,2}}[./-]\d{{1,2}}[./-](?:{_YEAR}|\d{{2}})|{_YEAR}[./-]\d{{1,2}}[./-]\d{{1,2}})(?!\d)"
+    rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+(?:of\s+)?[^\W\d_]{{3,}}\.?,?\s+{_YEAR}(?!\d)"
+    rf"|[^\W\d_]{{3,}}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}(?!\d)"
+)
 
 
 # dateparser, which htmldate hands the date strings its own patterns cannot read, is told the page's
@@ -58,8 +75,10 @@ def find_published_date(
 
     Page metadata and markup first (htmldate's quick search, which also reads the URL: such a
     date is labelled "url"), then htmldate's thorough search over the head of the article `text`
-    (default: the page's text). Only the head: over a whole page that search costs ~0.5 s when no
-    date parses, over MAX_DATE_TEXT_CHARS about 1 ms. `metadata_date` is the quick search's
+    (default: the page's text), then over the page's text segments that hold a complete date
+    (`complete_date_segments`: a date in a sidebar, labelled "page"). htmldate's thorough search of
+    a whole page costs ~50 ms on an undated page and answers a copyright year there; over
+    MAX_DATE_TEXT_CHARS and the dated segments about 1 ms. `metadata_date` is the quick search's
     answer (None: no date) when the caller already asked it. `language` (the page's) is the one
     dateparser reads dates in. Dates before MIN_PUBLISHED_DATE or after `max_date` are rejected.
     """
@@ -72,18 +91,23 @@ def find_published_date(
             )
         return metadata_date  # type: ignore[return-value]  # not the NOT_SEARCHED sentinel: a str or None
 
-    def from_text() -> str | None:
-        head = (tree.text_content() if text is None else text)[:MAX_DATE_TEXT_CHARS]
-        if not head.strip():
+    def thorough(*segments: str) -> str | None:
+        if not any(segment.strip() for segment in segments):
             return None
-        page = E.HTML(E.BODY(E.P(head)))
+        page = E.HTML(E.BODY(*(E.P(segment) for segment in segments)))
         return find_date(page, extensive_search=True, original_date=True, min_date=earliest, max_date=latest)
+
+    def from_text() -> str | None:
+        return thorough((tree.text_content() if text is None else text)[:MAX_DATE_TEXT_CHARS])
+
+    def from_segments() -> str | None:
+        return thorough(*complete_date_segments(tree)[:MAX_PAGE_DATE_SEGMENTS])
 
     def from_url() -> str | None:
         return extract_url_date(url, DateOptions(False, latest, earliest, True, "%Y-%m-%d")) if url else None
 
     with reading_dates(language):
-        for source, attempt in (("metadata", from_page), ("text", from_text)):
+        for source, attempt in (("metadata", from_page), ("text", from_text), ("page", from_segments)):
             try:
                 found = parse_published_date(attempt())
             except Exception:  # htmldate raises assorted types on odd markup; a date is never worth a crash
@@ -94,6 +118,17 @@ def find_published_date(
                     source = "url"
                 return found, source
     return None, "none"
+
+
+# A text without two digits in a row holds no year: skipped before _COMPLETE_DATE is tried.
+_TWO_DIGITS = re.compile(r"\d\d")
+
+
+def complete_date_segments(tree: HtmlElement) -> list[str]:
+    """The page's short text segments (as htmldate reads them: up to MAX_DATE_SEGMENT_CHARS) that
+    hold a complete date, in page order."""
+    segments = (" ".join(piece.split()) for piece in tree.itertext() if _TWO_DIGITS.search(piece))
+    return [s for s in segments if len(s) < MAX_DATE_SEGMENT_CHARS and _COMPLETE_DATE.search(s)]
 
 
 @cache

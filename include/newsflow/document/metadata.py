@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date
@@ -56,6 +59,28 @@ _SKIPPED_SECTION_CLASS = re.compile(
 )
 
 
+# The id or class of a reader-comments section (or of one comment in it).
+_COMMENT_SECTION = re.compile(
+    r"(?i)(?:comments?|commentlist|disqus_thread)(?:[-_](?:list|area|section|wrapper|container|thread|block))?"
+)
+
+
+# What separates a title from the site's name ("Headline - Site", "SITE | Headline | 02.11.2023").
+_TITLE_PARTS = re.compile(r"(\s+[-|–—·»:]{1,2}\s+)")
+# A byline that names a web address, or is a date or a number, names no one.
+_NOT_A_NAME = re.compile(r"https?:|www\.|\.(?:com|org|net|fr|de|uk)\b|\d", re.IGNORECASE)
+# Bylines that name the newsroom, not a writer ("La rédaction", "Redaktion", "Staff"), as words:
+# with the site's own name and the function words around them, such a byline names no one.
+NEWSROOM_WORDS = frozenset(
+    {"rédaction", "redaction", "redaktion", "redacción", "redazione", "redactie", "newsroom", "staff"}
+    | {"editors", "editorial", "admin", "administrator", "team", "équipe"}
+)
+_FUNCTION_WORDS = frozenset(
+    {"la", "le", "les", "l", "de", "du", "des", "d", "by", "the", "of", "par", "von", "der", "die", "das"}
+    | {"avec", "with", "and", "et"}
+)
+
+
 # trafilatura's limit on a byline's length.
 MAX_AUTHOR_CHARS = 120
 
@@ -77,7 +102,8 @@ def read_metadata(tree: HtmlElement, url: str | None, max_date: date) -> PageMet
     The same steps as `trafilatura.metadata.extract_metadata` for these fields, without the
     categories, tags and licence the record has no column for (a third of its time). The date is
     htmldate's quick search, which is `find_published_date`'s first attempt: htmldate reads the
-    page once, not once here and again there.
+    page once, not once here and again there; it does not read reader comments, whose dates are
+    theirs, not the article's.
     """
     earliest, latest = date_bounds(max_date)
     try:
@@ -91,7 +117,7 @@ def read_metadata(tree: HtmlElement, url: str | None, max_date: date) -> PageMet
         found.title = found.title or extract_title(tree)
         found.author = found.author or _author(tree)
         found.url = found.url or extract_url(tree, url)
-        with reading_dates(None):
+        with reading_dates(None), comments_set_aside(tree):
             found.date = find_date(
                 tree,
                 url=found.url,
@@ -102,6 +128,8 @@ def read_metadata(tree: HtmlElement, url: str | None, max_date: date) -> PageMet
             )
         found.sitename = _sitename(found.sitename or extract_sitename(tree), found.url)
         found.clean_and_trim()
+        found.title = title_without_site(found.title, found.sitename)
+        found.author = real_authors(found.author, found.sitename)
     except Exception:  # trafilatura raises assorted types on odd markup; metadata is never worth a crash
         LOGGER.warning("metadata extraction failed on %s", url or "document", exc_info=True)
         found = Document()
@@ -113,6 +141,29 @@ def read_metadata(tree: HtmlElement, url: str | None, max_date: date) -> PageMet
         url=found.url or None,
         date=found.date,
     )
+
+
+@contextmanager
+def comments_set_aside(tree: HtmlElement) -> Iterator[None]:
+    """While inside, the reader-comment sections of `tree` (`is_comment_section`) are out of it;
+    they go back where they were on leaving, the page unchanged (no copy of it is made)."""
+    sections = [e for e in tree.iter(Element) if is_comment_section(e) and e.getparent() is not None]
+    outermost = [e for e in sections if not any(map(is_comment_section, e.iterancestors()))]
+    places = [(e.getparent(), e.getparent().index(e), e) for e in outermost]
+    for parent, _, section in places:
+        parent.remove(section)
+    try:
+        yield
+    finally:
+        for parent, index, section in places:  # in page order: each index counts those put back before
+            parent.insert(index, section)
+
+
+def is_comment_section(element: HtmlElement) -> bool:
+    """An element whose id or one of whose classes names reader comments ("comments",
+    "comment-list", "disqus_thread"), not one that merely mentions them ("comment-count")."""
+    names = (element.get("class") or "").split() + [element.get("id") or ""]
+    return any(_COMMENT_SECTION.fullmatch(name) for name in names)
 
 
 def _author(tree: HtmlElement) -> str | None:
@@ -186,6 +237,54 @@ def _is_skipped_section(element: HtmlElement) -> bool:
         or _SKIPPED_SECTION_CLASS.search(class_)
         or "Figure" in element.get("data-component", "")
     )
+
+
+def title_without_site(title: str | None, sitename: str | None) -> str | None:
+    """The title without the page's own site name: "Headline - Site" and "SITE | Headline" lose
+    the part that is the site's name (`sitename`, compared without case, spaces or punctuation,
+    "regards.fr" also as "regards"), and what follows it when it comes last ("… | SITE | 02.11.2023")."""
+    if not title or not sitename:
+        return title
+    pieces = _TITLE_PARTS.split(title)  # part, separator, part, …
+    names = _name_keys(sitename)
+    at = next((i for i, part in enumerate(pieces[::2]) if _key(part) in names), None)
+    if at is None or len(pieces) < 3:
+        return title
+    kept = pieces[: 2 * at - 1] if at > 0 else pieces[2:]
+    return "".join(kept).strip() or title
+
+
+def real_authors(author: str | None, sitename: str | None) -> str | None:
+    """The byline's names (trafilatura's "A; B"), without those that name no one: a web address, a
+    date or a number, the site's own name, or the newsroom ("La rédaction", "Rédaction Regards")."""
+    if not author:
+        return None
+    site_keys, site_words = _name_keys(sitename or ""), _words(sitename or "")
+    names = []
+    for name in author.split("; "):
+        words = _words(name)
+        if _NOT_A_NAME.search(name) or not words or _key(name) in site_keys:
+            continue
+        newsroom = words & (NEWSROOM_WORDS | site_words)
+        if newsroom and words <= NEWSROOM_WORDS | _FUNCTION_WORDS | site_words:
+            continue
+        names.append(name)
+    return "; ".join(names) or None
+
+
+def _key(text: str) -> str:
+    """`text` as names are compared: lower case, without accents, spaces or punctuation."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isalnum())
+
+
+def _name_keys(sitename: str) -> set[str]:
+    """The site's name as compared: whole, and without its domain suffix ("regards.fr": "regards")."""
+    keys = {_key(sitename), _key(sitename.rsplit(".", 1)[0])} if sitename else set()
+    return keys - {""}
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in re.split(r"[\W_]+", text.casefold()) if word}
 
 
 def _sitename(name: str | None, url: str | None) -> str | None:
