@@ -14,9 +14,14 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
+import lxml.html
 import trafilatura
+from tld import get_fld
 
+from newsflow.document.clean import normalise_line
 from newsflow.document.page import declared_charset, decode_bytes
 from newsflow.extract import extract_text
 from newsflow.settings import PROJECT_DIR
@@ -208,3 +213,84 @@ def write_floors(figures: Mapping[str, tuple[float, float, float]], path: Path =
         for name, (precision, recall, f1) in figures.items()
     }
     path.write_text(json.dumps(floors, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --- Teaser leaks by structure, not by label ------------------------------------------------------
+# Looser than newsflow's own rule (document/teaser_lists.py), so that it does not grade itself: any
+# link of three words or more to another page of the same site is a headline, and two sibling
+# blocks of one tag, each around one headline and short, are teasers.
+
+MIN_MEASURED_HEADLINE_WORDS = 3
+MAX_MEASURED_CARD_CHARS = 600
+# Shorter output lines ("Politique", "12 mars") are not counted: they match by chance.
+MIN_MEASURED_LINE_CHARS = 15
+_SENTENCE_RUNS_INTO = re.compile(r"[^\W\d_][’']?,?\s*$")
+
+
+def teaser_share(html: str, url: str | None, output: str) -> float:
+    """Share of the output's characters in lines that are, whole, a same-site link's text or a
+    sibling teaser's text (headline and summary) on the page: a leak measure that reads no label."""
+    keys = "\n".join(_teaser_texts(html, url))
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    leaked = sum(
+        len(line)
+        for line in lines
+        if len(line) >= MIN_MEASURED_LINE_CHARS and (key := normalise_line(line)) and key in keys
+    )
+    return leaked / sum(map(len, lines)) if lines else 0.0
+
+
+def leak_figures(pages: Sequence[Page], outputs: Sequence[str]) -> str:
+    """The mean teaser share of `outputs` (in percent) and the pages over a tenth, as a table's two columns."""
+    shares = [teaser_share(html, url, output) for (html, url), output in zip(pages, outputs, strict=True)]
+    return f"{100 * statistics.mean(shares):7.2f} {sum(share > 0.1 for share in shares):5d}"
+
+
+def _teaser_texts(html: str, url: str | None) -> list[str]:
+    """The normalised texts of the page's same-site headline links and of its sibling teasers."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    site = _site_of(url)
+    headlines = []
+    for link in tree.iter("a"):
+        href = (link.get("href") or "").strip()
+        target = urljoin(url or "", href)
+        if (
+            href
+            and not href.startswith(("#", "javascript:", "mailto:"))
+            and len(link.text_content().split()) >= MIN_MEASURED_HEADLINE_WORDS
+            and _site_of(target) == site
+            and target.split("#")[0] != (url or "").split("#")[0]
+        ):
+            headlines.append(link)
+    inside = Counter(ancestor for link in headlines for ancestor in link.iterancestors())
+    siblings: dict[tuple[Any, str], list[Any]] = {}
+    for link in headlines:
+        previous = link.getprevious()
+        before = (previous.tail if previous is not None else link.getparent().text) or ""
+        if _SENTENCE_RUNS_INTO.search(before):  # prose cites it
+            continue
+        card = link
+        for ancestor in link.iterancestors():
+            if inside[ancestor] > 1:
+                break
+            card = ancestor
+        siblings.setdefault((card.getparent(), card.tag), []).append(card)
+    texts = [link.text_content() for link in headlines]
+    texts += [
+        " ".join(card.itertext())
+        for cards in siblings.values()
+        if len(cards) >= 2
+        for card in cards
+        if len(" ".join(card.text_content().split())) <= MAX_MEASURED_CARD_CHARS
+    ]
+    return [normalise_line(text) for text in texts]
+
+
+def _site_of(url: str | None) -> str | None:
+    """The registered domain of an address, else its host; None for no address (relative links only)."""
+    if not url:
+        return None
+    return get_fld(url, fail_silently=True) or urlsplit(url).hostname

@@ -13,6 +13,8 @@ with an empty prediction left out of precision); F1 is the harmonic mean of the 
 trafilatura/ (trafilatura's tests/eval_common.py): whitespace squashed; a `with` snippet found in
 the output is a true positive (else a false negative), a `without` snippet found a false positive;
 precision, recall and F1 over the counts pooled across pages.
+On both sets, `teaser%` is the mean share of the output in teaser text, found by structure rather
+than by label (common.teaser_share), and `>10%` the pages with more than a tenth of it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from common import (
     corpus_pages,
     corpus_scores,
     eval_arg_parser,
+    leak_figures,
     newsflow_text,
     parse_eval_args,
     run_timed,
@@ -47,12 +50,14 @@ def trafilatura_corpus(eval_dir: Path) -> tuple[float, float, float]:
     """Prints the table of trafilatura/; newsflow's (precision, recall, F1)."""
     pages, expected = corpus_pages(eval_dir)
     print(f"\n{len(pages)} pages from {eval_dir / 'trafilatura'}")
-    print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7}")
+    print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7} {'teaser%':>7} {'>10%':>5}")
     figures = {}
     for name, (predictions, speed) in run_timed(METHODS, pages).items():
         precision, recall, f1, _ = corpus_scores(predictions, expected)
         figures[name] = (precision, recall, f1)
-        print(f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f}")
+        print(
+            f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f} {leak_figures(pages, predictions)}"
+        )
     return figures["newsflow"]
 
 
@@ -68,13 +73,16 @@ def main() -> None:
     zyte = eval_dir / "zyte"
     pages, gold = zyte_pages(eval_dir)
     print(f"{len(pages)} pages from {zyte}")
-    print(f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7} {'empty':>6}")
+    print(
+        f"{'method':<30} {'F1':>6} {'prec':>6} {'recall':>6} {'docs/s':>7} {'empty':>6} {'teaser%':>7} {'>10%':>5}"
+    )
     figures = {}
     for name, (predictions, speed) in run_timed(METHODS, pages).items():
         precision, recall, f1 = zyte_scores(predictions, gold)
         figures[name] = (precision, recall, f1)
         empty = sum(1 for p in predictions if not p.strip())
-        print(f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f} {empty:6d}")
+        leaks = leak_figures(pages, predictions)
+        print(f"{name:<30} {f1:6.3f} {precision:6.3f} {recall:6.3f} {speed:7.1f} {empty:6d} {leaks}")
     corpus = trafilatura_corpus(eval_dir)
     if args.update:
         write_floors({"zyte": figures["newsflow"], "trafilatura": corpus})

@@ -439,3 +439,55 @@ def test_an_all_link_paragraph_goes_unless_it_is_a_web_or_mail_address() -> None
     assert prune_boxes(tree) == [("dom.link_paragraph", "Le maire inaugure la nouvelle piscine")]
     assert "https://www.insee.fr/fr/statistiques/1" in tree.text_content()
     assert "contact@mairie.example" in tree.text_content()
+
+
+def test_an_unlabelled_teaser_list_goes_and_paragraphs_citing_stories_stay() -> None:
+    """After the article, cards of a headline, a summary and a date linking to the site's other
+    stories, under no label; in it, three paragraphs in a row each citing a story with a link."""
+    html = fixture("unlabelled_teaser_list.html")
+    url = "https://www.courrier-du-val.example/ville/2024/03/12/la-ville-ouvre-trois-pistes-cyclables"
+    text = extract_text(html, url)
+    for teaser in (
+        "Le tramway retardé",
+        "nouvelle ligne reprendront",
+        "piscine",
+        "Fédérale 1",
+        "halle",
+        "mars 2024",
+    ):
+        assert teaser not in text
+    for prose in (
+        "inauguré mardi trois pistes cyclables",
+        "Comme l'expliquait notre article sur le vote du budget du plan vélo, l'opposition jugeait",
+        "Le chantier, estimé à 4,2 millions d'euros",
+        "Selon l'enquête menée auprès des commerçants du centre, la fréquentation",
+        "Les associations d'usagers du vélo saluent un réseau",
+        "une quatrième piste",
+    ):
+        assert prose in text
+    removed = [span.text for span in extract_html(html, url).removed if span.rule == "dom.teaser_list"]
+    assert removed[:4] == [
+        "Le tramway retardé de six mois",
+        "Les essais de la nouvelle ligne reprendront en septembre après un défaut de signalisation.",
+        "10 mars 2024",
+        "La piscine municipale rouvre ses portes",
+    ]
+    assert len(removed) == 12  # four cards of three lines
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "La dette {n} a baissé, selon <a href='/ville/{n}/le-rapport-annuel-de-la-cour'>le rapport annuel de la cour</a>.",
+        "<a href='/ville/{n}/les-associations-du-quartier-nord'>Les associations du quartier nord</a> ont voté {n} fois.",
+    ],
+)
+def test_paragraphs_that_each_cite_a_story_are_not_a_teaser_list(paragraph: str) -> None:
+    # A sentence runs into the link, or goes on from it: prose citing stories, three in a row.
+    prose = "".join(
+        f"<p>{paragraph.format(n=n)} Le conseil en débattra encore ce mois-ci.</p>" for n in (1, 2, 3)
+    )
+    html = f"<html><body><div><h1>Le budget de la ville</h1>{prose}</div></body></html>"
+    extracted = extract_html(html, "https://www.courrier-du-val.example/ville/budget")
+    assert [span for span in extracted.removed if span.rule == "dom.teaser_list"] == []
+    assert extracted.text.count("Le conseil en débattra") == 3

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from newsflow.day import dedup, templates
 from newsflow.document.clean import clean_text
-from newsflow.document.extract import extract_html, extract_plain_text
+from newsflow.document.extract import TooLargeError, extract_html, extract_plain_text
 from newsflow.document.language import detect_language
 from newsflow.document.page import publisher_of
 from newsflow.entities import watchlist
@@ -124,6 +124,9 @@ def process_shard(
             known_templates[raw.ingest_date] = templates.load(settings.lake_uri, raw.ingest_date)
         try:
             row = _processed(raw, gazetteer, settings, known_templates[raw.ingest_date])
+        except TooLargeError as exc:  # past the bounds: the reason says which, no traceback needed
+            LOGGER.warning("%s: %s quarantined: %s", raw_shard.name, raw.source_path or raw.url, exc)
+            row = _rejected_row(raw, "process", str(exc))
         except Exception as exc:  # one document that breaks a stage must not fail its shard, and the day
             LOGGER.exception("%s: %s failed", raw_shard.name, raw.source_path or raw.url)
             row = _rejected_row(raw, "process", f"processing_error: {type(exc).__name__}: {exc}")

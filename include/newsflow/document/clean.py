@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,6 +29,14 @@ MAX_TEASER_LINE_CHARS = 200
 # inside a longer line is said twice, and goes (the longer line, the prose, stays). A line that ends
 # no sentence (a list item, a heading) may repeat on purpose: recipes, meal plans.
 MIN_REPEATED_SENTENCE_CHARS = 40
+# Characters of text the rules read: ten times the longest article of the Zyte set (20,477). The
+# rest (a log, a dump, a generated page) is cut at a line end and kept in `removed` as
+# TEXT_CUT_RULE, so the rules, hashes and mentions after it take bounded time and memory.
+MAX_TEXT_CHARS = 200_000
+TEXT_CUT_RULE = "text_over_max_chars"
+# Spans a `line` rule may remove from one long line; a line with more matches than this is no
+# prose (a label repeated over and over), and what remains of it goes whole.
+MAX_SPANS_PER_LINE = 20
 
 _BULLET = re.compile(r"^\s*[-–•▪◦·*►]\s*\S")
 # A line that ends like prose (a sentence, a clause before a list, a quotation) is no headline.
@@ -86,18 +94,18 @@ def clean_text(
     stay too: recipes and listicles repeat lines on purpose. In a line longer than
     MAX_TEASER_LINE_CHARS a `line` rule removes only its match. `template_lines` (normalised, see
     `normalise_line`) are the publisher's own template lines (`newsflow.day.templates`): removed as
-    `template_line`.
+    `template_line`. Text past MAX_TEXT_CHARS is cut first (`TEXT_CUT_RULE`).
     """
     rules = load_rules() if rules is None else rules
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    removed: list[RemovedSpan] = []
+    text, removed = _within_max_chars(text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [line.rstrip() for line in text.split("\n")]
     kept: list[tuple[str, str]] = []  # each kept line with its normalised key
     title_keys = {normalise_line(title)} if title else set()
     headline = _SITE_SUFFIX.sub("", title) if title else ""
     if len(headline.split()) >= MIN_REPEATED_WORDS:  # "Ukraine" of "Ukraine - the war in maps" is no headline
         title_keys.add(normalise_line(headline))
     previous_key = None  # the last kept non-blank line
-    i = 0
+    i = spans_in_line = 0
     while i < len(lines):
         line = lines[i].strip()
         rule = _first_match(rules, line) if line else None
@@ -113,11 +121,14 @@ def clean_text(
                 kept.append((lines[i], key))
                 previous_key = key if line else previous_key
             i += 1
+            spans_in_line = 0
             continue
-        if rule.kind == "line" and len(line) > MAX_TEASER_LINE_CHARS:
+        if rule.kind == "line" and len(line) > MAX_TEASER_LINE_CHARS and spans_in_line < MAX_SPANS_PER_LINE:
             lines[i], span = _without_match(rule, line)
             removed.append(RemovedSpan(rule.name, span))
+            spans_in_line += 1
             continue  # the rest of the line is judged again
+        spans_in_line = 0
         end = i + 1
         if rule.kind == "heading":
             end = _teaser_list_end(lines, i + 1)
@@ -129,24 +140,49 @@ def clean_text(
     return CleanResult(_tidy("\n".join(_without_repeated_sentences(kept, removed))), removed)
 
 
+def _within_max_chars(text: str) -> tuple[str, list[RemovedSpan]]:
+    """The text cut at the last line end before MAX_TEXT_CHARS (or at MAX_TEXT_CHARS in one long
+    line), and the cut rest as a TEXT_CUT_RULE span; the text itself when short enough."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text, []
+    line_end = text.rfind("\n", 0, MAX_TEXT_CHARS + 1)
+    cut = line_end if line_end > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS
+    return text[:cut], [RemovedSpan(TEXT_CUT_RULE, text[cut:].strip())]
+
+
 def _without_repeated_sentences(lines: list[tuple[str, str]], removed: list[RemovedSpan]) -> list[str]:
     """The (line, normalised key) `lines` without those said again inside a longer line
     (pull-quotes, highlighted sentences), each recorded as `repeated_sentence`: a mention in a
     pull-quote would be counted twice."""
-    long_keys = [key for _, key in lines if len(key) >= MIN_REPEATED_SENTENCE_CHARS]
-    # A key is inside a longer line when it is found in the keys more often than it is one of them.
-    all_long_keys, as_whole_line = "\n".join(long_keys), Counter(long_keys)
+    inside = _keys_inside_longer_keys({key for _, key in lines if len(key) >= MIN_REPEATED_SENTENCE_CHARS})
     kept = []
     for line, key in lines:
-        if (
-            len(key) >= MIN_REPEATED_SENTENCE_CHARS
-            and _QUOTED_SENTENCE_END.search(line)
-            and all_long_keys.count(key) > as_whole_line[key]
-        ):
+        if key in inside and _QUOTED_SENTENCE_END.search(line):
             removed.append(RemovedSpan("repeated_sentence", line.strip()))
         else:
             kept.append(line)
     return kept
+
+
+def _keys_inside_longer_keys(keys: set[str]) -> set[str]:
+    """The keys found inside another, longer key. Each is looked for only in the keys holding the
+    rarest of its inner words (its first and last words may be cut in the longer key), so the
+    search grows with the text, not with its square: a text of 10,000 lines took 2 s to compare
+    every line with every other."""
+    holders: defaultdict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        for word in set(key.split()):
+            holders[word].append(key)
+    inside = set()
+    for key in keys:
+        words = key.split()
+        if len(words) < 3:  # no inner word to look up: compare with every key
+            candidates: list[str] | set[str] = keys
+        else:
+            candidates = min((holders[word] for word in words[1:-1]), key=len)
+        if any(key in other and key != other for other in candidates):
+            inside.add(key)
+    return inside
 
 
 def _first_match(rules: tuple[Rule, ...], line: str) -> Rule | None:
