@@ -145,16 +145,15 @@ def test_a_worker_killed_mid_shard_is_retried_without_duplicates(
 def test_a_document_that_kills_its_worker_every_time_is_quarantined_and_the_day_published(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, path: str
 ) -> None:
-    """A watchdog kills any worker that has spun for CPU_LIMIT_S (as an operator's or a cgroup's
-    would): the 30,000 repeated lines take every worker there; the seeds take well under a second.
-    The CLI's pool and an Airflow task's retry (its first try died in its own process) both find it."""
+    """A watchdog kills any worker that has spun for 2.5 s of CPU (as an operator's or a cgroup's
+    would): a page of 49,900 paragraphs, just under the element cap, takes every worker there (~5 s);
+    the seeds take well under a second. The CLI's pool and an Airflow task's retry (its first try
+    died in its own process) both find it."""
     cpu_limit_s = 2.5
     corpus = tmp_path / "inbox"
     shutil.copytree(SEEDS_DIR, corpus)
-    (corpus / "002_spinner.txt").write_text(
-        "\n".join(f"Ligne {i} d'un document qui se répète sur l'OTAN." for i in range(30_000)),
-        encoding="utf-8",
-    )
+    paragraphs = "".join(f"<p>Phrase {i} de l'article sur l'OTAN.</p>" for i in range(49_900))
+    (corpus / "002_spinner.html").write_text(f"<html><body>{paragraphs}</body></html>", encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", source_dir=corpus, shard_docs=2, workers=2)
     shards = tasks.collect(DAY, settings)
     done = threading.Event()
@@ -184,13 +183,13 @@ def test_a_document_that_kills_its_worker_every_time_is_quarantined_and_the_day_
     for day_step in steps.DAY_STEPS:
         day_step(DAY, settings)
     quarantine = lake.read_partition(settings.lake_uri, "quarantine", DAY).to_pylist()
-    assert [(row["source_path"], row["stage"]) for row in quarantine] == [("002_spinner.txt", "process")]
+    assert [(row["source_path"], row["stage"]) for row in quarantine] == [("002_spinner.html", "process")]
     assert quarantine[0]["failed_expectations"] == [
         "worker_died: its worker process died each time this document was processed"
     ]
     articles = lake.read_partition(settings.lake_uri, "articles", DAY, ["source_path"]).column("source_path")
     assert sorted(articles.to_pylist()) == sorted(path.name for path in SEEDS_DIR.glob("*.txt"))
-    assert "002_spinner.txt kills its worker: quarantined" in caplog.text
+    assert "002_spinner.html kills its worker: quarantined" in caplog.text
 
 
 def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: Path) -> None:
