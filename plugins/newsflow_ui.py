@@ -1,8 +1,8 @@
 """newsflow's Airflow UI plugin: a "Mentions" page in the navigation, served by the api-server.
 
 The page is `newsflow.ui.app`'s FastAPI app mounted at /newsflow; the external view embeds it in the
-UI (Browse → Mentions). Like every plugin FastAPI app, it is not behind Airflow's login: it shows
-read-only counts from the warehouse, nothing an operator could change.
+UI (Browse → Mentions). Airflow does not authenticate plugin apps: this one checks Airflow's own
+login on every route itself (`newsflow.ui.auth`), so the framed page rides on the UI's session.
 """
 
 from airflow.plugins_manager import AirflowPlugin

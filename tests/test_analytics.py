@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import matplotlib.dates
 import pytest
 import yaml
 
@@ -18,7 +19,7 @@ from newsflow.settings import Settings
 from newsflow.store import lake
 from newsflow.warehouse.build import build_warehouse
 from newsflow.warehouse.models import sql_models
-from newsflow.warehouse.report import render_report
+from newsflow.warehouse.report import Point, mentions_figure, render_report
 
 from conftest import FIXTURES_DIR, PUBLISHED_DATASETS, SEEDS_DIR
 
@@ -329,3 +330,22 @@ def test_weekly_aggregates_forget_a_day_that_leaves_the_lake(tmp_path: Path) -> 
         assert rows(settings, f"select * from {name} order by all") == rows(
             full, f"select * from {name} order by all"
         )
+
+
+def test_report_chart_breaks_its_lines_over_days_without_articles() -> None:
+    # Two days with articles a year apart: no line may join them, and the year between is shaded.
+    first, last = date(2023, 7, 10), date(2024, 7, 10)
+    points: list[Point] = [
+        {"mention_date": first, "label": "NATO", "n_mentions": 5, "n_stories": 1},
+        {"mention_date": last, "label": "NATO", "n_mentions": 3, "n_stories": 1},
+        {"mention_date": last, "label": "Russia", "n_mentions": 9, "n_stories": 2},
+    ]
+    (axis,) = mentions_figure(points, [first, last]).axes
+    lines = {(line.get_color(), len(line.get_xdata())) for line in axis.get_lines()}
+    assert len(axis.get_lines()) == 4 and all(n == 1 for _, n in lines)  # one piece per day and entity
+    # Russia has no mention on the first day, which had articles: an explicit 0, not a missing point.
+    assert sorted(int(line.get_ydata()[0]) for line in axis.get_lines()) == [0, 3, 5, 9]
+    (gap,) = axis.patches
+    assert matplotlib.dates.num2date(gap.get_x()).date() == first
+    legend = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert legend == ["Russia (9)", "NATO (8)"]  # ordered as the data: most mentioned first

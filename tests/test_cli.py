@@ -24,6 +24,7 @@ COMMANDS = [
     "extract",
     "mentions",
     "trending",
+    "attention",
     "sql",
     "build-warehouse",
 ]

@@ -168,13 +168,14 @@ def asset_events(name: str) -> list[dict]:
 
 
 def test_mentions_page_shows_what_the_run_found(seeds_run) -> None:
+    from api_login import login_token
     from fastapi.testclient import TestClient
 
     from newsflow.settings import Settings
     from newsflow.ui.app import create_app
 
     run, data_dir = seeds_run
-    client = TestClient(create_app(Settings(data_dir=data_dir)))
+    client = TestClient(create_app(Settings(data_dir=data_dir)), cookies={"_token": login_token()})
     page = client.get("/mentions")
     assert page.status_code == 200 and "<svg" in page.text
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:

@@ -115,6 +115,12 @@ def test_suite_quarantines_each_failing_row_with_every_reason(
     assert len(pages) == 1 and "ingest_date=2024-07-10" in str(pages[0])
     assert "values must belong to this set" in pages[0].read_text(encoding="utf-8")
     assert (tmp_path / "quality" / "index.html").is_file()
+    # The task log says why, grouped by expectation, naming the articles and the failing values.
+    logged = [r.getMessage() for r in caplog.records if r.name == "newsflow.day.validate"]
+    assert (
+        "quarantined by expect_column_values_to_be_between(text_chars): 2 articles: "
+        "short (text_chars=11), long (text_chars=300000)" in logged
+    )
     # GX's INFO chatter (hundreds of "Skipping registering function" lines) stays out of task logs.
     assert [
         r.getMessage()

@@ -1,10 +1,12 @@
 """The Mentions page in a real Airflow UI, driven by headless Chromium (`make test-ui`).
 
 `make airflow` (airflow standalone: api-server, scheduler, dag-processor, triggerer) on a free
-port, after `make demo` (a real run on the seeds), in a temporary Airflow home: Chromium logs in
-through the login form, opens Browse → Mentions and saves screenshots (`NEWSFLOW_SCREENSHOT_DIR`
-keeps copies); then a day triggered through the REST API with the form's partition date runs
-under the real scheduler, whose task runners reach the execution API on that port.
+port, after `make demo` (a real run on the seeds), in a temporary Airflow home: the page sends an
+anonymous browser to Airflow's login form, Chromium logs in and comes back to it, opens Browse →
+Mentions, finds an entity, goes from it to its articles, opens a day's validation and saves
+screenshots (`NEWSFLOW_SCREENSHOT_DIR` keeps copies); then a day triggered through the REST API
+with the form's partition date runs under the real scheduler, whose task runners reach the
+execution API on that port.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psutil
 import pytest
 
 from conftest import PROJECT_DIR
@@ -75,6 +80,8 @@ def airflow_ui(tmp_path_factory: pytest.TempPathFactory):
             if time.monotonic() > deadline or server.poll() is not None:
                 pytest.fail(f"make airflow did not come up: {(home / 'standalone.log').read_text()[-3000:]}")
             time.sleep(2)
+        listening = {c.laddr.ip for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port}
+        assert listening == {"127.0.0.1"}, f"make airflow listens on {listening}, not this machine only"
         passwords = home / "simple_auth_manager_passwords.json.generated"
         yield base, json.loads(passwords.read_text())["admin"]
     finally:
@@ -109,10 +116,15 @@ def test_operator_opens_the_mentions_page_from_the_navigation(airflow_ui, tmp_pa
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     wait = WebDriverWait(driver, 60)
     try:
-        driver.get(base)
+        # The page itself, before logging in: Airflow's login form, then back to the page.
+        driver.get(f"{base}/newsflow/mentions")
         wait.until(ready.presence_of_element_located((By.NAME, "username"))).send_keys("admin")
+        assert driver.current_url.startswith(f"{base}/auth/login")
         driver.find_element(By.NAME, "password").send_keys(password)
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(ready.presence_of_element_located((By.TAG_NAME, "svg")))
+        assert driver.current_url == f"{base}/newsflow/mentions"
+        driver.get(base)
         wait.until(ready.element_to_be_clickable((By.XPATH, "//button[normalize-space()='Browse']"))).click()
         wait.until(
             ready.element_to_be_clickable((By.XPATH, "//*[@role='menuitem'][normalize-space()='Mentions']"))
@@ -123,20 +135,65 @@ def test_operator_opens_the_mentions_page_from_the_navigation(airflow_ui, tmp_pa
         driver.switch_to.frame(frame)
         wait.until(ready.presence_of_element_located((By.TAG_NAME, "svg")))
         page = driver.find_element(By.TAG_NAME, "body").text
-        assert "what the pipeline found" in page and "Warehouse as of the run of 2024-07-10" in page
+        assert "what the pipeline found" in page and "Newest data: ingest date 2024-07-10" in page
         assert "Jens Stoltenberg" in page and "Latest stories" in page
         driver.switch_to.default_content()
-        in_airflow, whole_page = tmp_path / "airflow_mentions.png", tmp_path / "mentions_page.png"
-        assert driver.save_screenshot(str(in_airflow)) and in_airflow.stat().st_size > 10_000
+        shots = {
+            name: tmp_path / f"{name}.png"
+            for name in ("airflow_mentions", "mentions_page", "articles_page", "quality_page")
+        }
+        assert (
+            driver.save_screenshot(str(shots["airflow_mentions"]))
+            and shots["airflow_mentions"].stat().st_size > 10_000
+        )
         driver.set_window_size(1200, 2600)  # the page alone, every section
-        driver.get(f"{base}/newsflow/mentions?entity=nato")
+        driver.get(f"{base}/newsflow/mentions")
+        # Find an entity, pick it, and go from its chart to the articles behind it.
+        wait.until(ready.presence_of_element_located((By.NAME, "find"))).send_keys("stolt")
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        wait.until(ready.element_to_be_clickable((By.LINK_TEXT, "Jens Stoltenberg"))).click()
         wait.until(ready.presence_of_element_located((By.TAG_NAME, "svg")))
-        assert driver.save_screenshot(str(whole_page))
+        assert driver.save_screenshot(str(shots["mentions_page"]))
+        driver.find_element(By.PARTIAL_LINK_TEXT, "Every article naming Jens Stoltenberg").click()
+        wait.until(ready.presence_of_element_located((By.TAG_NAME, "mark")))
+        listed = driver.find_element(By.TAG_NAME, "body").text
+        assert (
+            "5 articles, 2024-07-10 to 2024-07-10" in listed and "Articles naming Jens Stoltenberg" in listed
+        )
+        assert "Stoltenberg" in driver.find_element(By.TAG_NAME, "mark").text
+        driver.set_window_size(1200, 1400)
+        assert driver.save_screenshot(str(shots["articles_page"]))
+        # One day's validation, from the runs table.
+        driver.get(f"{base}/newsflow/mentions")
+        wait.until(ready.element_to_be_clickable((By.LINK_TEXT, "Validation of 2024-07-10"))).click()
+        wait.until(
+            lambda d: "newsflow-articles" in d.current_url and d.find_element(By.TAG_NAME, "body").text
+        )
+        assert driver.save_screenshot(str(shots["quality_page"]))
         if keep := os.environ.get("NEWSFLOW_SCREENSHOT_DIR"):
-            for screenshot in (in_airflow, whole_page):
+            for screenshot in shots.values():
                 shutil.copy(screenshot, Path(keep) / screenshot.name)
     finally:
         driver.quit()
+
+
+def test_the_served_page_refuses_anonymous_callers(airflow_ui) -> None:
+    base, password = airflow_ui
+    for path in (
+        "/newsflow/mentions",
+        "/newsflow/quality/index.html",
+        "/newsflow/docs",
+        "/newsflow/openapi.json",
+    ):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _call(base, "GET", path)
+        assert refused.value.code == 401, path
+    token = _call(base, "POST", "/auth/token", {"username": "admin", "password": password})["access_token"]
+    request = urllib.request.Request(
+        f"{base}/newsflow/mentions", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as page:
+        assert page.status == 200 and b"what the pipeline found" in page.read()
 
 
 def test_a_day_triggered_with_the_form_runs_under_the_scheduler(airflow_ui) -> None:
@@ -166,6 +223,12 @@ def test_a_day_triggered_with_the_form_runs_under_the_scheduler(airflow_ui) -> N
         token=token,
     )
     assert (publish["value"]["clean"], publish["value"]["quarantined"]) == (5, 0)
+    # Unpausing started the nightly run of yesterday (a whole day), not of today.
+    (scheduled,) = _call(base, "GET", "/api/v2/dags/news_ingest/dagRuns?run_type=scheduled", token=token)[
+        "dag_runs"
+    ]
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    assert scheduled["logical_date"].startswith(yesterday.isoformat())
 
 
 def _call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:

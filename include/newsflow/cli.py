@@ -29,7 +29,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(watchlist_cli.app, name="entities")
-for command in (query_cli.mentions, query_cli.sql, query_cli.trending):
+for command in (query_cli.mentions, query_cli.sql, query_cli.trending, query_cli.attention):
     app.command()(command)
 LOGGER = logging.getLogger(__name__)
 

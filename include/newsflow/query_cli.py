@@ -1,4 +1,5 @@
-"""The `newsflow` commands that read the warehouse: mentions over time, trending entities, any SQL.
+"""The `newsflow` commands that read the warehouse: mentions over time, trending entities, any
+phrase over time (attention), any SQL.
 Read-only: the warehouse opens without access to anything outside it."""
 
 from __future__ import annotations
@@ -103,6 +104,33 @@ def trending(
             "basis": date_basis,
             "min_history_days": min_history_days,
         },
+    )
+
+
+def attention(
+    query: Annotated[str, typer.Argument(help='Words, "quoted phrases", AND, OR, NOT (no parentheses).')],
+    by: Annotated[str, typer.Option(help="day or week")] = "day",
+    date_basis: DateBasisOption = "published",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Articles, publishers and stories per day (or week) whose title or text matches a query, out of
+    all the articles of that period; periods without any article are left out (gaps, not zeros).
+
+    Example: newsflow attention '"jens stoltenberg" OR otan NOT russie' --by week
+    """
+    from newsflow.warehouse import attention as phrases
+
+    if by not in ("day", "week"):
+        raise click.BadParameter("--by must be day or week")
+    _check_date_basis(date_basis)
+    try:
+        arguments = phrases.macro_arguments(phrases.parse_query(query))
+    except phrases.QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
+    print_query(
+        Settings.from_env(warehouse_path=warehouse),
+        phrases.ATTENTION_SQL,
+        {**arguments, "grain": by, "basis": date_basis},
     )
 
 

@@ -30,6 +30,7 @@ def _quiet_gx() -> None:
 
 
 _ROW_ID = "row_id"
+LOGGED_EXAMPLES = 5  # articles named per failed expectation in the task log; the others are counted
 
 
 def build_expectations(settings: Settings) -> list[Any]:
@@ -66,6 +67,7 @@ def failed_expectations(
         return Validation([], {"success": True, "results": [], "statistics": {"evaluated_expectations": 0}})
     failures, result = _run_suite(frame, settings, docs_dir, run_name)
     LOGGER.info("validated %d articles: %d quarantined", len(frame), len(failures))
+    _log_quarantined(frame, failures)
     return Validation([failures.get(row, []) for row in range(len(frame))], result)
 
 
@@ -117,6 +119,23 @@ def _run_suite(
     run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name))
     (result,) = run.run_results.values()
     return _failures_by_row(result), result.to_json_dict()  # type: ignore[no-untyped-call]  # GX leaves this one unannotated
+
+
+def _log_quarantined(frame: pd.DataFrame, failures: dict[int, list[str]]) -> None:
+    """One log line per failed expectation, most failed first: how many articles, and the first
+    LOGGED_EXAMPLES of them by id with the failing value."""
+    rows_by_reason: dict[str, list[int]] = defaultdict(list)
+    for row, names in sorted(failures.items()):
+        for name in names:
+            rows_by_reason[name].append(row)
+    for name, rows in sorted(rows_by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
+        column = name[name.index("(") + 1 : -1]
+        shown = ", ".join(
+            f"{frame['article_id'].iloc[row]} ({column}={frame[column].iloc[row]})"
+            for row in rows[:LOGGED_EXAMPLES]
+        )
+        more = f" and {len(rows) - LOGGED_EXAMPLES} more" if len(rows) > LOGGED_EXAMPLES else ""
+        LOGGER.info("quarantined by %s: %d articles: %s%s", name, len(rows), shown, more)
 
 
 def _failures_by_row(result: Any) -> dict[int, list[str]]:

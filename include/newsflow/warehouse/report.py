@@ -7,16 +7,21 @@ import html
 import io
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TypedDict, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from newsflow.settings import Settings
 from newsflow.store.storage import atomic_path
 from newsflow.warehouse.build import query
+from newsflow.warehouse.timeline import gaps, segments
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 TOP_ENTITIES = 8  # more lines than this make the chart unreadable
 
 
-class _Point(TypedDict):
+class Point(TypedDict):
     """One row of the chart's query: an entity's mentions and stories on one day."""
 
     mention_date: date
@@ -36,7 +41,8 @@ def render_report(settings: Settings) -> tuple[Path, Path]:
         {"top": TOP_ENTITIES},
     )
     points = [dict(zip(columns, row, strict=True)) for row in rows]
-    png = _chart_png(cast("list[_Point]", points))  # the columns of the query above
+    _, days = query(settings, "select day from article_days('published') order by day")
+    png = _chart_png(cast("list[Point]", points), [row[0] for row in days])  # type: ignore[misc]  # dates
     report_dir = settings.data_dir / "reports"
     png_path = _write_atomic(report_dir / "mentions.png", png)
     trending_columns, trending = query(
@@ -49,8 +55,19 @@ def render_report(settings: Settings) -> tuple[Path, Path]:
     return png_path, html_path
 
 
-def _chart_png(points: list[_Point]) -> bytes:
-    """Lines of daily mentions per entity; bars of mentions and stories when there is one day only."""
+def _chart_png(points: list[Point], data_days: list[date]) -> bytes:
+    import matplotlib.pyplot as plt
+
+    figure = mentions_figure(points, data_days)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def mentions_figure(points: list[Point], data_days: list[date]) -> Figure:
+    """Lines of daily mentions per entity on a calendar axis, broken (and shaded) over the days
+    without any article (`timeline`); bars of mentions and stories when there is one day only."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -62,37 +79,49 @@ def _chart_png(points: list[_Point]) -> bytes:
     if not points:
         axis.text(0.5, 0.5, "no mentions yet", ha="center", va="center", transform=axis.transAxes)
     elif len(days) == 1:
-        ranked = sorted(points, key=lambda p: (p["n_mentions"], p["label"]))
-        positions = range(len(ranked))
-        axis.barh(
-            [y + 0.2 for y in positions], [p["n_mentions"] for p in ranked], height=0.4, label="mentions"
-        )
-        axis.barh([y - 0.2 for y in positions], [p["n_stories"] for p in ranked], height=0.4, label="stories")
-        axis.set_yticks(list(positions), [str(p["label"]) for p in ranked])
-        axis.set_xlabel("count")
-        axis.set_title(f"Mentions of the most mentioned entities on {days[0]}")
-        axis.legend(loc="lower right")
+        _bars(axis, points, days[0])
     else:
-        first, last = days[0], days[-1]
-        calendar = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        for label in sorted({str(p["label"]) for p in points}):
-            counts = {p["mention_date"]: p["n_mentions"] for p in points if p["label"] == label}
-            axis.plot(
-                calendar,  # type: ignore[arg-type]  # matplotlib plots dates (unit converters); its stubs say numbers
-                [counts.get(day, 0) for day in calendar],
-                marker=".",
-                label=label,
-            )  # no row = 0
+        _lines(axis, points, data_days)
         axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axis.xaxis.get_major_locator()))  # type: ignore[no-untyped-call]  # matplotlib.dates is unannotated
-        axis.set_ylabel("mentions per day")
-        axis.set_title("Mentions per day, most mentioned entities")
-        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     axis.grid(alpha=0.3)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    return figure
+
+
+def _bars(axis: Axes, points: list[Point], day: date) -> None:
+    """One day: mentions and stories per entity, as bars."""
+    ranked = sorted(points, key=lambda p: (p["n_mentions"], p["label"]))
+    positions = range(len(ranked))
+    axis.barh([y + 0.2 for y in positions], [p["n_mentions"] for p in ranked], height=0.4, label="mentions")
+    axis.barh([y - 0.2 for y in positions], [p["n_stories"] for p in ranked], height=0.4, label="stories")
+    axis.set_yticks(list(positions), [str(p["label"]) for p in ranked])
+    axis.set_xlabel("count")
+    axis.set_title(f"Mentions of the most mentioned entities on {day}")
+    axis.legend(loc="lower right")
+
+
+def _lines(axis: Axes, points: list[Point], data_days: list[date]) -> None:
+    """One line per entity, most mentioned first, broken over the days without any article."""
+    for start, end in gaps(data_days):
+        # matplotlib plots dates (its unit converters); its stubs say numbers
+        axis.axvspan(start - timedelta(days=1), end + timedelta(days=1), color="0.92", lw=0)  # type: ignore[arg-type]
+    totals: dict[str, int] = {}
+    for p in points:
+        totals[p["label"]] = totals.get(p["label"], 0) + p["n_mentions"]
+    for index, label in enumerate(sorted(totals, key=lambda name: (-totals[name], name))):
+        counts = {p["mention_date"]: p["n_mentions"] for p in points if p["label"] == label}
+        for run, piece in enumerate(segments(counts, data_days)):
+            axis.plot(
+                [day for day, _ in piece],  # type: ignore[arg-type]  # dates, as above
+                [value for _, value in piece],
+                marker=".",
+                color=f"C{index % 10}",
+                label=f"{label} ({totals[label]:,})" if run == 0 else None,
+            )
+    axis.set_xlabel("publication date (shaded: no article at all; no mention on a day with articles is 0)")
+    axis.set_ylabel("mentions per day")
+    axis.set_title("Mentions per day, most mentioned entities")
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
 
 
 def _html_page(
