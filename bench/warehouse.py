@@ -23,7 +23,6 @@ import pyarrow as pa
 from newsflow.day import dedup
 from newsflow.schema import (
     ARTICLE_SCHEMA,
-    CANDIDATE_SCHEMA,
     FETCH_LOG_SCHEMA,
     MENTION_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -74,7 +73,6 @@ def write_day(lake_uri: Path, day: date, articles: int, mentions: int, rng: rand
     lake.write_partition(_conform(mention_table, MENTION_SCHEMA), lake_uri, "mentions", day)
     for dataset, schema in (
         ("quarantine", QUARANTINE_SCHEMA),
-        ("candidates", CANDIDATE_SCHEMA),
         ("fetch_log", FETCH_LOG_SCHEMA),
     ):
         lake.write_partition(schema.empty_table(), lake_uri, dataset, day)
