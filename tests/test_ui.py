@@ -9,6 +9,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from api_login import api_server, login_token
 from fastapi.testclient import TestClient
@@ -281,3 +282,38 @@ def test_the_attention_command_prints_the_same_counts(
     assert re.search(r"2024-07-08 +│ 2 +│ 1 +│ 1 +│ 5", capsys.readouterr().out)  # the ISO week of the 10th
     assert cli.main(["attention", "NOT russie", "--warehouse", warehouse]) == 2
     assert "not only NOT" in capsys.readouterr().err
+
+
+# --- Data quality per day -----------------------------------------------------------------------
+
+
+def test_a_days_validation_page_outlives_later_runs_and_names_its_failing_articles(
+    tmp_path: Path, token: str
+) -> None:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEEDS_DIR, inbox)
+    (inbox / "stub.txt").write_text("Trop court\n\nUne ligne.", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", source_dir=inbox)
+    tasks.ingest_day(date(2024, 7, 10), settings)
+    (inbox / "stub.txt").unlink()
+    tasks.ingest_day(date(2024, 7, 12), settings)  # a later day, all of whose articles pass
+    build_warehouse(settings)
+    client = TestClient(create_app(settings), cookies={"_token": token})
+    shutil.rmtree(settings.quality_docs_dir)  # the page is read from the lake alone, not GX's site
+    page = client.get("/quality/2024-07-10")
+    assert page.status_code == 200 and "the suite <b>failed</b>, 5 of 6 expectations met" in page.text
+    row = "<td>expect_column_values_to_be_between</td><td>text_chars</td><td>min_value=200.0, max_value=200000.0</td>"
+    assert row + "<td>FAILED</td><td class=num>6</td><td class=num>1</td>" in page.text
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        (stub,) = con.execute(
+            "select article_id from quarantine where source_path = 'stub.txt'"
+        ).fetchone() or ("",)
+    assert (
+        f"<td>{stub}</td><td>stub.txt</td><td>expect_column_values_to_be_between(text_chars)</td><td>22</td>"
+        in page.text
+    )
+    assert "<script" not in page.text and "<link" not in page.text  # nothing from the network
+    later = client.get("/quality/2024-07-12").text
+    assert "the suite <b>passed</b>" in later and "No article of 2024-07-12 failed validation." in later
+    assert "href='quality/2024-07-10'>Validation of 2024-07-10</a>" in client.get("/mentions").text
+    assert client.get("/quality/2024-07-11").status_code == 404  # no run that day

@@ -167,7 +167,10 @@ def test_operator_opens_the_mentions_page_from_the_navigation(airflow_ui, tmp_pa
         driver.get(f"{base}/newsflow/mentions")
         wait.until(ready.element_to_be_clickable((By.LINK_TEXT, "Validation of 2024-07-10"))).click()
         wait.until(
-            lambda d: "newsflow-articles" in d.current_url and d.find_element(By.TAG_NAME, "body").text
+            lambda d: (
+                d.current_url.endswith("/quality/2024-07-10")
+                and "Expectations" in d.find_element(By.TAG_NAME, "body").text
+            )
         )
         assert driver.save_screenshot(str(shots["quality_page"]))
         if keep := os.environ.get("NEWSFLOW_SCREENSHOT_DIR"):

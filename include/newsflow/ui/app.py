@@ -12,6 +12,7 @@ Every route, the Data Docs included, is behind Airflow's own login (`auth`).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated
@@ -23,12 +24,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from newsflow.settings import Settings
-from newsflow.ui import drill, pages, queries, tables
+from newsflow.ui import drill, pages, quality, queries, tables
 from newsflow.ui.auth import READ_RUNS_REQUIRED, login_or_refuse
 from newsflow.ui.queries import View
 from newsflow.warehouse.attention import QueryError
 from newsflow.warehouse.build import read_only
 
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 NO_WAREHOUSE = "<p class='empty'>No warehouse yet: run the <code>news_ingest</code> DAG once.</p>"
 # Each exported table, by name, from the same filters as the page that shows it.
 EXPORTS: dict[str, Callable[[duckdb.DuckDBPyConnection, View], tables.Table]] = {
@@ -113,6 +115,14 @@ def render_page(settings: Settings, memo: queries.Memo, render: PageRender) -> H
         return HTMLResponse(pages.shell("a query it cannot read", f"<p class='empty'>{exc}</p>"), 400)
 
 
+def day_quality(settings: Settings, day: date) -> HTMLResponse:
+    """A day's validation page from what the lake keeps of it; 404 for a day never validated."""
+    body = quality.quality_body(settings, day)
+    if body is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no validation of {day} in the lake")
+    return HTMLResponse(pages.shell(f"validation of {day}", body))
+
+
 def export_table(settings: Settings, name: str, fmt: str, view: View) -> Response:
     """A table of the page, whole, as CSV or JSON under the warehouse's column names."""
     if name not in EXPORTS or fmt not in ("csv", "json") or not settings.warehouse_path.exists():
@@ -143,7 +153,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # A route rather than a mount: a mounted app would not carry the login dependency.
     @app.get("/quality/{path:path}")
     async def quality_docs(path: str, request: Request) -> Response:
-        """The Great Expectations Data Docs; StaticFiles refuses paths that leave their folder."""
+        """A day's validation page, ours (`/quality/YYYY-MM-DD`), or GX's Data Docs (the last
+        validated day only); StaticFiles refuses paths that leave their folder."""
+        if DAY.fullmatch(path):
+            return day_quality(settings or Settings.from_env(), date.fromisoformat(path))
         docs = (settings or Settings.from_env()).quality_docs_dir
         files = StaticFiles(directory=docs, html=True, check_dir=False)
         return await files.get_response(os.path.normpath(path or "."), request.scope)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import duckdb
 
 from newsflow.settings import Settings
-from newsflow.ui import charts, drill, queries, tables
+from newsflow.ui import charts, drill, quality, queries, tables
 from newsflow.ui.queries import View
 
 BASIS_NOTES = {
@@ -167,13 +167,16 @@ def _controls(view: View, days: list[date], entity_label: str) -> str:
 
 
 def _quality_links(settings: Settings, run_days: list[object]) -> str:
-    """A link to each listed day's Data Docs page, when validation rendered one."""
+    """A link to each listed day's validation page (ours, kept in the lake), and to GX's Data Docs
+    page of a day where GX's site still has one (it keeps the last validated day only)."""
     links = []
     for day in run_days:
+        if isinstance(day, date) and quality.has_result(settings, day):
+            links.append(f"<a href='quality/{day}'>Validation of {day}</a>")
         pages = sorted((settings.quality_docs_dir / "validations").glob(f"*/ingest_date={day}/*/*.html"))
         if pages:
             relative = pages[-1].relative_to(settings.quality_docs_dir).as_posix()
-            links.append(f"<a href='quality/{quote(relative)}'>Validation of {day}</a>")
+            links.append(f"<a href='quality/{quote(relative)}'>GX Data Docs of {day}</a>")
     return f"<p>{' · '.join(links)}</p>" if links else ""
 
 

@@ -65,9 +65,12 @@ def format_value(value: object) -> str:
     return str(value)
 
 
-def render(table: Table, empty: str, export_query: dict[str, str] | None = None) -> str:
-    """The table, its linked cell pointing to the articles behind each row, and export links; the
-    `empty` sentence (which says why) instead when there are no rows."""
+def render(
+    table: Table, empty: str, export_query: dict[str, str] | None = None, *, exported: bool = True
+) -> str:
+    """The table, its linked cell pointing to the articles behind each row, and export links (when
+    `exported`: one of the app's EXPORTS); the `empty` sentence (which says why) instead when there
+    are no rows."""
     if not table.rows:
         return f"<p class='empty'>{html.escape(empty)}</p>"
     numeric = [
@@ -93,7 +96,8 @@ def render(table: Table, empty: str, export_query: dict[str, str] | None = None)
         f"<a href='export/{table.name}.{fmt}{html.escape(suffix)}' download>{fmt.upper()}</a>"
         for fmt in ("csv", "json")
     )
-    return f"<table><tr>{head}</tr>{''.join(body)}</table><p class='export'>Export: {exports}</p>"
+    table_html = f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return table_html + (f"<p class='export'>Export: {exports}</p>" if exported else "")
 
 
 def to_csv(table: Table) -> str:
