@@ -194,6 +194,32 @@ def test_mentions_page_shows_what_the_run_found(seeds_run) -> None:
     assert client.get("/mentions", params={"basis": "tomorrow"}).status_code == 422
 
 
+def test_the_page_lists_every_airflow_run_failed_ones_included(seeds_run, dagbag, tmp_path: Path) -> None:
+    from airflow.utils.state import DagRunState
+    from api_login import login_token
+    from fastapi.testclient import TestClient
+
+    from newsflow.settings import Settings
+    from newsflow.ui.app import create_app
+
+    succeeded, data_dir = seeds_run
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NEWSFLOW_DATA_DIR", str(tmp_path))
+        env.setenv("NEWSFLOW_SOURCE_DIR", str(tmp_path / "no such folder"))
+        failed = dagbag.dags["news_ingest"].test(
+            logical_date=pendulum.datetime(2024, 7, 21, tz="UTC"), run_conf={"partition_date": "2024-07-20"}
+        )
+    assert failed.state == DagRunState.FAILED
+    client = TestClient(create_app(Settings(data_dir=data_dir)), cookies={"_token": login_token()})
+    page = client.get("/mentions").text
+    runs = page.split("Airflow runs of news_ingest and news_backfill")[1].split("<h2>")[0]
+    rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in runs.split("<tr>")[2:]}
+    assert "failed" in rows[failed.run_id] and "2024-07-20" in rows[failed.run_id]
+    assert "success" in rows[succeeded.run_id] and "2024-07-10" in rows[succeeded.run_id]
+    assert "clean 5" in rows[succeeded.run_id]  # what publish returned
+    assert f"href='../dags/news_ingest/runs/{failed.run_id}'" in runs.replace("&#x27;", "'")
+
+
 def test_airflow_loads_the_plugin_with_its_page_in_the_navigation(airflow_db: Path) -> None:
     import json
     import os

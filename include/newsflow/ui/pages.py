@@ -13,7 +13,7 @@ from urllib.parse import quote
 import duckdb
 
 from newsflow.settings import Settings
-from newsflow.ui import charts, drill, quality, queries, tables
+from newsflow.ui import charts, drill, quality, queries, runs, tables
 from newsflow.ui.queries import View
 
 BASIS_NOTES = {
@@ -83,11 +83,24 @@ def mentions_page(con: duckdb.DuckDBPyConnection, settings: Settings, view: View
             f"No story dated {first} to {last}.",
             view.query(),
         ),
-        "<h2>What each run ingested</h2>",
+        "<h2>Airflow runs of news_ingest and news_backfill</h2>",
+        _airflow_runs(),
+        "<h2>What each day holds</h2>",
         tables.render(runs, "No run has written to the lake yet.", view.query()),
         _quality_links(settings, [row[0] for row in runs.rows]),
     ]
     return shell("what the pipeline found", "\n".join(parts))
+
+
+def _airflow_runs() -> str:
+    """The runs table, or why Airflow's run history cannot be read (the page served outside Airflow)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        table = runs.airflow_runs()
+    except (ImportError, SQLAlchemyError) as exc:
+        return f"<p class='empty'>Airflow's run history cannot be read here: {html.escape(type(exc).__name__)}.</p>"
+    return tables.render(table, "No run of news_ingest or news_backfill yet.", exported=False)
 
 
 def _entity_sections(

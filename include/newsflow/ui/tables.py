@@ -32,6 +32,7 @@ LABELS = {
     "first_date": "first seen",
     "period_start": "from",
     "ingest_date": "ingest date",
+    "duration_s": "duration (s)",
     "article_date": "date",
     "n_duplicates": "duplicates",
     "n_quarantined": "quarantined",
