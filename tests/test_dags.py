@@ -180,17 +180,17 @@ def test_mentions_page_shows_what_the_run_found(seeds_run) -> None:
     assert page.status_code == 200 and "<svg" in page.text
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         nato = con.execute("select n_mentions from mentions_daily where entity_id = 'nato'").fetchone()[0]
-    assert f"NATO, 2024-07-10: {nato}</title>" in page.text  # the chart's point, with the run's count
-    assert (
-        "<tr><td>2024-07-10</td><td>5</td><td>0</td><td>0</td><td></td><td>0</td><td></td></tr>" in page.text
-    )
+    assert f"NATO, 2024-07-10: {nato} mentions</title>" in page.text  # the chart's point, the run's count
+    days = page.text.split("What each day holds")[1]
+    # the day: 5 articles, no duplicate, nothing quarantined
+    assert "<tr><td>2024-07-10</td><td class=num>5</td><td class=num>0</td><td class=num>0</td>" in days
     assert "Jens Stoltenberg" in page.text and "Latest stories" in page.text
     validation = next((data_dir / "reports" / "quality" / "validations").rglob("*.html"))
     link = quote(validation.relative_to(data_dir / "reports" / "quality").as_posix())
     assert f"href='quality/{link}'" in page.text
     assert client.get(f"/quality/{link}").status_code == 200  # the Data Docs are served beside the page
     by_ingest = client.get("/mentions", params={"entity": "china", "basis": "ingest"})
-    assert "China: mentions per day" in by_ingest.text and "ingest dates" in by_ingest.text
+    assert "China: mentions per day" in by_ingest.text and "first ingest date" in by_ingest.text
     assert client.get("/mentions", params={"basis": "tomorrow"}).status_code == 422
 
 
