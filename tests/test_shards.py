@@ -36,8 +36,8 @@ DAY = date(2024, 7, 10)
 
 
 def make_corpus(folder: Path) -> Path:
-    """16 documents: the seeds, the HTML fixtures, two exact copies (text, HTML), a near copy, an
-    empty and a binary file."""
+    """The seeds, the HTML fixtures, two exact copies (text, HTML), a near copy, an empty and a
+    binary file."""
     folder.mkdir()
     for path in [*SEEDS_DIR.glob("*.txt"), *FIXTURES_DIR.glob("html/*.html")]:
         shutil.copy(path, folder / path.name)
@@ -73,8 +73,9 @@ def warehouse_contents(settings: Settings) -> dict[str, list[tuple]]:
 
 def test_shard_boundaries_and_workers_change_nothing(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "inbox")
+    n = len(list(corpus.iterdir()))
     results = []
-    for shard_docs, processes, expected_shards in ((16, 1, 1), (8, 2, 2), (2, 2, 8)):
+    for shard_docs, processes, expected_shards in ((n, 1, 1), (-(-n // 2), 2, 2), (2, 2, -(-n // 2))):
         settings = Settings(
             data_dir=tmp_path / f"run_{shard_docs}",
             source_dir=corpus,
@@ -88,7 +89,7 @@ def test_shard_boundaries_and_workers_change_nothing(tmp_path: Path) -> None:
         results.append((counts, lake_contents(settings), warehouse_contents(settings)))
         assert not staging.day_staging(settings, DAY).exists()  # staging goes once the day is published
     counts, lake_rows, warehouse_rows = results[0]
-    assert counts["read"] == 16 and counts["duplicates"] == 2 and counts["quarantined"] == 2
+    assert counts["read"] == n and counts["duplicates"] == 2 and counts["quarantined"] == 2
     story = {row["source_path"]: row["story_id"] for row in lake_rows["articles"]}
     assert story["zz_near_copy.txt"] == story["000_7c240e19f7da08c9.txt"] != story["001_6c7059f03b3c68ca.txt"]
     for other_counts, other_lake, other_warehouse in results[1:]:
