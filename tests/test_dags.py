@@ -35,6 +35,15 @@ def dagbag(airflow_db: Path):
     return DagBag(dag_folder=str(PROJECT_DIR / "dags"))
 
 
+@pytest.fixture
+def fresh_dagbag(airflow_db: Path):
+    """DAGs parsed for one test: `dag.test(run_conf=…)` leaves the conf in the DAG object's params,
+    so a later run of the shared `dagbag` without a conf would still see that partition date."""
+    from airflow.models import DagBag
+
+    return DagBag(dag_folder=str(PROJECT_DIR / "dags"))
+
+
 def test_every_dag_file_imports_and_is_configured(dagbag) -> None:
     assert dagbag.import_errors == {}
     assert set(dagbag.dags) == {"news_ingest", "news_backfill", "news_entities"}
@@ -194,7 +203,9 @@ def test_mentions_page_shows_what_the_run_found(seeds_run) -> None:
     assert client.get("/mentions", params={"basis": "tomorrow"}).status_code == 422
 
 
-def test_the_page_lists_every_airflow_run_failed_ones_included(seeds_run, dagbag, tmp_path: Path) -> None:
+def test_the_page_lists_every_airflow_run_failed_ones_included(
+    seeds_run, fresh_dagbag, tmp_path: Path
+) -> None:
     from airflow.utils.state import DagRunState
     from api_login import login_token
     from fastapi.testclient import TestClient
@@ -206,7 +217,7 @@ def test_the_page_lists_every_airflow_run_failed_ones_included(seeds_run, dagbag
     with pytest.MonkeyPatch.context() as env:
         env.setenv("NEWSFLOW_DATA_DIR", str(tmp_path))
         env.setenv("NEWSFLOW_SOURCE_DIR", str(tmp_path / "no such folder"))
-        failed = dagbag.dags["news_ingest"].test(
+        failed = fresh_dagbag.dags["news_ingest"].test(
             logical_date=pendulum.datetime(2024, 7, 21, tz="UTC"), run_conf={"partition_date": "2024-07-20"}
         )
     assert failed.state == DagRunState.FAILED
@@ -310,13 +321,13 @@ ONLY_THE_DAY = r"(?!claim_day$|release_day$|list_sources$|list_shards$).*"
     ids=["scheduled", "form-default", "no-logical-date"],
 )
 def test_a_run_without_a_typed_date_ingests_the_whole_day_before_it(
-    dagbag, tmp_path: Path, logical_date, run_after, conf
+    fresh_dagbag, tmp_path: Path, logical_date, run_after, conf
 ) -> None:
     from airflow.utils.state import DagRunState
 
     with pytest.MonkeyPatch.context() as env:
         env.setenv("NEWSFLOW_DATA_DIR", str(tmp_path))
-        run = dagbag.dags["news_ingest"].test(
+        run = fresh_dagbag.dags["news_ingest"].test(
             logical_date=logical_date, run_after=run_after, run_conf=conf, mark_success_pattern=ONLY_THE_DAY
         )
     assert run.state == DagRunState.SUCCESS
