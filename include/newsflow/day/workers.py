@@ -114,7 +114,7 @@ def run_jobs(
     work in all. When a worker dies, every item it took down with the pool is run again alone in a
     fresh worker (ALONE_ATTEMPTS times), so that a death is pinned on its own item; an item that
     kills its worker alone goes to `isolate`, or fails the run when there is none.
-    With one worker, items run in this process."""
+    With one worker, or a single item, they run in this process: nothing isolates a death there."""
     workers = min(settings.workers or os.cpu_count() or 1, len(items))
     if workers <= 1:
         done = 0
