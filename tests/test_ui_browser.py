@@ -150,7 +150,9 @@ def test_operator_opens_the_mentions_page_from_the_navigation(airflow_ui, tmp_pa
         driver.get(f"{base}/newsflow/mentions")
         # Find an entity, pick it, and go from its chart to the articles behind it.
         wait.until(ready.presence_of_element_located((By.NAME, "find"))).send_keys("stolt")
+        before = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        wait.until(ready.staleness_of(before))  # the search's page, not the same link on the old one
         wait.until(ready.element_to_be_clickable((By.LINK_TEXT, "Jens Stoltenberg"))).click()
         wait.until(ready.presence_of_element_located((By.TAG_NAME, "svg")))
         assert driver.save_screenshot(str(shots["mentions_page"]))
