@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import multiprocessing
 import os
 import random
 import re
@@ -27,6 +28,7 @@ from newsflow.day import dedup, process, staging, steps, workers
 from newsflow.schema import SIGNATURES
 from newsflow.settings import Settings
 from newsflow.store import lake
+from newsflow.store.storage import location
 from newsflow.warehouse.build import build_warehouse
 from newsflow.warehouse.models import sql_models
 
@@ -191,6 +193,23 @@ def test_a_document_that_kills_its_worker_every_time_is_quarantined_and_the_day_
     articles = lake.read_partition(settings.lake_uri, "articles", DAY, ["source_path"]).column("source_path")
     assert sorted(articles.to_pylist()) == sorted(path.name for path in SEEDS_DIR.glob("*.txt"))
     assert "002_spinner.html kills its worker: quarantined" in caplog.text
+
+
+def _retry_in_a_daemon(shard: str, settings: Settings) -> None:
+    tasks.run_process_shard(shard, settings, retry=True)
+
+
+def test_a_retry_inside_a_daemonic_process_processes_its_shard_there(tmp_path: Path) -> None:
+    """A Celery worker's task process is daemonic and may not start children."""
+    settings = Settings(data_dir=tmp_path / "data", source_dir=SEEDS_DIR, shard_docs=10, workers=2)
+    (shard,) = tasks.collect(DAY, settings)
+    daemon = multiprocessing.get_context("spawn").Process(
+        target=_retry_in_a_daemon, args=(shard, settings), daemon=True
+    )
+    daemon.start()
+    daemon.join(timeout=120)
+    assert daemon.exitcode == 0
+    assert lake.count_rows(staging.processed_path(location(shard))) == 5
 
 
 def test_stored_signatures_give_the_story_ids_that_recomputing_gives(tmp_path: Path) -> None:

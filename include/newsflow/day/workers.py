@@ -55,7 +55,12 @@ def process_shards(
 
 def process_isolated(shard: str, settings: Settings) -> str:
     """The per-document pass over one shard in a fresh worker process, bisected if it kills it:
-    for a task whose own process died on the shard before (a retry in Airflow)."""
+    for a task whose own process died on the shard before (a retry in Airflow). A daemonic process
+    (a Celery worker's task) may not start children: there the shard runs in this process, as on
+    its first try, and the task's retries are all the isolation it gets."""
+    if multiprocessing.current_process().daemon:
+        LOGGER.warning("a daemonic process cannot isolate %s in a child: processing it here", shard)
+        return process_one(shard, settings)
     if _run_alone(process_one, shard, settings):
         return str(processed_path(location(shard)))
     return bisect_shard(shard, settings)
