@@ -491,3 +491,25 @@ def test_paragraphs_that_each_cite_a_story_are_not_a_teaser_list(paragraph: str)
     extracted = extract_html(html, "https://www.courrier-du-val.example/ville/budget")
     assert [span for span in extracted.removed if span.rule == "dom.teaser_list"] == []
     assert extracted.text.count("Le conseil en débattra") == 3
+
+
+def test_a_caption_said_again_later_on_the_page_is_kept_once() -> None:
+    caption = "Jens Stoltenberg à Vilnius, le 11 juillet 2023. (Photo AFP)"
+    photo = f'<p><img src="/stoltenberg.jpg" alt=""><em>{caption}</em></p>'
+    prose = f"<p>{PARAGRAPH} {PARAGRAPH}</p>"
+    html = (
+        "<html><head><title>Le sommet de Vilnius</title></head><body><article><h1>Le sommet de Vilnius</h1>"
+        f"{photo}{prose}{prose.replace('hier', 'mardi')}{photo}<p>{PARAGRAPH.replace('douze', 'trois')}</p>"
+        "</article></body></html>"
+    )
+    extracted = extract_html(html, "https://example.fr/2023/07/11/vilnius")
+    assert extracted.text.count(caption) == 1
+    assert [span.text for span in extracted.removed if span.rule == "repeated_caption"] == [caption]
+    assert "douze millions" in extracted.text and "trois millions" in extracted.text
+
+
+def test_a_line_said_twice_that_is_no_caption_stays_twice() -> None:
+    step = "Ajouter une cuillère de sucre et mélanger."
+    body = f"<p>{PARAGRAPH}</p><ul><li>{step}</li><li>Cuire dix minutes.</li><li>{step}</li></ul><p>{PARAGRAPH}</p>"
+    html = f'<html><body><article><h1>Une recette</h1><img src="/plat.jpg">{body}</article></body></html>'
+    assert extract_html(html, "https://example.fr/recette").text.count(step) == 2

@@ -12,6 +12,7 @@ from lxml.etree import ElementDefaultClassLookup
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from lxml.html import fromstring as parse_html
 
+from newsflow.document.captions import caption_keys, remove_repeated_captions
 from newsflow.document.dates import find_published_date
 from newsflow.document.dom import (
     MIN_LINK_DENSITY,
@@ -121,7 +122,8 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     recall mode alone when the fast pass covers under MIN_PAGE_SHARE of the page's text;
     trafilatura's baseline (all paragraph text) is the last resort. The prose blocks the passes
     dropped are accounted for (`account_for_blocks`), and the lines of the page's teaser lists
-    (`teaser_keys`, found before pruning) are taken out. `max_date` is the fetch time: no article
+    (`teaser_keys`, found before pruning) are taken out, and a caption said again
+    (`remove_repeated_captions`). `max_date` is the fetch time: no article
     is published after it. Raises TooLargeError for a page of more than MAX_ELEMENTS start tags.
     """
     check_element_count(html)
@@ -134,6 +136,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     drop_code(tree)
     unwrap_embedded_posts(tree)
     teasers = teaser_keys(tree, metadata.url or url, metadata.title)
+    captions = caption_keys(tree)
     removed = [RemovedSpan(f"dom.teaser_{kind}", text) for kind, text in prune_teasers(tree)]
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
@@ -142,7 +145,8 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     text, dropped = account_for_blocks(text, blocks)
     text, teaser_lines = remove_teaser_lines(text, teasers)
-    removed += dropped + teaser_lines
+    text, repeated_captions = remove_repeated_captions(text, captions)
+    removed += dropped + teaser_lines + repeated_captions
     published_date, date_source = find_published_date(
         tree, metadata.url or url, max_date, metadata.date, text, html_language
     )
