@@ -475,6 +475,21 @@ def test_an_unlabelled_teaser_list_goes_and_paragraphs_citing_stories_stay() -> 
     assert len(removed) == 12  # four cards of three lines
 
 
+def test_a_teaser_card_the_extractor_reads_as_one_line_goes_whole() -> None:
+    """A section front: cards of a linked headline and a summary in blocks of their own (the same
+    summary under each), which the extractor joins into one line with a space that the card's own
+    text does not have."""
+    cards = "".join(
+        f"<article><h2><a href=\"/monde/2024/07/{day}/otan\">Sommet de l'OTAN : ce qu'il faut retenir du {day} "
+        "juillet</a></h2><p>Les alliés réunis à Vilnius ont parlé de l'Ukraine et de la Suède.</p></article>"
+        for day in range(1, 21)
+    )
+    html = f"<html><body><h1>International</h1><main>{cards}</main></body></html>"
+    extracted = extract_html(html, "https://quotidien.example/monde/")
+    assert extracted.text == ""
+    assert sum(span.rule == "dom.teaser_list" for span in extracted.removed) == 20
+
+
 @pytest.mark.parametrize(
     "paragraph",
     [

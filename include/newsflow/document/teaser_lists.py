@@ -70,7 +70,8 @@ def teaser_keys(tree: HtmlElement, url: str | None, title: str | None) -> frozen
             normalise_line(text_of(cards[card])) in own_title or own_title[:TITLE_KEY_CHARS] in card_key
         ):
             continue  # this very story, linked under another address: its title and standfirst stay
-        keys.add(card_key)
+        # an extractor puts a space between the card's blocks (headline, summary); text_content does not
+        keys.update((card_key, normalise_line(" ".join(card.itertext()))))
         keys.update(map(normalise_line, {text_of(part) for part in card.iter() if isinstance(part.tag, str)}))
     keys.discard("")
     return frozenset(keys)
