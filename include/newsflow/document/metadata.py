@@ -63,6 +63,9 @@ _SKIPPED_SECTION_CLASS = re.compile(
 _COMMENT_SECTION = re.compile(
     r"(?i)(?:comments?|commentlist|disqus_thread)(?:[-_](?:list|area|section|wrapper|container|thread|block))?"
 )
+# A class or id that may name reader comments (`_COMMENT_SECTION` decides): a quick test first,
+# since most of a page's elements name none and the full test of each took a third of the metadata's time.
+_MAY_NAME_COMMENTS = re.compile(r"(?i)comment|disqus")
 
 
 # What separates a title from the site's name ("Headline - Site", "SITE | Headline | 02.11.2023").
@@ -147,7 +150,11 @@ def read_metadata(tree: HtmlElement, url: str | None, max_date: date) -> PageMet
 def comments_set_aside(tree: HtmlElement) -> Iterator[None]:
     """While inside, the reader-comment sections of `tree` (`is_comment_section`) are out of it;
     they go back where they were on leaving, the page unchanged (no copy of it is made)."""
-    sections = [e for e in tree.iter(Element) if is_comment_section(e) and e.getparent() is not None]
+    sections = [
+        e
+        for e in tree.iter(Element)
+        if _may_name_comments(e) and is_comment_section(e) and e.getparent() is not None
+    ]
     outermost = [e for e in sections if not any(map(is_comment_section, e.iterancestors()))]
     places = [(e.getparent(), e.getparent().index(e), e) for e in outermost]
     for parent, _, section in places:
@@ -157,6 +164,14 @@ def comments_set_aside(tree: HtmlElement) -> Iterator[None]:
     finally:
         for parent, index, section in places:  # in page order: each index counts those put back before
             parent.insert(index, section)
+
+
+def _may_name_comments(element: HtmlElement) -> bool:
+    class_, id_ = element.get("class"), element.get("id")
+    return bool(
+        (class_ is not None and _MAY_NAME_COMMENTS.search(class_))
+        or (id_ is not None and _MAY_NAME_COMMENTS.search(id_))
+    )
 
 
 def is_comment_section(element: HtmlElement) -> bool:
