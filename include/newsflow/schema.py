@@ -35,6 +35,7 @@ class RawDocument:
     read_error: str | None = None  # set when the bytes are not text at all (binary, undecodable)
     language_hint: str | None = None  # the source's configured language, if any
     position: int = 0  # order within its source's collection that day: decides every "first copy" tie
+    keep_non_articles: bool = False  # its source keeps pages that are not articles (sources.yaml)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,10 @@ class Article:
     # the URL the page gives for itself (rel=canonical, og:url), else its url; `url` is where it was
     # fetched or archived from (a WARC-Target-URI), which the article_id is made of
     canonical_url: str | None = None
+    # article, or home, section, video, audio, gallery, other (document.page_type); a page that is
+    # no article is quarantined unless its source keeps them. Plain text is an article.
+    page_type: str = "article"
+    page_type_evidence: str | None = None  # the signals that decided, as "og:type=website, 24 teasers, …"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +125,7 @@ RAW_SCHEMA = pa.schema(
         ("read_error", pa.string()),
         ("language_hint", pa.string()),
         ("position", pa.int64()),
+        ("keep_non_articles", pa.bool_()),
     ]
 )
 
@@ -150,6 +156,8 @@ ARTICLE_SCHEMA = pa.schema(
         ("duplicate_of", pa.string()),
         ("story_id", pa.string()),
         ("canonical_url", pa.string()),
+        ("page_type", pa.string()),
+        ("page_type_evidence", pa.string()),
     ]
 )
 

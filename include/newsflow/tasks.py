@@ -8,6 +8,7 @@ counts, never articles. `ingest_day` runs the same steps one after the other on 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -265,8 +266,11 @@ def collect_one(source_name: str, day: date, settings: Settings, offline: bool =
     """Collect one configured source into raw shards (and its fetch log into staging)."""
     source = _source_named(source_name, settings)
     collected = collect_source(source, day, settings, offline=offline)
+    documents = collected.documents
+    if source.keep_non_articles:
+        documents = (dataclasses.replace(d, keep_non_articles=True) for d in documents)
     shards = lake.write_shards(
-        collected.documents,
+        documents,
         RawDocument,
         staging.raw_shard_dir(settings, day, source.name),
         max_rows=settings.shard_docs,

@@ -9,6 +9,7 @@ select
     article_id, source, publisher, url, canonical_url, source_path, title, author, sitename, description,
     language, language_prob, html_language, coalesce(language <> html_language, false) as is_language_mismatch,
     published_date, published_date_source, ingest_date, first_ingest_date, article_date, date_source,
-    text_chars, raw_chars, n_removed_spans, extraction_method, content_hash, is_duplicate, duplicate_of,
+    text_chars, raw_chars, n_removed_spans, extraction_method, page_type, page_type_evidence, content_hash,
+    is_duplicate, duplicate_of,
     story_id, text
 from articles

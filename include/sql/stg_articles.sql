@@ -7,7 +7,9 @@
 -- source, for partitions written before articles carried one. An exact copy (same content_hash) of
 -- an article first ingested on an earlier day is a duplicate of it whatever the order the days were
 -- ingested or published in (a day ingested after a later one, two dates run at once): the lake's
--- duplicate_of is what ingest saw; this is the whole history's answer.
+-- duplicate_of is what ingest saw; this is the whole history's answer. page_type is 'article'
+-- for partitions written before pages were classified (a non-article is published only when its
+-- source keeps them).
 with lake as (select * from lake_articles),
 latest as (
     select *, min(ingest_date) over (partition by article_id) as first_ingest_date
@@ -43,6 +45,8 @@ select
     text_chars,
     len(removed) as n_removed_spans,
     extraction_method,
+    coalesce(page_type, 'article') as page_type,
+    page_type_evidence,
     content_hash,
     coalesce(duplicate_of, earlier_copy_of) as duplicate_of,
     coalesce(duplicate_of, earlier_copy_of) is not null as is_duplicate,

@@ -24,6 +24,7 @@ from newsflow.document.clean import clean_text
 from newsflow.document.extract import TooLargeError, extract_html, extract_plain_text
 from newsflow.document.language import detect_language
 from newsflow.document.page import publisher_of
+from newsflow.document.page_type import ARTICLE
 from newsflow.entities import watchlist
 from newsflow.schema import PROCESSED_EXTRAS, PROCESSED_SCHEMA, Article, RawDocument, stable_id
 from newsflow.settings import Settings
@@ -39,6 +40,8 @@ READ_BATCH_ROWS = 32
 # A page may carry the next day's date (time zones, a run just after midnight); a later date is an
 # error of the page, not a publication date: it would date the article in the future of its ingest.
 FUTURE_DATE_TOLERANCE = timedelta(days=1)
+# The quarantine stage of a page that is not an article (`reject_reason` says its kind and why).
+NOT_AN_ARTICLE_STAGE = "page_type"
 
 
 def build_article(raw: RawDocument, known_templates: templates.Templates | None = None) -> Article:
@@ -78,6 +81,8 @@ def build_article(raw: RawDocument, known_templates: templates.Templates | None 
         removed=extracted.removed + cleaned.removed,
         extraction_method=extracted.method,
         canonical_url=canonical_url,
+        page_type=extracted.page_type,
+        page_type_evidence=extracted.page_type_evidence,
     )
 
 
@@ -172,10 +177,15 @@ def _processed(
     raw: RawDocument, gazetteer: watchlist.Gazetteer, settings: Settings, known_templates: templates.Templates
 ) -> dict[str, object]:
     """The processed row of one document: the article with its hash, signature, mentions and short
-    lines; a document that could not be read is a rejected row."""
+    lines; a document that could not be read is a rejected row, and so is a page that is not an
+    article (a home, section or video page…) unless its source keeps them: its columns are kept
+    for the quarantine, its text never reaches the mentions."""
     if raw.read_error:
         return _rejected_row(raw, "read", raw.read_error)
     article = with_language(build_article(raw, known_templates))
+    if article.page_type != ARTICLE and not raw.keep_non_articles:
+        reason = f"not_an_article: {article.page_type} ({article.page_type_evidence})"
+        return _row(article, raw.position, reject_stage=NOT_AN_ARTICLE_STAGE, reject_reason=reason)
     digest, minhash, shingles = dedup.fingerprint(article.text, settings.story_lsh_bands)
     has_text = bool(article.text.strip())  # an empty text has nothing to compare; validation rejects it
     return _row(

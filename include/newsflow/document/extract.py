@@ -25,6 +25,7 @@ from newsflow.document.dom import (
 )
 from newsflow.document.metadata import read_metadata
 from newsflow.document.page import detect_html_language
+from newsflow.document.page_type import ARTICLE, classify_page, read_page_signals
 from newsflow.document.teaser_lists import remove_teaser_lines, teaser_keys
 from newsflow.schema import RemovedSpan
 from newsflow.upstream.extraction import (
@@ -108,6 +109,8 @@ class Extracted:
     published_date_source: str = "none"  # metadata, url, text or none
     html_language: str | None = None
     removed: list[RemovedSpan] = field(default_factory=list)
+    page_type: str = ARTICLE
+    page_type_evidence: str | None = None
 
 
 def extract_html(html: str, url: str | None = None, max_date: date | None = None) -> Extracted:
@@ -123,8 +126,10 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     trafilatura's baseline (all paragraph text) is the last resort. The prose blocks the passes
     dropped are accounted for (`account_for_blocks`), and the lines of the page's teaser lists
     (`teaser_keys`, found before pruning) are taken out, and a caption said again
-    (`remove_repeated_captions`). `max_date` is the fetch time: no article
-    is published after it. Raises TooLargeError for a page of more than MAX_ELEMENTS start tags.
+    (`remove_repeated_captions`). The page's kind (`page_type.classify_page`: an article, a
+    home or section page, a video…) is judged from the pristine tree's signals and the text.
+    `max_date` is the fetch time: no article is published after it. Raises TooLargeError for a
+    page of more than MAX_ELEMENTS start tags.
     """
     check_element_count(html)
     html_language = detect_html_language(html)
@@ -133,6 +138,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     max_date = max_date or date.today()
     metadata = read_metadata(tree, url, max_date)
+    signals = read_page_signals(tree, metadata.url or url)
     drop_code(tree)
     unwrap_embedded_posts(tree)
     teasers = teaser_keys(tree, metadata.url or url, metadata.title)
@@ -150,6 +156,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     published_date, date_source = find_published_date(
         tree, metadata.url or url, max_date, metadata.date, text, html_language
     )
+    page_type = classify_page(signals, text, metadata.url or url)
     return Extracted(
         text=text,
         method=method,
@@ -162,6 +169,8 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         published_date_source=date_source,
         html_language=html_language,
         removed=removed,
+        page_type=page_type.kind,
+        page_type_evidence=page_type.evidence,
     )
 
 

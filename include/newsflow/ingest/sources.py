@@ -50,6 +50,9 @@ class SourceSpec:
     # for fetched kinds: the non-public networks (loopback, private, link-local…) its fetches may
     # reach; `true` in sources.yaml is every network. Empty: public addresses only.
     allow_private_addresses: tuple[IPNetwork, ...] = ()
+    # keep the pages that are not articles (home, section, video pages…) as articles, their kind
+    # in `page_type`; by default they are quarantined (document.page_type)
+    keep_non_articles: bool = False
 
 
 class ConfigError(ValueError):
@@ -70,6 +73,7 @@ class _SourceEntry(BaseModel):
     domains: list[str] = []
     domains_file: str | None = None
     allow_private_addresses: bool | list[str] = False
+    keep_non_articles: bool = False
 
     @field_validator("allow_private_addresses")
     @classmethod
@@ -160,6 +164,7 @@ def _parse_source(entry: object, index: int, path: Path) -> SourceSpec:
         tuple(parsed.urls),
         tuple(d.lower() for d in domains),
         parsed.private_networks(),
+        parsed.keep_non_articles,
     )
 
 
