@@ -63,7 +63,7 @@ def teaser_keys(tree: HtmlElement, url: str | None, title: str | None) -> frozen
         if siblings[card.getparent(), card.tag] >= MIN_CARDS and _short_and_headed(card, a)
     }
     own_title = normalise_line(title or "")
-    keys = set()
+    keys: set[str] = set()
     for card in (card for run in _runs(list(cards)) for card in run):
         card_key = normalise_line(text_of(card))
         if own_title and (
