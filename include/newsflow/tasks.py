@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from newsflow.day import enrich, rematch, staging, steps, workers
+from newsflow.day import enrich, rematch, staging, steps, validate, workers
 from newsflow.ingest import backfill
 from newsflow.ingest.collect import archived_log, collect_source
 from newsflow.ingest.sources import SourceSpec, load_sources
@@ -314,6 +314,7 @@ def ingest_day(
         step("collect")
         collect(day, settings, offline=offline)
         step("process_shards")
+        validate.import_gx_in_background()  # on the idle main process, while the workers work
         workers.process_shards(staging.list_shards(day, settings), settings, on_progress)
         for day_step in steps.DAY_STEPS:
             step(day_step.__name__)
