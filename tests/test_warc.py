@@ -432,7 +432,7 @@ def test_html_resource_records_are_pages_and_every_file_says_what_it_held(tmp_pa
     revisits.close()
     settings = ingest(tmp_path, day)
     read = partition(settings, "quarantine", day, "select url, source_path, stage from part")
-    assert read == [("http://example.com/", "example-resource.warc.gz@802", "validate")]  # a short page
+    assert read == [("http://example.com/", "example-resource.warc.gz@802", "page_type")]  # a site's home
     messages = [message for _, _, message in rows(settings, day)]
     assert messages == [
         "1 pages of 2017-04-29; the file held html_resource 1, warcinfo 2; not kept: nothing",
