@@ -90,6 +90,25 @@ def test_syndication_does_not_inflate_story_counts(seeded: Settings) -> None:
     ) == [(5, 4)]
 
 
+def test_entity_articles_count_what_the_daily_counts_count(seeded: Settings) -> None:
+    """The Mentions page's filtered counts start from entity_articles: unfiltered, they are the
+    stored daily counts, on either clock."""
+    for day, view in (("mention_date", "mentions_daily"), ("first_ingest_date", "mentions_daily_by_ingest")):
+        counted = rows(
+            seeded,
+            f"select {day}, entity_id, sum(n_mentions), count(*) from entity_articles "
+            "where entity_id in (select entity_id from entities) group by all order by all",
+        )
+        column = "mention_date" if view == "mentions_daily" else "ingest_date"
+        assert counted == rows(
+            seeded, f"select {column}, entity_id, n_mentions, n_articles from {view} order by all"
+        )
+    first = rows(
+        seeded, "select matched_text, in_title, char_offset from entity_articles where entity_id = 'nato'"
+    )
+    assert first and all(not in_title for _, in_title, _ in first)  # named in the text before the title
+
+
 def test_mention_occurrences_carry_prominence(seeded: Settings) -> None:
     in_title = rows(
         seeded,
@@ -172,7 +191,7 @@ def test_a_day_ingested_after_a_later_one_makes_the_later_copies_duplicates(tmp_
     assert copies == [(earlier, 0), (later, 5)]
     full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")
     build_warehouse(full, full=True)
-    for name in ("mentions_daily", "mentions_weekly_by_ingest", "cooccurrence_weekly"):
+    for name in ("mentions_daily", "mentions_weekly_by_ingest", "cooccurrence_weekly", "entity_articles"):
         query = f"select * from {name} order by all"
         assert rows(settings, query) == rows(full, query), name
 
@@ -326,7 +345,7 @@ def test_weekly_aggregates_forget_a_day_that_leaves_the_lake(tmp_path: Path) -> 
     assert rows(settings, weeks) == [(date(2024, 7, 8),)]
     full = Settings(data_dir=tmp_path / "data", warehouse_path=tmp_path / "full.duckdb")
     build_warehouse(full, full=True)
-    for name in ("int_mention_counts", "cooccurrence_weekly"):
+    for name in ("int_mention_counts", "cooccurrence_weekly", "entity_articles"):
         assert rows(settings, f"select * from {name} order by all") == rows(
             full, f"select * from {name} order by all"
         )

@@ -2,14 +2,14 @@
 -- publishers and stories matched a boolean query (text_matches' patterns and clauses), out of how
 -- many articles.
 -- materialized: table macro (patterns, clauses, grain := 'day', basis := 'published')
--- Built from: stg_articles, text_matches. A period with data but no match counts 0; a period
+-- Built from: int_articles, text_matches. A period with data but no match counts 0; a period
 -- without any article has no row (a gap, not a zero). `newsflow attention QUERY --by week`.
 -- Call: select * from attention(['(?i)otan'], [{'must': 1, 'must_not': 0}], grain := 'week').
 with articles as (
     select
         article_id, publisher, story_id,
         case when basis = 'ingest' then first_ingest_date else article_date end as day
-    from stg_articles
+    from int_articles
 ),
 periods as (
     select *, case when grain = 'week' then cast(date_trunc('week', day) as date) else day end as period_start

@@ -1,10 +1,11 @@
 -- stg_mentions: one row per mention occurrence in an article's latest version, with the article's two
--- dates (mention_date: published, else first ingested; first_ingest_date), story, source and publisher:
--- the watchlist's mentions, and those of the entities NER discovered that it does not track (their
--- entity_id 'discovered:' || entity_key, their alias the entity_key; a discovered form of a tracked
--- entity is left out: the watchlist counts it).
+-- dates (mention_date: published, else first ingested; first_ingest_date), story, source, publisher
+-- and language: the watchlist's mentions, and those of the entities NER discovered that it does not
+-- track (their entity_id 'discovered:' || entity_key, their alias the entity_key; a discovered form
+-- of a tracked entity is left out: the watchlist counts it).
 -- materialized: view
--- Built from: lake_mentions, stg_discovered, stg_articles.
+-- Built from: lake_mentions, stg_discovered, int_articles (stg_articles' latest versions, stored: a
+-- filter on entity_id or publisher then reads only the matching mentions, ~0.05 s among 1 M).
 with mentions as (
     select article_id, entity_id, alias, matched_text, sentence_index, char_offset, in_title, ingest_date
     from lake_mentions
@@ -16,8 +17,10 @@ with mentions as (
     where entity_id is null
 ),
 articles as (
-    select article_id, ingest_date, article_date, first_ingest_date, date_source, story_id, source, publisher
-    from stg_articles
+    select
+        article_id, ingest_date, article_date, first_ingest_date, date_source, story_id, source, publisher,
+        language
+    from int_articles
     where not is_duplicate  -- a copy's mentions would count twice
 ),
 dated as (
@@ -32,6 +35,7 @@ dated as (
         a.story_id,
         a.source,
         a.publisher,
+        a.language,
         a.article_date as mention_date,
         a.first_ingest_date,
         a.date_source

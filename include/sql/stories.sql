@@ -1,10 +1,11 @@
 -- stories: one row per story_id, a cluster of near-duplicate articles (syndicated copies of one story).
--- materialized: view
+-- materialized: table
 -- unique: story_id
--- Built from: stg_articles. The story's title is its first article's. n_publishers counts the
+-- Built from: int_articles. A table, rebuilt at each build: the Mentions page lists the latest
+-- stories of any date range, and grouping every article at each view took ~0.2 s for 120,000. The story's title is its first article's. n_publishers counts the
 -- distinct publishers (registered domains) that ran it: how far a story travelled, whatever the
 -- feeds or folders it came through.
-with articles as (select * from stg_articles),
+with articles as (select * from int_articles),
 stories as (
     select
         story_id,

@@ -4,11 +4,11 @@
 -- matches when, for any clause, it holds every `must` phrase and no `must_not` one.
 -- newsflow.warehouse.attention writes both from a query such as "nato" AND NOT "russia".
 -- materialized: table macro (patterns, clauses)
--- Built from: lake_articles, stg_articles. Scans every stored text (no full-text index: DuckDB's
+-- Built from: lake_articles, int_articles. Scans every stored text (no full-text index: DuckDB's
 -- fts extension cannot be loaded here), once per phrase; each pattern is one value for the whole
 -- query, so it is compiled once (a pattern taken from a list per row would be compiled per row).
 -- Call: select * from text_matches(['(?i)\bnato\b'], [{'must': 1, 'must_not': 0}]).
-with latest as (select article_id, ingest_date from stg_articles),
+with latest as (select article_id, ingest_date from int_articles),
 texts as (select article_id, ingest_date, coalesce(title, '') as title, text from lake_articles),
 found as (
     select

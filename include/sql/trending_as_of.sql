@@ -3,7 +3,7 @@
 -- days, or fewer than min_history_days days with data in them: too little history to call a rise).
 -- min_history_days defaults to 14 (null, as the CLI passes when not given, means the default).
 -- materialized: table macro (as_of_date, basis := 'published', min_history_days := null, min_z_score := 2)
--- Built from: int_mention_counts, stg_articles, entities.
+-- Built from: int_mention_counts, int_articles, entities.
 -- Call: select * from trending_as_of(date '2024-07-26') (or basis := 'ingest' for first-ingest days).
 -- A day with data is one on which some article is dated (on the same clock); a day without any (a
 -- run that did not happen) is not a day without mentions, so means are over days with data:
@@ -15,7 +15,7 @@
 -- after as_of_date do not count.
 with article_days as (
     select distinct case when basis = 'ingest' then first_ingest_date else article_date end as day
-    from stg_articles
+    from int_articles
 ),
 window_days as (
     select day, day > cast(as_of_date as date) - 7 as is_recent
