@@ -227,6 +227,82 @@ def test_every_table_exports_as_csv_and_json(seeded: TestClient) -> None:
     assert len(articles) == 5 and {a["language"] for a in articles} == {"fr"}
 
 
+@pytest.fixture(scope="module")
+def two_publishers(tmp_path_factory: pytest.TempPathFactory, token: str) -> tuple[TestClient, Settings]:
+    """The seeds of 2024-07-10 from two publishers: gazette (the first two seeds), courrier (the rest)."""
+    root = tmp_path_factory.mktemp("publishers")
+    seeds = sorted(SEEDS_DIR.glob("*.txt"))
+    for name, files in (("gazette", seeds[:2]), ("courrier", seeds[2:])):
+        (root / name).mkdir()
+        for seed in files:
+            shutil.copy(seed, root / name / seed.name)
+    sources = "".join(
+        f"  - {{name: {name}, kind: folder, location: {root / name}}}\n" for name in ("gazette", "courrier")
+    )
+    (root / "sources.yaml").write_text("sources:\n" + sources, encoding="utf-8")
+    settings = Settings(data_dir=root / "data", sources_path=root / "sources.yaml")
+    tasks.ingest_day(date(2024, 7, 10), settings)
+    build_warehouse(settings)
+    return TestClient(create_app(settings), cookies={"_token": token}), settings
+
+
+def chart_points(page: str, label: str) -> dict[str, int]:
+    """The values of one line of the page's charts, by day, as each point's hover text says them."""
+    found = re.findall(rf"<title>{re.escape(label)}, (\d{{4}}-\d\d-\d\d): ([\d,]+) mentions</title>", page)
+    return {day: int(value.replace(",", "")) for day, value in found}
+
+
+def test_a_publisher_filter_counts_only_its_articles_mentions_down_to_the_exports(
+    two_publishers: tuple[TestClient, Settings],
+) -> None:
+    client, settings = two_publishers
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        per_publisher = dict(
+            con.execute(
+                "select publisher, count(*) from mention_occurrences where entity_id = 'nato' group by all"
+            ).fetchall()
+        )
+        both = dict(  # gazette's articles naming NATO and each other entity
+            con.execute(
+                "select o.entity_id, count(distinct o.article_id) from mentions as n join mentions as o "
+                "using (article_id) where n.entity_id = 'nato' and o.entity_id <> 'nato' "
+                "and n.publisher = 'gazette' group by all"
+            ).fetchall()
+        )
+        labels = dict(con.execute("select entity_id, label from entities").fetchall())
+    assert per_publisher["gazette"] and per_publisher["courrier"]  # both name NATO
+    everyone = chart_points(client.get("/mentions?entity=nato").text, "NATO")
+    page = client.get("/mentions?entity=nato&publisher=gazette").text
+    assert chart_points(page, "NATO") == {"2024-07-10": per_publisher["gazette"]}
+    assert everyone == {"2024-07-10": per_publisher["gazette"] + per_publisher["courrier"]}
+    assert "in the articles of publisher <b>gazette</b> only" in page
+    assert "<option selected>gazette</option>" in page  # the form shows the filter
+
+    # A point leads to gazette's articles only; the tables and their exports count those only.
+    point = next(link for link in links(page, "articles") if "start=2024-07-10&end=2024-07-10" in link)
+    assert "publisher=gazette" in point and "2 articles" in client.get(f"/{point}").text
+    exports = links(page, "export/")
+    assert exports and all("publisher=gazette" in link for link in exports)
+    pairs = client.get("/export/cooccurrence.json?entity=nato&publisher=gazette").json()
+    ids = {label: entity for entity, label in labels.items()}
+    assert len(pairs) == min(len(both), 10)  # the ten that share most stories with NATO there
+    assert all(row["n_articles"] == both[ids[row["label"]]] for row in pairs)
+    stories = client.get("/export/stories.json?publisher=courrier").json()
+    assert stories and all("courrier" in row["publishers"] for row in stories)
+
+
+def test_the_page_reads_each_new_build_its_kept_reads_included(tmp_path: Path, token: str) -> None:
+    settings = Settings(data_dir=tmp_path / "data", source_dir=SEEDS_DIR)
+    tasks.ingest_day(date(2024, 7, 10), settings)
+    build_warehouse(settings)
+    client = TestClient(create_app(settings), cookies={"_token": token})
+    assert "Newest data: ingest date <b>2024-07-10</b>" in client.get("/mentions").text
+    tasks.ingest_day(date(2024, 7, 12), settings)
+    build_warehouse(settings)  # a new file swapped in: the days and runs it kept are read again
+    page = client.get("/mentions").text
+    assert "Newest data: ingest date <b>2024-07-12</b>" in page and "<td>2024-07-12</td>" in page
+
+
 # --- Any phrase over time -----------------------------------------------------------------------
 
 

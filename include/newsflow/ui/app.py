@@ -2,18 +2,20 @@
 
 A FastAPI app (served by Airflow's api-server through the plugin in `plugins/newsflow_ui.py`, or
 alone for tests). `/mentions`: mentions over time of the most mentioned entities and of one found
-by search (tracked or discovered), on a date range and either clock, its co-occurrences, the
-trending entities, the latest stories and what each run ingested; `/articles`: the articles
-behind any of those numbers; `/attention`: any phrase over time; `/export/NAME.csv|json`: every
-table whole. Charts are inline SVG drawn here (`charts`): nothing is loaded from the network.
-Every route, the Data Docs included, is behind Airflow's own login (`auth`).
+by search (tracked or discovered), on a date range and either clock, in every article or one
+publisher's, language's or source's, its co-occurrences, the trending entities, the latest stories
+and what each run ingested; `/articles`: the articles behind any of those numbers; `/attention`:
+any phrase over time; `/export/NAME.csv|json`: every table whole. Charts are inline SVG drawn
+here (`charts`): nothing is loaded from the network. Every route, the Data Docs included, is
+behind Airflow's own login (`auth`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated
 
@@ -24,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from newsflow.settings import Settings
-from newsflow.ui import drill, pages, quality, queries, tables
+from newsflow.ui import drill, pages, quality, queries, runs, tables
 from newsflow.ui.auth import READ_RUNS_REQUIRED, login_or_refuse
 from newsflow.ui.queries import View
 from newsflow.warehouse.attention import QueryError
@@ -138,11 +140,24 @@ def export_table(settings: Settings, name: str, fmt: str, view: View) -> Respons
     return Response(body, media_type=f"{media}; charset=utf-8", headers={"Content-Disposition": disposition})
 
 
+@contextlib.asynccontextmanager
+async def prepare_at_start(app: FastAPI) -> AsyncIterator[None]:
+    """What the first view would pay otherwise, done when the api-server starts (it runs the
+    lifespan of each plugin app it mounts): mapping Airflow's models for the runs table."""
+    runs.prepare()
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app, every route behind Airflow's login (`auth`), with no OpenAPI schema or Swagger
     page of its own; `settings` default to the NEWSFLOW_* environment, read at each request."""
     app = FastAPI(
-        title="newsflow", dependencies=[READ_RUNS_REQUIRED], openapi_url=None, docs_url=None, redoc_url=None
+        title="newsflow",
+        dependencies=[READ_RUNS_REQUIRED],
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=prepare_at_start,
     )
     app.add_exception_handler(HTTPException, login_or_refuse)
     memo = queries.Memo()

@@ -20,6 +20,9 @@ BASIS_NOTES = {
     "published": "publication date (an undated article by the day it was first ingested)",
     "ingest": "first ingest date (the day newsflow first saw the article)",
 }
+WHOLE_WAREHOUSE = (
+    "Trending, the Airflow runs and what each day holds cover every publisher, language and source."
+)
 RANGES = (("last 7 days", 7), ("last 30 days", 30), ("last 90 days", 90), ("last year", 365))
 STYLE = (
     "body{font-family:sans-serif;margin:1.2em;color:#222;max-width:1200px}"
@@ -53,8 +56,10 @@ def mentions_page(con: duckdb.DuckDBPyConnection, settings: Settings, view: View
     (newest,) = con.execute("select max(ingest_date) from lake_articles").fetchone() or (None,)
     parts = [
         f"<p>Newest data: ingest date <b>{newest or '—'}</b>; {len(days):,} day{'s' if len(days) != 1 else ''} with data on the "
-        f"<b>{BASIS_NOTES[view.basis]}</b> clock. Showing <b>{first}</b> to <b>{last}</b>.</p>",
-        _controls(view, days, labels.get(entity or "", "")),
+        f"<b>{BASIS_NOTES[view.basis]}</b> clock. Showing <b>{first}</b> to <b>{last}</b>{_among(view)}.</p>",
+        _controls(
+            view, days, labels.get(entity or "", ""), memo.get(("choices",), lambda: queries.choices(con))
+        ),
     ]
     if view.find:
         parts += [
@@ -73,15 +78,15 @@ def mentions_page(con: duckdb.DuckDBPyConnection, settings: Settings, view: View
         parts += _entity_sections(con, view, entity, labels, days, first, last)
     trending, why, short_history = memo.get(("trending",), lambda: queries.trending(con, View()))
     runs = memo.get(("runs",), lambda: queries.runs(con))
+    if view.article_filters():
+        parts.append(f"<p class='meta'>{WHOLE_WAREHOUSE}</p>")
     parts += [
         "<h2>Trending: the last run's 7 days against the 28 before</h2>",
         f"<p class='empty'>{html.escape(why)}</p>" if short_history and trending.rows else "",
         tables.render(trending, why, view.query()),
         "<h2>Latest stories (near-duplicate articles counted once)</h2>",
         tables.render(
-            memo.get(("stories", first, last), lambda: queries.stories(con, view, first, last)),
-            f"No story dated {first} to {last}.",
-            view.query(),
+            queries.stories(con, view, first, last), f"No story dated {first} to {last}.", view.query()
         ),
         "<h2>Airflow runs of news_ingest and news_backfill</h2>",
         _airflow_runs(),
@@ -90,6 +95,13 @@ def mentions_page(con: duckdb.DuckDBPyConnection, settings: Settings, view: View
         _quality_links(settings, [row[0] for row in runs.rows]),
     ]
     return shell("what the pipeline found", "\n".join(parts))
+
+
+def _among(view: View) -> str:
+    """HTML: which articles the counts are of, when a publisher, language or source filter is set."""
+    filters = view.article_filters()
+    named = ", ".join(f"{name} <b>{html.escape(value)}</b>" for name, value in filters.items())
+    return f", in the articles of {named} only" if filters else ""
 
 
 def _airflow_runs() -> str:
@@ -136,7 +148,7 @@ def _chart(
     first: date,
     last: date,
 ) -> str:
-    counts = queries.daily_mentions(con, view.basis, entity_ids, first, last)
+    counts = queries.daily_mentions(con, view, entity_ids, first, last)
     series = [charts.Series(labels[e], counts[e], _day_link(view, e, 0)) for e in entity_ids]
     chart = charts.Chart(series, days, BASIS_NOTES[view.basis], "mentions per day", first, last)
     note = "<p class='meta'>Shaded: days with no article at all (a gap, not zero). Click a point for its articles.</p>"
@@ -154,13 +166,8 @@ def _day_link(view: View, entity: str | None, extra_days: int) -> Callable[[date
     return link
 
 
-def _controls(view: View, days: list[date], entity_label: str) -> str:
-    """The filters: entity search, date range (with quick ranges), clock."""
-    hidden = "".join(
-        f"<input type='hidden' name='{k}' value='{html.escape(v)}'>"
-        for k, v in view.query().items()
-        if k in ("entity", "basis")
-    )
+def _controls(view: View, days: list[date], entity_label: str, choices: dict[str, list[str]]) -> str:
+    """The filters: entity search, date range (with quick ranges), publisher, language, source, clock."""
     quick = []
     if days:
         for name, n in RANGES:
@@ -170,13 +177,42 @@ def _controls(view: View, days: list[date], entity_label: str) -> str:
         quick.append(f"<a href='{html.escape(view.url('mentions', start=None, end=None))}'>all</a>")
     other = "ingest" if view.basis == "published" else "published"
     return (
-        f"<form method='get' action='mentions'>{hidden}<label>Find an entity <input name='find' "
+        f"<form method='get' action='mentions'>{_hidden(view, ('entity', 'basis'))}<label>Find an entity <input name='find' "
         f"value='{html.escape(view.find or '')}' placeholder='{html.escape(entity_label or 'e.g. NATO')}'></label> "
-        f"<label>from <input type='date' name='start' value='{view.start or ''}'></label> "
-        f"<label>to <input type='date' name='end' value='{view.end or ''}'></label> <button type='submit'>Show</button></form>"
+        f"{_date_fields(view)} {_selects(choices, view)} <button type='submit'>Show</button></form>"
         f"<p class='nav'>{' · '.join(quick)} · <a href='{html.escape(view.url('mentions', basis=other))}'>"
         f"count by {other} date instead</a></p>"
     )
+
+
+def _hidden(view: View, names: tuple[str, ...]) -> str:
+    """The view's filters among `names`, kept by a form that does not show them."""
+    return "".join(
+        f"<input type='hidden' name='{k}' value='{html.escape(v)}'>"
+        for k, v in view.query().items()
+        if k in names
+    )
+
+
+def _date_fields(view: View) -> str:
+    return (
+        f"<label>from <input type='date' name='start' value='{view.start or ''}'></label> "
+        f"<label>to <input type='date' name='end' value='{view.end or ''}'></label>"
+    )
+
+
+def _selects(choices: dict[str, list[str]], view: View) -> str:
+    """A drop-down per article filter (publisher, language, source), the view's value selected."""
+    selects = []
+    for name, values in choices.items():
+        current = getattr(view, name)
+        options = "".join(
+            f"<option{' selected' if v == current else ''}>{html.escape(v)}</option>" for v in values
+        )
+        selects.append(
+            f"<label>{name} <select name='{name}'><option value=''>any</option>{options}</select></label>"
+        )
+    return " ".join(selects)
 
 
 def _quality_links(settings: Settings, run_days: list[object]) -> str:
@@ -222,24 +258,10 @@ def articles_page(con: duckdb.DuckDBPyConnection, view: View, memo: queries.Memo
 
 
 def _article_filters(choices: dict[str, list[str]], view: View) -> str:
-    keep = "".join(
-        f"<input type='hidden' name='{k}' value='{html.escape(v)}'>"
-        for k, v in view.query().items()
-        if k in ("entity", "with_entity", "story", "q", "basis")
-    )
-    selects = []
-    for name, values in choices.items():
-        current = getattr(view, name)
-        options = "".join(
-            f"<option{' selected' if v == current else ''}>{html.escape(v)}</option>" for v in values
-        )
-        selects.append(
-            f"<label>{name} <select name='{name}'><option value=''>any</option>{options}</select></label>"
-        )
+    keep = _hidden(view, ("entity", "with_entity", "story", "q", "basis"))
     return (
-        f"<form method='get' action='articles'>{keep}{' '.join(selects)} "
-        f"<label>from <input type='date' name='start' value='{view.start or ''}'></label> "
-        f"<label>to <input type='date' name='end' value='{view.end or ''}'></label> <button type='submit'>Filter</button></form>"
+        f"<form method='get' action='articles'>{keep}{_selects(choices, view)} "
+        f"{_date_fields(view)} <button type='submit'>Filter</button></form>"
     )
 
 
