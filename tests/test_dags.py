@@ -332,3 +332,65 @@ def test_a_run_without_a_typed_date_ingests_the_whole_day_before_it(
         )
     assert run.state == DagRunState.SUCCESS
     assert run.get_task_instance("claim_day").xcom_pull(task_ids="claim_day") == "2024-07-10"
+    assert run_note(run) == "Partition date: 2024-07-10"  # the grid marks the run, its page says the day
+
+
+def run_note(run) -> str | None:
+    """The run's note as Airflow stores it."""
+    from airflow.models import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        found = select(DagRun).where(DagRun.dag_id == run.dag_id, DagRun.run_id == run.run_id)
+        return session.scalars(found).one().note
+
+
+def test_a_triggered_run_is_noted_as_the_scheduler_starts_it(seeds_run) -> None:
+    """A run triggered as the REST API does it, then started as the scheduler starts a queued run
+    (state running, then the listeners told, in its session, which it commits)."""
+    from airflow.api.common.trigger_dag import trigger_dag
+    from airflow.models import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunTriggeredByType
+
+    with create_session() as session:
+        queued = trigger_dag(
+            "news_ingest",
+            triggered_by=DagRunTriggeredByType.REST_API,
+            logical_date=pendulum.datetime(2024, 7, 20, 9, tz="UTC"),
+            run_after=pendulum.datetime(2024, 7, 20, 9, tz="UTC"),
+            conf={"partition_date": None},  # the form left empty: the day before its logical date
+            session=session,
+        )
+    try:
+        assert run_note(queued) is None
+        with create_session() as session:
+            run = session.get(DagRun, queued.id)
+            run.state = DagRunState.RUNNING
+            run.notify_dagrun_state_changed(msg="started")
+        assert run_note(queued) == "Partition date: 2024-07-19"
+    finally:
+        with create_session() as session:  # no other test expects a run left running
+            session.delete(session.get(DagRun, queued.id))
+
+
+def test_a_run_is_noted_with_the_typed_day_and_a_backfill_with_its_range(
+    seeds_run, fresh_dagbag, tmp_path: Path
+) -> None:
+    from airflow.utils.state import DagRunState
+
+    typed, _ = seeds_run
+    assert run_note(typed) == "Partition date: 2024-07-10"  # typed: not the day before its logical date
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NEWSFLOW_DATA_DIR", str(tmp_path))
+        backfill = fresh_dagbag.dags["news_backfill"].test(
+            run_conf={
+                "warc": str(tmp_path / "none.warc.gz"),
+                "date_from": "2024-07-01",
+                "date_to": "2024-07-03",
+            }
+        )
+    assert backfill.state == DagRunState.FAILED  # no such WARC file: noted all the same
+    assert run_note(backfill) == "Partition dates: 2024-07-01 … 2024-07-03"
