@@ -12,7 +12,7 @@ from lxml.etree import ElementDefaultClassLookup
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from lxml.html import fromstring as parse_html
 
-from newsflow.document.captions import caption_keys, remove_repeated_captions
+from newsflow.document.captions import remove_repeated_captions
 from newsflow.document.dates import find_published_date
 from newsflow.document.dom import (
     MIN_LINK_DENSITY,
@@ -142,7 +142,6 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     drop_code(tree)
     unwrap_embedded_posts(tree)
     teasers = teaser_keys(tree, metadata.url or url, metadata.title)
-    captions = caption_keys(tree)
     removed = [RemovedSpan(f"dom.teaser_{kind}", text) for kind, text in prune_teasers(tree)]
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
@@ -151,7 +150,7 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     text, dropped = account_for_blocks(text, blocks)
     text, teaser_lines = remove_teaser_lines(text, teasers)
-    text, repeated_captions = remove_repeated_captions(text, captions)
+    text, repeated_captions = remove_repeated_captions(text, tree)
     removed += dropped + teaser_lines + repeated_captions
     published_date, date_source = find_published_date(
         tree, metadata.url or url, max_date, metadata.date, text, html_language
