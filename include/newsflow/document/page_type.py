@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from lxml.etree import Element
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 ARTICLE = "article"
@@ -113,6 +113,24 @@ MIN_UNMARKED_PROSE_LINE_CHARS = 200
 _SENTENCE_END = re.compile(r"[.!?…。！？।။؟](?:[\s\"”’»)」』]|$)")
 # Meta tags that announce a player (twitter:card announces one with the content "player").
 _PLAYER_META = {"og:audio": AUDIO, "og:video": VIDEO, "og:video:url": VIDEO, "og:video:secure_url": VIDEO}
+# The elements read_page_signals reads (the others say nothing of a page's kind), and the
+# microdata items that are no property of another.
+_SIGNAL_TAGS = (
+    "meta",
+    "audio",
+    "video",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+)
+_TOP_LEVEL_MICRODATA = XPath("//*[@itemscope and not(@itemprop)]")
 # A linked heading is a teaser when its link text is a headline, not a "More" label.
 MIN_TEASER_HEADLINE_CHARS = 15
 
@@ -148,7 +166,7 @@ def read_page_signals(tree: HtmlElement, url: str | None) -> PageSignals:
     types: set[str] = set()
     linked = teasers = 0
     visible = _solid_len(tree.text_content())
-    for element in tree.iter(Element):
+    for element in tree.iter(*_SIGNAL_TAGS):  # the tags that say something, found in C
         tag = element.tag
         if tag == "meta":
             name = element.get("property") or element.get("name") or ""
@@ -166,8 +184,8 @@ def read_page_signals(tree: HtmlElement, url: str | None) -> PageSignals:
             linked += _solid_len(element.text_content())
         elif tag in ("h1", "h2", "h3", "h4", "h5"):
             teasers += _is_teaser(element)
-        if element.get("itemscope") is not None and element.get("itemprop") is None:
-            types.update(_microdata_types(element.get("itemtype") or ""))
+    for item in _TOP_LEVEL_MICRODATA(tree):
+        types.update(_microdata_types(item.get("itemtype") or ""))
     return PageSignals(
         declared_types=frozenset(types),
         og_type=og_type,
