@@ -34,6 +34,7 @@ from newsflow.dag_defaults import (
     START_DATE,
     partition_date_param,
 )
+from newsflow.partition import partition_date
 
 # Bounds concurrent HTTP fetching across runs and sources; created by `make demo` / `make airflow`.
 HTTP_POOL = "newsflow_http"
@@ -63,7 +64,7 @@ def news_ingest():
         from newsflow.store.locks import DayLockedError
 
         requested = (params or {}).get("partition_date")
-        day = tasks.partition_date(requested, data_interval_start, dag_run.run_after)
+        day = partition_date(requested, data_interval_start, dag_run.run_after)
         try:
             tasks.run_claim_day(day, f"airflow:news_ingest:{run_id}")
         except DayLockedError as exc:

@@ -27,7 +27,7 @@ def partition_note(
     """The note of a run: the day a news_ingest run ingests, by the rule its `claim_day` applies
     (the typed date, else the whole UTC day before the run), or a news_backfill run's range."""
     if dag_id == "news_ingest":
-        from newsflow.tasks import partition_date  # the rule's one home; imported once per scheduler
+        from newsflow.partition import partition_date  # the rule's one home, a light module
 
         return f"Partition date: {partition_date(conf.get('partition_date'), interval_start, run_after)}"
     if dag_id == "news_backfill" and conf.get("date_from") and conf.get("date_to"):

@@ -11,6 +11,7 @@ import duckdb
 import pendulum
 import pytest
 
+from newsflow.partition import partition_date
 from newsflow.store import lake
 
 from conftest import PROJECT_DIR
@@ -276,8 +277,6 @@ def test_a_scheduled_run_covers_the_whole_day_before_it(dagbag) -> None:
     from airflow.serialization.encoders import coerce_to_core_timetable
     from airflow.timetables.base import DataInterval, TimeRestriction
 
-    from newsflow import tasks
-
     timetable = coerce_to_core_timetable(dagbag.dags["news_ingest"].timetable)
     start = pendulum.datetime(2024, 7, 1, tz="UTC")
     after_the_ninth = timetable.next_dagrun_info(
@@ -288,7 +287,7 @@ def test_a_scheduled_run_covers_the_whole_day_before_it(dagbag) -> None:
     # with the run, is the day it ingests.
     assert after_the_ninth.run_after == pendulum.datetime(2024, 7, 11, tz="UTC")
     assert after_the_ninth.logical_date == pendulum.datetime(2024, 7, 10, tz="UTC")
-    day = tasks.partition_date(None, after_the_ninth.data_interval.start, after_the_ninth.run_after)
+    day = partition_date(None, after_the_ninth.data_interval.start, after_the_ninth.run_after)
     assert day == "2024-07-10"
     # Unpausing (no run yet, catchup off) starts the run of yesterday, a whole day, not of today.
     first = timetable.next_dagrun_info(
@@ -296,7 +295,7 @@ def test_a_scheduled_run_covers_the_whole_day_before_it(dagbag) -> None:
         restriction=TimeRestriction(earliest=start, latest=None, catchup=False),
     )
     yesterday = pendulum.now("UTC").date().subtract(days=1)
-    assert tasks.partition_date(None, first.data_interval.start, first.run_after) == yesterday.isoformat()
+    assert partition_date(None, first.data_interval.start, first.run_after) == yesterday.isoformat()
 
 
 # The tasks these runs run: they only resolve the day (taking and giving back its lock) and list

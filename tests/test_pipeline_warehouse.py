@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from newsflow import tasks
+from newsflow.partition import partition_date
 from newsflow.schema import SIGNATURES, TEMPLATES
 from newsflow.settings import Settings
 from newsflow.store import lake
@@ -373,8 +374,8 @@ def test_a_full_disk_under_the_warehouse_is_one_line_and_the_next_build_catches_
 
 def test_partition_date_is_the_form_then_the_data_interval_then_the_day_before_the_run() -> None:
     night, afternoon = datetime(2024, 7, 11, tzinfo=UTC), datetime(2024, 7, 11, 14, 30, tzinfo=UTC)
-    assert tasks.partition_date("2024-07-01", datetime(2024, 7, 10, tzinfo=UTC), night) == "2024-07-01"
-    assert tasks.partition_date(None, datetime(2024, 7, 10, tzinfo=UTC), night) == "2024-07-10"
-    assert tasks.partition_date("", None, afternoon) == "2024-07-10"  # no logical date: the day before
+    assert partition_date("2024-07-01", datetime(2024, 7, 10, tzinfo=UTC), night) == "2024-07-01"
+    assert partition_date(None, datetime(2024, 7, 10, tzinfo=UTC), night) == "2024-07-10"
+    assert partition_date("", None, afternoon) == "2024-07-10"  # no logical date: the day before
     with pytest.raises(ValueError, match="Invalid isoformat"):
-        tasks.partition_date("10/07/2024", None, night)
+        partition_date("10/07/2024", None, night)

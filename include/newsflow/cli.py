@@ -18,6 +18,7 @@ from newsflow import query_cli, watchlist_cli
 from newsflow.console import ingest_with_progress, print_error, print_line, print_rows, progress_bars
 from newsflow.entities.watchlist import WatchlistError
 from newsflow.ingest.sources import ConfigError, load_sources
+from newsflow.partition import partition_date
 from newsflow.query_cli import WarehouseOption
 from newsflow.settings import Settings
 from newsflow.store.locks import DayLockedError
@@ -85,10 +86,9 @@ def ingest(
 
     Example: newsflow ingest --source seeds/ --date 2024-07-10 --workers 2
     """
-    from newsflow import tasks
 
     settings = _settings(data_dir, lake, warehouse, source_dir=source, sources_path=sources, workers=workers)
-    partition = _parse_date(day or tasks.partition_date(None, None, run_after=datetime.now(UTC)))
+    partition = _parse_date(day or partition_date(None, None, run_after=datetime.now(UTC)))
     _run_day(settings, partition, offline=False, enrich=enrich)
 
 

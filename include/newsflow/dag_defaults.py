@@ -13,7 +13,7 @@ START_DATE = pendulum.datetime(2024, 7, 1, tz="UTC")
 # start) starts at midnight ending D, so it never ingests a day still in progress. A plain
 # "@daily" is a trigger timetable in Airflow 3: its run at midnight would be dated the new day.
 NIGHTLY = CronDataIntervalTimetable("0 0 * * *", timezone="UTC")
-# news_ingest's rule, shown on its trigger form (`newsflow.tasks.partition_date` applies it).
+# news_ingest's rule, shown on its trigger form (`newsflow.partition.partition_date` applies it).
 PARTITION_DATE_RULE = (
     "The day to ingest (YYYY-MM-DD). Empty: the last whole UTC day before the run, the one its data "
     "interval covers: for the nightly run, the day that just ended; for a manual run, the day before "

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from newsflow.day import enrich, rematch, staging, steps, validate, workers
@@ -25,18 +25,6 @@ from newsflow.store import lake, locks
 from newsflow.warehouse import build, report
 
 LOGGER = logging.getLogger(__name__)
-
-
-def partition_date(requested: str | None, interval_start: datetime | None, run_after: datetime) -> str:
-    """The day a run ingests, one rule for the trigger form, the nightly schedule and the CLI: the
-    date typed in the form (or `--date`), else the last whole UTC day before the run: the day its
-    data interval starts (the nightly run: the day that just ended; a manual run: the day before its
-    logical date), else, for a run without a logical date (or the CLI), the day before `run_after`."""
-    if requested:
-        return date.fromisoformat(str(requested)).isoformat()  # a typo fails here, before anything runs
-    if interval_start is not None:
-        return interval_start.astimezone(UTC).date().isoformat()
-    return (run_after.astimezone(UTC).date() - timedelta(days=1)).isoformat()
 
 
 # news_ingest's tasks do not renew its lease: its claim lasts as long as a nightly run may take. A
