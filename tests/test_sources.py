@@ -63,6 +63,15 @@ def test_html_gzip_latin1_binary_empty_and_unknown_files(tmp_path: Path) -> None
     assert docs["binary.txt"].raw_bytes == 1024
 
 
+def test_text_full_of_control_characters_is_binary_and_a_few_form_feeds_are_text(tmp_path: Path) -> None:
+    prose = "Le conseil municipal a voté un emprunt pour les écoles. " * 20
+    (tmp_path / "terminal.txt").write_bytes((prose + "\x1b[31m\x07" * 50).encode())  # no NUL byte
+    (tmp_path / "pages.txt").write_bytes((prose + "\f" * 20 + "\t\r\n").encode() * 3)  # page breaks
+    docs = {d.source_path: d for d in read_all(tmp_path, DAY, source="inbox")}
+    assert docs["terminal.txt"].read_error.startswith("binary_content")
+    assert docs["pages.txt"].read_error is None
+
+
 def test_html_meta_charset_is_honoured() -> None:
     documents = {d.source_path: d for d in read_all(FIXTURES_DIR / "html", DAY, source="fixtures")}
     document = documents["latin1_article.html"]

@@ -23,7 +23,9 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+# Control characters no text holds (tab, line feed, form feed and carriage return are text), as
+# bytes: in UTF-8 each is one byte, and bytes.translate counts them ~5x faster than a regex.
+_CONTROL_BYTES = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0C, 0x0D))
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
@@ -67,9 +69,14 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str | None, 
         if guess is None:
             return None, None
         text, encoding = guess
-    if text and len(_CONTROL_CHARS.findall(text)) / len(text) > MAX_CONTROL_CHAR_SHARE:
+    if text and _control_chars(text) / len(text) > MAX_CONTROL_CHAR_SHARE:
         return None, None
     return text, encoding
+
+
+def _control_chars(text: str) -> int:
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded) - len(encoded.translate(None, _CONTROL_BYTES))
 
 
 def _guess_encoding(data: bytes) -> tuple[str, str] | None:
