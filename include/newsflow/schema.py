@@ -330,9 +330,14 @@ def stable_id(*parts: str) -> str:
 
 
 def to_table(records: list[Any], record_type: type) -> pa.Table:
-    """Records (all of `record_type`) to an Arrow table with that type's schema."""
-    rows = [dataclasses.asdict(record) for record in records]
-    return pa.Table.from_pylist(rows, schema=SCHEMAS[record_type])
+    """Records (all of `record_type`) to an Arrow table with that type's schema, column by column
+    (a dict a row made Arrow look up every key of every row: 8x slower on a shard of pages)."""
+    columns = {
+        f.name: [getattr(record, f.name) for record in records] for f in dataclasses.fields(record_type)
+    }
+    if "removed" in columns:
+        columns["removed"] = [[dataclasses.asdict(span) for span in spans] for spans in columns["removed"]]
+    return pa.Table.from_pydict(columns, schema=SCHEMAS[record_type])
 
 
 def from_table(table: pa.Table, record_type: type[Record]) -> list[Record]:
