@@ -96,6 +96,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/extraction.py $(EVAL_DIR)
 	$(BIN)/python bench/teasers.py $(EVAL_DIR)
 	$(BIN)/python bench/dates.py $(EVAL_DIR)
+	$(BIN)/python bench/page_types.py $(EVAL_DIR)
 	$(BIN)/python bench/entities.py $(EVAL_DIR)
 	$(BIN)/python bench/rematch.py $(EVAL_DIR)
 
