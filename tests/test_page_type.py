@@ -59,7 +59,7 @@ def test_a_list_of_teaser_cards_is_a_section() -> None:
     # "section": the page's build does.
     found = page_type("section_local_news.html", "https://riverside-courier.example/local/")
     assert found.kind == SECTION, found
-    assert "12 teasers" in found.evidence
+    assert "12 teasers" in found.evidence and "57% linked text" in found.evidence
 
 
 def test_a_sites_root_is_its_home() -> None:
@@ -76,7 +76,7 @@ def test_an_article_behind_a_big_menu_of_linked_headlines_is_an_article() -> Non
         "gabriel-diniz-do-hit-jenifer-se-envolve-em-acidente-de-aviao-em-sergipe.html",
     )
     assert found.kind == ARTICLE, found
-    assert "52 teasers" in found.evidence
+    assert "52 teasers" in found.evidence and "69% linked text" in found.evidence
 
 
 def test_a_news_article_with_long_prose_is_an_article_even_with_a_video() -> None:

@@ -113,23 +113,12 @@ MIN_UNMARKED_PROSE_LINE_CHARS = 200
 _SENTENCE_END = re.compile(r"[.!?…。！？।။؟](?:[\s\"”’»)」』]|$)")
 # Meta tags that announce a player (twitter:card announces one with the content "player").
 _PLAYER_META = {"og:audio": AUDIO, "og:video": VIDEO, "og:video:url": VIDEO, "og:video:secure_url": VIDEO}
-# The elements read_page_signals reads (the others say nothing of a page's kind), and the
-# microdata items that are no property of another.
-_SIGNAL_TAGS = (
-    "meta",
-    "audio",
-    "video",
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "a",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-)
+# The elements read_page_signals reads one by one (the others say nothing of a page's kind), the
+# text a reader does not see, the text of links (all of it, collected in C) and the microdata items
+# that are no property of another.
+_SIGNAL_TAGS = ("meta", "audio", "video", "script", "h1", "h2", "h3", "h4", "h5")
+_HIDDEN_TAGS = ("script", "style", "noscript", "template")
+_LINK_TEXT = XPath("//a//text()", smart_strings=False)
 _TOP_LEVEL_MICRODATA = XPath("//*[@itemscope and not(@itemprop)]")
 # A linked heading is a teaser when its link text is a headline, not a "More" label.
 MIN_TEASER_HEADLINE_CHARS = 15
@@ -164,8 +153,10 @@ def read_page_signals(tree: HtmlElement, url: str | None) -> PageSignals:
     og_type: str | None = None
     players: set[str] = set()
     types: set[str] = set()
-    linked = teasers = 0
-    visible = _solid_len(tree.text_content())
+    teasers = 0
+    hidden = sum(_solid_len(element.text_content()) for element in tree.iter(*_HIDDEN_TAGS))
+    visible = _solid_len(tree.text_content()) - hidden
+    linked = _solid_len("".join(_LINK_TEXT(tree)))
     for element in tree.iter(*_SIGNAL_TAGS):  # the tags that say something, found in C
         tag = element.tag
         if tag == "meta":
@@ -176,13 +167,10 @@ def read_page_signals(tree: HtmlElement, url: str | None) -> PageSignals:
                 players.add(_PLAYER_META.get(name, VIDEO))
         elif tag in ("audio", "video"):
             players.add(AUDIO if tag == "audio" else VIDEO)
-        elif tag in ("script", "style", "noscript", "template"):
-            visible -= _solid_len(element.text_content())
-            if tag == "script" and (element.get("type") or "").strip().lower() == "application/ld+json":
+        elif tag == "script":
+            if (element.get("type") or "").strip().lower() == "application/ld+json":
                 types.update(_json_ld_types(element.text or ""))
-        elif tag == "a":
-            linked += _solid_len(element.text_content())
-        elif tag in ("h1", "h2", "h3", "h4", "h5"):
+        else:
             teasers += _is_teaser(element)
     for item in _TOP_LEVEL_MICRODATA(tree):
         types.update(_microdata_types(item.get("itemtype") or ""))
