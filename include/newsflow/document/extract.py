@@ -212,8 +212,7 @@ def _run_passes(tree: HtmlElement, url: str | None) -> tuple[str, str]:
     method, text = FAST_PASS, _bare_extraction(tree, url, {"fast": True}, recall_retry=False)
     passes = FURTHER_PASSES
     if len(text) >= enough_chars:
-        page_chars = len(" ".join(tree.text_content().split()))
-        passes = FURTHER_PASSES[-1:] if len(text) < MIN_PAGE_SHARE * page_chars else ()
+        passes = FURTHER_PASSES[-1:] if _covers_little(text, tree.text_content()) else ()
     for name, options in passes:
         candidate = _bare_extraction(tree, url, options)
         if len(candidate) > len(text):
@@ -225,6 +224,14 @@ def _run_passes(tree: HtmlElement, url: str | None) -> tuple[str, str]:
         if len(baseline) > len(text):
             text, method = baseline, "baseline"
     return method, text
+
+
+def _covers_little(text: str, page_text: str) -> bool:
+    """True when `text` is under MIN_PAGE_SHARE of the page's text, spaces squashed; squashing
+    only shortens, so the page's raw length settles most pages without it."""
+    return len(text) < MIN_PAGE_SHARE * len(page_text) and len(text) < MIN_PAGE_SHARE * len(
+        " ".join(page_text.split())
+    )
 
 
 def article_blocks(tree: HtmlElement, title: str | None) -> list[str]:
