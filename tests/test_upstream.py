@@ -98,6 +98,7 @@ ODD_PAGES = {
     "self-closing html tag": '<!DOCTYPE html>\n<html lang="fr"/>\n<body><p>Texte</p></body></html>',
     "slash in the doctype": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"/>\n<html><p>Texte</p></html>',
     "control characters": "<html><body><p>Te\x0bxte\x01</p></body></html>",
+    "noncharacters": "<html><body><p>Te\ufffexte\uffff</p></body></html>",
     "not html": "juste une ligne de texte",
     "a lone fragment": "<p>court</p>",
 }

@@ -29,10 +29,12 @@ from trafilatura.metadata import (  # the metadata readers, run only for the fie
     extract_url,
 )
 from trafilatura.settings import Document, Extractor
-from trafilatura.utils import (  # load_html's checks, on a string
+from trafilatura.utils import (  # load_html's checks and repairs, on a string
+    DOCTYPE_TAG,
+    FAULTY_HTML,
     HTML_PARSER,  # trafilatura's parser, copied with a faster class lookup
+    INVALID_XML_CHARS,
     is_dubious_html,
-    repair_faulty_html,
     trim,
 )
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS  # what the byline search skips
@@ -46,7 +48,10 @@ require("dateparser")
 __all__ = [  # sorted: the names newsflow may take from here
     "AUTHOR_DISCARD_XPATHS",
     "DATEPARSER_LANGUAGES",
+    "DOCTYPE_TAG",
+    "FAULTY_HTML",
     "HTML_PARSER",
+    "INVALID_XML_CHARS",
     "META_URL",
     "DateDataParser",
     "DateOptions",
@@ -64,7 +69,6 @@ __all__ = [  # sorted: the names newsflow may take from here
     "is_dubious_html",
     "normalize_authors",
     "prune_unwanted_nodes",
-    "repair_faulty_html",
     "trim",
 ]
 
