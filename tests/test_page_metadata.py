@@ -51,6 +51,18 @@ def test_a_reader_comment_s_date_is_not_the_article_s() -> None:
     assert extracted.published_date == date(2018, 9, 30)
 
 
+def test_a_reader_comment_s_meta_tag_is_not_the_article_s_date() -> None:
+    # a comment's schema.org datePublished is a meta tag: the meta tags alone are asked first only
+    # when none of them sits in reader comments
+    comments = (
+        '<div class="comments"><div itemscope itemtype="https://schema.org/Comment"><p>Très bien.</p>'
+        '<meta itemprop="datePublished" content="2018-09-11"></div></div>'
+    )
+    html = page(body='<div class="info">Par Jean Dupont | 30 septembre 2018</div>', after=comments)
+    extracted = extract_html(html, URL, max_date=date(2024, 7, 10))
+    assert extracted.published_date == date(2018, 9, 30)
+
+
 def test_reading_the_metadata_leaves_the_page_as_it_was() -> None:
     # two comment sections under one parent, set aside while the date is read, come back in place
     html = page(

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from htmldate import find_date
 from lxml.etree import Element
@@ -20,12 +20,15 @@ from newsflow.document.dates import date_bounds, reading_dates
 from newsflow.upstream.extraction import (
     AUTHOR_DISCARD_XPATHS,
     META_URL,
+    DateOptions,
     Document,
+    examine_header,
     examine_meta,
     extract_meta_json,
     extract_sitename,
     extract_title,
     extract_url,
+    extract_url_date,
     normalize_authors,
     prune_unwanted_nodes,
     trim,
@@ -120,15 +123,7 @@ def read_metadata(tree: HtmlElement, url: str | None, max_date: date) -> PageMet
         found.title = found.title or extract_title(tree)
         found.author = found.author or _author(tree)
         found.url = found.url or extract_url(tree, url)
-        with reading_dates(None), comments_set_aside(tree):
-            found.date = find_date(
-                tree,
-                url=found.url,
-                original_date=True,
-                extensive_search=False,
-                min_date=earliest,
-                max_date=latest,
-            )
+        found.date = quick_date(tree, found.url, earliest, latest)
         found.sitename = _sitename(found.sitename or extract_sitename(tree), found.url)
         found.clean_and_trim()
         found.title = title_without_site(found.title, found.sitename)
@@ -144,6 +139,31 @@ def read_metadata(tree: HtmlElement, url: str | None, max_date: date) -> PageMet
         url=found.url or None,
         date=found.date,
     )
+
+
+def quick_date(tree: HtmlElement, url: str | None, earliest: datetime, latest: datetime) -> str | None:
+    """htmldate's quick search for the original date (`find_date` without its extensive search),
+    not reading reader comments, whose dates are theirs, not the article's. Its first steps, the
+    URL and the meta tags, are asked first on their own when no meta tag sits in reader comments:
+    on most pages the date is there, and the walk that sets the comments aside
+    (`comments_set_aside`) is made only for the pages whose date is further down."""
+    options = DateOptions(False, latest, earliest, True, "%Y-%m-%d")
+    if url is None:  # as find_date: the canonical link's
+        canonical = tree.find('.//link[@rel="canonical"]')
+        url = canonical.get("href") if canonical is not None else None
+    with reading_dates(None):
+        if url and (found := extract_url_date(url, options)):
+            return found
+        if not _meta_in_comments(tree) and (found := examine_header(tree, options)):
+            return found
+        with comments_set_aside(tree):
+            return find_date(
+                tree, url=url, original_date=True, extensive_search=False, min_date=earliest, max_date=latest
+            )
+
+
+def _meta_in_comments(tree: HtmlElement) -> bool:
+    return any(is_comment_section(a) for meta in tree.iter("meta") for a in meta.iterancestors())
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from typing import TypedDict
 import htmldate.extractors
 from dateparser import DateDataParser
 from dateparser.data import language_order as DATEPARSER_LANGUAGES  # the languages dateparser reads
+from htmldate.core import examine_header  # the date of the page's meta tags alone
 from htmldate.extractors import extract_url_date  # a date in the URL alone, to label it `url`
 from htmldate.utils import Extractor as DateOptions  # the options extract_url_date takes
 from trafilatura.htmlprocessing import prune_unwanted_nodes  # the byline's skipped sections
@@ -58,6 +59,7 @@ __all__ = [  # sorted: the names newsflow may take from here
     "Document",
     "Extractor",
     "PassOptions",
+    "examine_header",
     "examine_meta",
     "extract_meta_json",
     "extract_sitename",
