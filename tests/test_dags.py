@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -229,6 +230,10 @@ def test_the_page_lists_every_airflow_run_failed_ones_included(
     assert "failed" in rows[failed.run_id] and "2024-07-20" in rows[failed.run_id]
     assert "success" in rows[succeeded.run_id] and "2024-07-10" in rows[succeeded.run_id]
     assert "clean 5" in rows[succeeded.run_id]  # what publish returned
+    # started when it ran (dag.test dates a run's start by its logical date, 2024-07-10), for seconds
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[succeeded.run_id])
+    started, duration = cells[4], int(cells[5].replace(",", ""))
+    assert started == succeeded.run_after.strftime("%Y-%m-%d %H:%M") and 0 < duration < 3600
     assert f"href='../dags/news_ingest/runs/{failed.run_id}'" in runs.replace("&#x27;", "'")
 
 
