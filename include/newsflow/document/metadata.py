@@ -163,6 +163,7 @@ def quick_date(tree: HtmlElement, url: str | None, earliest: datetime, latest: d
 
 
 def _meta_in_comments(tree: HtmlElement) -> bool:
+    """True when a meta tag sits in reader comments (a comment's schema.org datePublished)."""
     return any(is_comment_section(a) for meta in tree.iter("meta") for a in meta.iterancestors())
 
 

@@ -18,7 +18,7 @@ from dateparser import DateDataParser
 from dateparser.data import language_order as DATEPARSER_LANGUAGES  # the languages dateparser reads
 from htmldate.core import examine_header  # the date of the page's meta tags alone
 from htmldate.extractors import extract_url_date  # a date in the URL alone, to label it `url`
-from htmldate.utils import Extractor as DateOptions  # the options extract_url_date takes
+from htmldate.utils import Extractor as DateOptions  # the options these two steps take
 from trafilatura.htmlprocessing import prune_unwanted_nodes  # the byline's skipped sections
 from trafilatura.json_metadata import normalize_authors  # a byline as trafilatura writes it
 from trafilatura.metadata import (  # the metadata readers, run only for the fields newsflow stores
