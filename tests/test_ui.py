@@ -378,6 +378,7 @@ def test_a_days_validation_page_outlives_later_runs_and_names_its_failing_articl
     shutil.rmtree(settings.quality_docs_dir)  # the page is read from the lake alone, not GX's site
     page = client.get("/quality/2024-07-10")
     assert page.status_code == 200 and "the suite <b>failed</b>, 5 of 6 expectations met" in page.text
+    assert re.search(r"\(validated \d{4}-\d\d-\d\d \d\d:\d\d UTC\)", page.text)
     row = "<td>expect_column_values_to_be_between</td><td>text_chars</td><td>min_value=200.0, max_value=200000.0</td>"
     assert row + "<td>FAILED</td><td class=num>6</td><td class=num>1</td>" in page.text
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from newsflow.settings import Settings
@@ -93,6 +93,15 @@ def failing_rows(settings: Settings, day: date) -> tables.Table:
     return tables.Table("quality_failing_rows", columns, rows)
 
 
+def _minute(timestamp: object) -> str:
+    """GX's validation time ("2026-12-07T13:39:25.572609+00:00") to the minute, in UTC; as it is
+    when it is not an ISO time."""
+    try:
+        return datetime.fromisoformat(str(timestamp)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(timestamp)
+
+
 def _shown(value: object) -> str:
     """A failing value as the page shows it: `null` for a missing one, long text cut."""
     if value is None:
@@ -107,7 +116,7 @@ def quality_body(settings: Settings, day: date) -> str | None:
     if result is None:
         return None
     stats = result.get("statistics", {})
-    when = result.get("meta", {}).get("validation_time", "?")
+    when = _minute(result.get("meta", {}).get("validation_time"))
     verdict = "passed" if result.get("success") else "failed"
     failing = failing_rows(settings, day)
     summary = (
