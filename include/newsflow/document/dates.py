@@ -104,7 +104,7 @@ def find_published_date(
         return thorough(*complete_date_segments(tree)[:MAX_PAGE_DATE_SEGMENTS])
 
     def from_url() -> str | None:
-        return extract_url_date(url, DateOptions(False, latest, earliest, True, "%Y-%m-%d")) if url else None
+        return extract_url_date(url, quick_search_options(earliest, latest)) if url else None
 
     with reading_dates(language):
         for source, attempt in (("metadata", from_page), ("text", from_text), ("page", from_segments)):
@@ -143,6 +143,12 @@ def reading_dates(language: str | None) -> Iterator[None]:
     known = language if language in DATEPARSER_LANGUAGES else DEFAULT_DATE_LANGUAGE
     with htmldate_parser(lambda: _date_parser(known)):
         yield
+
+
+def quick_search_options(earliest: datetime, latest: datetime) -> DateOptions:
+    """The options `find_date` builds for its quick search of the original date between these
+    bounds, for the steps of it asked on their own (the URL's date, the meta tags')."""
+    return DateOptions(False, latest, earliest, True, "%Y-%m-%d")
 
 
 def date_bounds(max_date: date) -> tuple[datetime, datetime]:

@@ -16,11 +16,10 @@ from htmldate import find_date
 from lxml.etree import Element
 from lxml.html import HtmlElement
 
-from newsflow.document.dates import date_bounds, reading_dates
+from newsflow.document.dates import date_bounds, quick_search_options, reading_dates
 from newsflow.upstream.extraction import (
     AUTHOR_DISCARD_XPATHS,
     META_URL,
-    DateOptions,
     Document,
     examine_header,
     examine_meta,
@@ -147,7 +146,7 @@ def quick_date(tree: HtmlElement, url: str | None, earliest: datetime, latest: d
     URL and the meta tags, are asked first on their own when no meta tag sits in reader comments:
     on most pages the date is there, and the walk that sets the comments aside
     (`comments_set_aside`) is made only for the pages whose date is further down."""
-    options = DateOptions(False, latest, earliest, True, "%Y-%m-%d")
+    options = quick_search_options(earliest, latest)
     if url is None:  # as find_date: the canonical link's
         canonical = tree.find('.//link[@rel="canonical"]')
         url = canonical.get("href") if canonical is not None else None
