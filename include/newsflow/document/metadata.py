@@ -162,8 +162,18 @@ def quick_date(tree: HtmlElement, url: str | None, earliest: datetime, latest: d
 
 
 def _meta_in_comments(tree: HtmlElement) -> bool:
-    """True when a meta tag sits in reader comments (a comment's schema.org datePublished)."""
-    return any(is_comment_section(a) for meta in tree.iter("meta") for a in meta.iterancestors())
+    """True when a meta tag sits in reader comments (a comment's schema.org datePublished). Each
+    element is asked once, however many meta tags it holds: a page of thousands of meta tags deep
+    in nested boxes costs one walk up, not one per tag."""
+    asked: set[HtmlElement] = set()
+    for meta in tree.iter("meta"):
+        for ancestor in meta.iterancestors():
+            if ancestor in asked:
+                break  # it and everything above it were asked before
+            if is_comment_section(ancestor):
+                return True
+            asked.add(ancestor)
+    return False
 
 
 @contextmanager
