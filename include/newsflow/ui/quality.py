@@ -116,7 +116,7 @@ def quality_body(settings: Settings, day: date) -> str | None:
     if result is None:
         return None
     stats = result.get("statistics", {})
-    when = _minute(result.get("meta", {}).get("validation_time"))
+    when = _minute(result.get("meta", {}).get("validation_time", "?"))
     verdict = "passed" if result.get("success") else "failed"
     failing = failing_rows(settings, day)
     summary = (
