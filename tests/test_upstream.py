@@ -5,17 +5,21 @@ holds (then update `upstream.WRITTEN_AGAINST`)."""
 
 from __future__ import annotations
 
+import gzip
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from copy import deepcopy
 from importlib.metadata import version
 
 import pytest
 from lxml.etree import tostring
 from lxml.html import HtmlElement
 from test_extract import PARAGRAPH, article_tree, story
+from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.metadata import extract_author
+from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
@@ -23,6 +27,7 @@ from newsflow import upstream
 from newsflow.document.extract import extract_html, parse_page
 from newsflow.document.metadata import byline_candidates
 from newsflow.document.page import declared_charset, decode_bytes
+from newsflow.upstream import xpaths
 from newsflow.upstream.runtime import kill_pool_workers
 
 from conftest import FIXTURES_DIR
@@ -147,3 +152,57 @@ def test_kill_pool_workers_leaves_the_pool_no_live_worker_to_wait_for() -> None:
             with pytest.raises(BrokenProcessPool):
                 future.result(timeout=20)
     assert len(workers) == 2 and not any(worker.is_alive() for worker in workers)
+
+
+# Elements that tell a Python selection from a careless copy of trafilatura's XPath: attributes in
+# either order (XPath reads `@id|@class` as whichever comes first in the tag), a box named as
+# the body twice under one parent (`[1]` is per parent), comment lists and boxes, headlines in
+# infinite-scroll boxes, hidden and navigation elements.
+ELEMENTS_THAT_TELL_THEM_APART = """<html><body>
+<div id="x" class="cookie">id first</div><div class="cookie" id="x">class first</div>
+<div class="reply-box" id="y">class first</div><div id="y" class="reply-box">id first</div>
+<span style="color: red" id="hidden-note">style first</span><span id="hidden-note" style="color: red">id first</span>
+<main><div class="post">first post</div><div class="post">second post</div></main>
+<section><div class="entry">an entry</div></section>
+<ol id="comments"><li>a</li></ol><ol class="comment-list"><li>b</li></ol><ol id="disqus_thread"><li>c</li></ol>
+<div id="disqus_thread">d</div><div id="commentary">e</div><ul class="article-comments"><li>f</li></ul>
+<div class="infinite-scroll"><h1>kept</h1></div><div class="infinite-scroll"><p>gone</p></div>
+<div class="mvp-post-add-box"><h1>gone too</h1></div><aside class="elementor-share-buttons">share</aside>
+<p role="Navigation">nav</p><p data-component="MostPopularStories-1">top</p><p data-lp-replacement-content="">lp</p>
+<div aria-hidden="true">h</div><div style="display:none">n</div><div class="comments-title">t</div>
+<p class="byline">b</p><div id="footer">f</div>
+</body></html>"""
+
+
+def _trees_trafilatura_searches() -> list[HtmlElement]:
+    """Each fixture page's tree as parsed, and as trafilatura's cleaning and tag conversion leave it
+    (the prunes search the first, the body search the second)."""
+    pages = [ELEMENTS_THAT_TELL_THEM_APART] + [
+        decode_bytes(data, declared_charset(data))[0]
+        for path in sorted((FIXTURES_DIR / "html").iterdir())
+        + sorted((FIXTURES_DIR / "page_types").glob("*.htm*"))
+        for data in [gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()]
+    ]
+    options = Extractor(output_format="python")
+    trees = [tree for tree in map(parse_page, pages) if tree is not None]
+    return trees + [convert_tags(tree_cleaning(deepcopy(tree), options), options) for tree in trees]
+
+
+def test_every_python_selection_is_in_use() -> None:
+    assert [equivalent for equivalent, _ in xpaths.IN_USE] == list(xpaths.EQUIVALENTS)
+
+
+@pytest.mark.parametrize("position", range(len(xpaths.EQUIVALENTS)))
+def test_a_python_selection_selects_what_trafilaturas_xpath_selects(position: int) -> None:
+    _, selection = xpaths.IN_USE[position]
+    trees = _trees_trafilatura_searches()
+    assert [selection(tree) for tree in trees] == [selection.xpath(tree) for tree in trees]
+    assert selection(trees[0])  # the made-up page gives each something to select
+
+
+def test_python_selections_stand_in_only_inside_the_block() -> None:
+    equivalent, selection = xpaths.IN_USE[0]
+    with pytest.raises(RuntimeError), xpaths.python_selections():
+        assert equivalent.expressions[equivalent.index] is selection
+        raise RuntimeError
+    assert equivalent.expressions[equivalent.index] is selection.xpath

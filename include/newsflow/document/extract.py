@@ -37,6 +37,7 @@ from newsflow.upstream.extraction import (
     is_dubious_html,
     pass_options,
 )
+from newsflow.upstream.xpaths import python_selections
 
 LOGGER = logging.getLogger(__name__)
 
@@ -151,7 +152,8 @@ def extract_html(html: str, url: str | None = None, max_date: date | None = None
     removed = [RemovedSpan(f"dom.teaser_{kind}", text) for kind, text in prune_teasers(tree)]
     removed += [RemovedSpan(rule, text) for rule, text in prune_boxes(tree)]
     blocks = article_blocks(tree, metadata.title)
-    method, text = _run_passes(tree, url)
+    with python_selections():
+        method, text = _run_passes(tree, url)
     if not text:
         return Extracted(text="", method="failed", url=url, html_language=html_language)
     text, dropped = account_for_blocks(text, blocks)

@@ -1,0 +1,256 @@
+"""Python selections equal to trafilatura's costliest XPath expressions, used in newsflow's passes.
+
+trafilatura tests ids and classes with EXSLT's `re:test`, which lxml answers with a Python callback
+for every element an expression visits: on a Zyte page the six expressions below cost ~5 ms of a
+fast pass's ~10. The same tests in a Python loop over the elements take a fraction of that. Each
+selection is written for one expression's shape (`skeleton`: its text with the regexes of its
+`re:test`s left out) and takes those regexes from trafilatura's own expression, in order; an
+expression whose shape is not the one a selection was written for keeps its XPath.
+
+Two XPath details the selections keep: `re:test(@id|@class, …)` and `starts-with(@id|@class, …)`
+read whichever of the two attributes comes first in the tag (`_first_of`), and `.//*[…][1]` is the
+first match among each parent's children, not in the whole page. `tests/test_upstream.py` checks
+that every selection is in use and selects what trafilatura's XPath selects, on real pages and on
+elements made to tell them apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from lxml.etree import Element, XPath
+from lxml.html import HtmlElement
+from trafilatura.xpaths import (
+    BODY_XPATH,
+    OVERALL_DISCARD_XPATH,
+    RAW_TREE_PRUNE_XPATH,
+    REMOVE_COMMENTS_AND_LISTS_XPATH,
+)
+
+from newsflow.upstream import require
+
+require("trafilatura")
+
+_REGEX_TEST = re.compile(r"re:test\((@[\w@|-]+), '([^']*)'\)")
+
+Select = Callable[..., list[HtmlElement]]  # (tree, *the expression's regexes, compiled)
+
+
+def skeleton(path: str) -> str:
+    """An XPath expression's text with spaces squashed and each `re:test`'s regex left out."""
+    return " ".join(_REGEX_TEST.sub(r"re:test(\1, …)", path).split())
+
+
+def _first_of(element: HtmlElement, first: str, second: str) -> str:
+    """The value of whichever of two attributes comes first in the tag ("" without either): what
+    XPath reads from `@first|@second`, a node set in document order."""
+    one: str | None = element.get(first)
+    two: str | None = element.get(second)
+    if one is None:
+        return "" if two is None else two
+    if two is None:
+        return one
+    return one if next(k for k in element.attrib if k in (first, second)) == first else two
+
+
+def _comment_sections(
+    tree: HtmlElement,
+    id_: re.Pattern[str],
+    class_: re.Pattern[str],
+    list_id: re.Pattern[str],
+    list_class: re.Pattern[str],
+) -> list[HtmlElement]:
+    """Boxes whose id or class names reader comments; a list only by the narrower patterns."""
+    found = []
+    for element in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
+        ids, classes = element.get("id") or "", element.get("class") or ""
+        if (id_.search(ids) or class_.search(classes)) and (
+            element.tag not in ("ol", "ul") or list_id.search(ids) or list_class.search(classes)
+        ):
+            found.append(element)
+    return found
+
+
+def _appended_articles(
+    tree: HtmlElement,
+    id_: re.Pattern[str],
+    class_: re.Pattern[str],
+    strict_id: re.Pattern[str],
+    strict_class: re.Pattern[str],
+) -> list[HtmlElement]:
+    """Infinite-scroll boxes: those without a headline, or named by the stricter patterns."""
+    found = []
+    for element in tree.iterdescendants("div", "section", "aside"):
+        ids, classes = element.get("id") or "", element.get("class") or ""
+        if (id_.search(ids) or class_.search(classes)) and (
+            next(element.iterdescendants("h1"), None) is None
+            or strict_id.search(ids)
+            or strict_class.search(classes)
+        ):
+            found.append(element)
+    return found
+
+
+def _share_buttons(tree: HtmlElement) -> list[HtmlElement]:
+    return [
+        element
+        for element in tree.iterdescendants("div", "section", "aside")
+        if "elementor-share-buttons" in (element.get("class") or "")
+    ]
+
+
+def _boilerplate_boxes(
+    tree: HtmlElement, consent: re.Pattern[str], id_: re.Pattern[str], class_: re.Pattern[str]
+) -> list[HtmlElement]:
+    """Navigation, sharing, consent, advertising… boxes, by their attributes."""
+    return [
+        element
+        for element in tree.iterdescendants("div", "item", "list", "p", "section", "span")
+        if element.get("data-lp-replacement-content") is not None
+        or "nav" in (element.get("role") or "").replace("N", "n")
+        or "MostPopularStories" in (element.get("data-component") or "")
+        or consent.search(_first_of(element, "id", "class"))
+        or id_.search(element.get("id") or "")
+        or class_.search(element.get("class") or "")
+    ]
+
+
+def _hidden_elements(
+    tree: HtmlElement, hidden: re.Pattern[str], id_: re.Pattern[str], class_: re.Pattern[str]
+) -> list[HtmlElement]:
+    """Hidden elements and comment-form leftovers, by their attributes."""
+    found = []
+    for element in tree.iterdescendants(Element):
+        classes, style = element.get("class"), element.get("style") or ""
+        if (
+            classes == "comments-title"
+            or _first_of(element, "id", "class").startswith("reply-")
+            or hidden.search(_first_of(element, "id", "style"))
+            or "display:none" in style
+            or "display: none" in style
+            or id_.search(element.get("id") or "")
+            or class_.search(classes or "")
+            or element.get("aria-hidden") == "true"
+        ):
+            found.append(element)
+    return found
+
+
+def _content_frames(tree: HtmlElement, id_: re.Pattern[str], class_: re.Pattern[str]) -> list[HtmlElement]:
+    """Boxes named as the article's body, the first of each parent's children only (`[1]`)."""
+    found, parents = [], set()
+    for element in tree.iterdescendants("article", "div", "main", "section"):
+        ids, classes = element.get("id"), element.get("class")
+        if (
+            classes in ("post", "entry")
+            or element.get("itemprop") == "articleBody"
+            or ids == "articleContent"
+            or id_.search(ids or "")
+            or class_.search(classes or "")
+        ):
+            parent = element.getparent()
+            if parent not in parents:
+                parents.add(parent)
+                found.append(element)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Equivalent:
+    """Where one trafilatura expression sits, the shape it was read as, and its selection."""
+
+    expressions: list[XPath]
+    index: int
+    shape: str
+    select: Select
+
+
+EQUIVALENTS = (
+    Equivalent(
+        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        0,
+        ".//*[self::div or self::list or self::section or self::details or self::ol or self::ul][ "
+        "re:test(@id, …) or re:test(@class, …)][ not(self::ol or self::ul) or re:test(@id, …) or "
+        "re:test(@class, …)]",
+        _comment_sections,
+    ),
+    Equivalent(
+        RAW_TREE_PRUNE_XPATH,
+        0,
+        ".//*[self::div or self::section or self::aside][ re:test(@id, …) or re:test(@class, …)][ "
+        "not(.//h1) or re:test(@id, …) or re:test(@class, …)]",
+        _appended_articles,
+    ),
+    Equivalent(
+        RAW_TREE_PRUNE_XPATH,
+        1,
+        ".//*[self::div or self::section or self::aside][contains(@class, 'elementor-share-buttons')]",
+        _share_buttons,
+    ),
+    Equivalent(
+        OVERALL_DISCARD_XPATH,
+        0,
+        ".//*[self::div or self::item or self::list or self::p or self::section or self::span][ "
+        "@data-lp-replacement-content or contains(translate(@role, 'N', 'n'), 'nav') or "
+        "contains(@data-component, 'MostPopularStories') or re:test(@id|@class, …) or re:test(@id, …) "
+        "or re:test(@class, …)]",
+        _boilerplate_boxes,
+    ),
+    Equivalent(
+        OVERALL_DISCARD_XPATH,
+        1,
+        ".//*[@class='comments-title' or starts-with(@id|@class, 'reply-') or re:test(@id|@style, …) "
+        "or contains(@style, 'display:none') or contains(@style, 'display: none') or "
+        "re:test(@id, …) or re:test(@class, …) or @aria-hidden='true']",
+        _hidden_elements,
+    ),
+    Equivalent(
+        BODY_XPATH,
+        0,
+        ".//*[self::article or self::div or self::main or self::section][ @class='post' or "
+        "@class='entry' or @itemprop='articleBody' or @id='articleContent' or re:test(@id, …) or "
+        "re:test(@class, …) ][1]",
+        _content_frames,
+    ),
+)
+
+
+class Selection:
+    """Called like the lxml XPath it stands for: a tree in, its matching elements in document order out."""
+
+    def __init__(self, xpath: XPath, select: Select) -> None:
+        self.xpath = xpath
+        self._select = select
+        self._patterns = [re.compile(regex) for _, regex in _REGEX_TEST.findall(xpath.path)]
+
+    def __call__(self, tree: HtmlElement) -> list[HtmlElement]:
+        return self._select(tree, *self._patterns)
+
+
+def _selections() -> list[tuple[Equivalent, Selection]]:
+    """The equivalents whose expression has the shape they were written for, with their selection."""
+    found = []
+    for equivalent in EQUIVALENTS:
+        xpath = equivalent.expressions[equivalent.index]
+        if isinstance(xpath, XPath) and skeleton(xpath.path) == equivalent.shape:
+            found.append((equivalent, Selection(xpath, equivalent.select)))
+    return found
+
+
+IN_USE = _selections()
+
+
+@contextmanager
+def python_selections() -> Iterator[None]:
+    """While inside, trafilatura evaluates the expressions of IN_USE with their Python selection;
+    its own calls outside (a caller's `trafilatura.extract`) keep its XPaths."""
+    for equivalent, selection in IN_USE:
+        equivalent.expressions[equivalent.index] = selection
+    try:
+        yield
+    finally:
+        for equivalent, selection in IN_USE:
+            equivalent.expressions[equivalent.index] = selection.xpath
