@@ -157,7 +157,7 @@ def test_kill_pool_workers_leaves_the_pool_no_live_worker_to_wait_for() -> None:
 # Elements that tell a Python selection from a careless copy of trafilatura's XPath: attributes in
 # either order (XPath reads `@id|@class` as whichever comes first in the tag), a box named as
 # the body twice under one parent (`[1]` is per parent), comment lists and boxes, headlines in
-# infinite-scroll boxes, hidden and navigation elements.
+# infinite-scroll boxes, hidden and navigation elements, a cookie banner in capitals.
 ELEMENTS_THAT_TELL_THEM_APART = """<html><body>
 <div id="x" class="cookie">id first</div><div class="cookie" id="x">class first</div>
 <div class="reply-box" id="y">class first</div><div id="y" class="reply-box">id first</div>
@@ -171,6 +171,8 @@ ELEMENTS_THAT_TELL_THEM_APART = """<html><body>
 <p role="Navigation">nav</p><p data-component="MostPopularStories-1">top</p><p data-lp-replacement-content="">lp</p>
 <div aria-hidden="true">h</div><div style="display:none">n</div><div class="comments-title">t</div>
 <p class="byline">b</p><div id="footer">f</div>
+<div id="z" class="site-footer">id first</div><div class="site-footer" id="z">class first</div>
+<section class="Cookie-Banner">consent</section><footer>foot</footer>
 </body></html>"""
 
 

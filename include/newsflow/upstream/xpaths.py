@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
 from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
@@ -34,14 +36,15 @@ from newsflow.upstream import require
 
 require("trafilatura")
 
-_REGEX_TEST = re.compile(r"re:test\((@[\w@|-]+), '([^']*)'\)")
+# `re:test(@attribute, 'regex')`, or with flags: `re:test(@attribute, 'regex', 'i')`.
+_REGEX_TEST = re.compile(r"re:test\((@[\w@|-]+), '([^']*)'(, '[a-z]*')?\)")
 
 Select = Callable[..., list[HtmlElement]]  # (tree, *the expression's regexes, compiled)
 
 
 def skeleton(path: str) -> str:
     """An XPath expression's text with spaces squashed and each `re:test`'s regex left out."""
-    return " ".join(_REGEX_TEST.sub(r"re:test(\1, …)", path).split())
+    return " ".join(_REGEX_TEST.sub(r"re:test(\1, …\3)", path).split())
 
 
 def _first_of(element: HtmlElement, first: str, second: str) -> str:
@@ -158,12 +161,29 @@ def _content_frames(tree: HtmlElement, id_: re.Pattern[str], class_: re.Pattern[
     return found
 
 
+# The elements trafilatura's baseline drops before reading all paragraphs (tags it names alone).
+_BASELINE_DROPPED_TAGS = frozenset({"aside", "fencedframe", "footer", "script", "style", "svg", "template"})
+
+
+def _baseline_noise(tree: HtmlElement, class_: re.Pattern[str], id_: re.Pattern[str]) -> list[HtmlElement]:
+    """Asides, footers, code and cookie banners: what the baseline drops before it reads the page."""
+    return [
+        element
+        for element in tree.iterdescendants(Element)
+        if element.tag in _BASELINE_DROPPED_TAGS
+        or (element.tag == "div" and "footer" in _first_of(element, "class", "id"))
+        or class_.search(element.get("class") or "")
+        or id_.search(element.get("id") or "")
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Equivalent:
-    """Where one trafilatura expression sits, the shape it was read as, and its selection."""
+    """Where one trafilatura expression sits (a list of them and its place in it, or a module's
+    names and its name), the shape it was read as, and its selection."""
 
-    expressions: list[XPath]
-    index: int
+    expressions: list[XPath] | dict[str, Any]
+    index: int | str
     shape: str
     select: Select
 
@@ -215,6 +235,13 @@ EQUIVALENTS = (
         "re:test(@class, …) ][1]",
         _content_frames,
     ),
+    Equivalent(
+        vars(import_module("trafilatura.baseline")),  # trafilatura.baseline is the function
+        "BASIC_CLEAN_XPATH",
+        ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|"
+        ".//svg|.//template|.//*[re:test(@class, …, 'i') or re:test(@id, …, 'i')]",
+        _baseline_noise,
+    ),
 )
 
 
@@ -224,7 +251,10 @@ class Selection:
     def __init__(self, xpath: XPath, select: Select) -> None:
         self.xpath = xpath
         self._select = select
-        self._patterns = [re.compile(regex) for _, regex in _REGEX_TEST.findall(xpath.path)]
+        self._patterns = [
+            re.compile(regex, re.IGNORECASE if "i" in flags else 0)
+            for _, regex, flags in _REGEX_TEST.findall(xpath.path)
+        ]
 
     def __call__(self, tree: HtmlElement) -> list[HtmlElement]:
         return self._select(tree, *self._patterns)
