@@ -25,12 +25,6 @@ from typing import Any
 
 from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
-from trafilatura.xpaths import (
-    BODY_XPATH,
-    OVERALL_DISCARD_XPATH,
-    RAW_TREE_PRUNE_XPATH,
-    REMOVE_COMMENTS_AND_LISTS_XPATH,
-)
 
 from newsflow.upstream import require
 
@@ -179,18 +173,36 @@ def _baseline_noise(tree: HtmlElement, class_: re.Pattern[str], id_: re.Pattern[
 
 @dataclass(frozen=True, slots=True)
 class Equivalent:
-    """Where one trafilatura expression sits (a list of them and its place in it, or a module's
-    names and its name), the shape it was read as, and its selection."""
+    """Where one trafilatura expression sits (the module's name for it, and its place when that
+    name holds a list of them), the shape it was read as, and its selection."""
 
-    expressions: list[XPath] | dict[str, Any]
-    index: int | str
+    module: str
+    name: str
+    index: int | None
     shape: str
     select: Select
+
+    def expression(self) -> Any:
+        """What stands there now: trafilatura's XPath, or a Selection while one is in use."""
+        found = vars(import_module(self.module))[
+            self.name
+        ]  # (trafilatura.baseline is also a function's name)
+        return found if self.index is None else found[self.index]
+
+    def put(self, expression: XPath | Selection) -> None:
+        """Make `expression` the one trafilatura reads there: in place in its list (which other
+        modules imported as it is), or as the module's name."""
+        names = vars(import_module(self.module))
+        if self.index is None:
+            names[self.name] = expression
+        else:
+            names[self.name][self.index] = expression
 
 
 EQUIVALENTS = (
     Equivalent(
-        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        "trafilatura.xpaths",
+        "REMOVE_COMMENTS_AND_LISTS_XPATH",
         0,
         ".//*[self::div or self::list or self::section or self::details or self::ol or self::ul][ "
         "re:test(@id, …) or re:test(@class, …)][ not(self::ol or self::ul) or re:test(@id, …) or "
@@ -198,20 +210,23 @@ EQUIVALENTS = (
         _comment_sections,
     ),
     Equivalent(
-        RAW_TREE_PRUNE_XPATH,
+        "trafilatura.xpaths",
+        "RAW_TREE_PRUNE_XPATH",
         0,
         ".//*[self::div or self::section or self::aside][ re:test(@id, …) or re:test(@class, …)][ "
         "not(.//h1) or re:test(@id, …) or re:test(@class, …)]",
         _appended_articles,
     ),
     Equivalent(
-        RAW_TREE_PRUNE_XPATH,
+        "trafilatura.xpaths",
+        "RAW_TREE_PRUNE_XPATH",
         1,
         ".//*[self::div or self::section or self::aside][contains(@class, 'elementor-share-buttons')]",
         _share_buttons,
     ),
     Equivalent(
-        OVERALL_DISCARD_XPATH,
+        "trafilatura.xpaths",
+        "OVERALL_DISCARD_XPATH",
         0,
         ".//*[self::div or self::item or self::list or self::p or self::section or self::span][ "
         "@data-lp-replacement-content or contains(translate(@role, 'N', 'n'), 'nav') or "
@@ -220,7 +235,8 @@ EQUIVALENTS = (
         _boilerplate_boxes,
     ),
     Equivalent(
-        OVERALL_DISCARD_XPATH,
+        "trafilatura.xpaths",
+        "OVERALL_DISCARD_XPATH",
         1,
         ".//*[@class='comments-title' or starts-with(@id|@class, 'reply-') or re:test(@id|@style, …) "
         "or contains(@style, 'display:none') or contains(@style, 'display: none') or "
@@ -228,7 +244,8 @@ EQUIVALENTS = (
         _hidden_elements,
     ),
     Equivalent(
-        BODY_XPATH,
+        "trafilatura.xpaths",
+        "BODY_XPATH",
         0,
         ".//*[self::article or self::div or self::main or self::section][ @class='post' or "
         "@class='entry' or @itemprop='articleBody' or @id='articleContent' or re:test(@id, …) or "
@@ -236,8 +253,9 @@ EQUIVALENTS = (
         _content_frames,
     ),
     Equivalent(
-        vars(import_module("trafilatura.baseline")),  # trafilatura.baseline is the function
+        "trafilatura.baseline",
         "BASIC_CLEAN_XPATH",
+        None,
         ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|"
         ".//svg|.//template|.//*[re:test(@class, …, 'i') or re:test(@id, …, 'i')]",
         _baseline_noise,
@@ -264,7 +282,7 @@ def _selections() -> list[tuple[Equivalent, Selection]]:
     """The equivalents whose expression has the shape they were written for, with their selection."""
     found = []
     for equivalent in EQUIVALENTS:
-        xpath = equivalent.expressions[equivalent.index]
+        xpath = equivalent.expression()
         if isinstance(xpath, XPath) and skeleton(xpath.path) == equivalent.shape:
             found.append((equivalent, Selection(xpath, equivalent.select)))
     return found
@@ -278,9 +296,9 @@ def python_selections() -> Iterator[None]:
     """While inside, trafilatura evaluates the expressions of IN_USE with their Python selection;
     its own calls outside (a caller's `trafilatura.extract`) keep its XPaths."""
     for equivalent, selection in IN_USE:
-        equivalent.expressions[equivalent.index] = selection
+        equivalent.put(selection)
     try:
         yield
     finally:
         for equivalent, selection in IN_USE:
-            equivalent.expressions[equivalent.index] = selection.xpath
+            equivalent.put(selection.xpath)
