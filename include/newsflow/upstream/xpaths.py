@@ -4,10 +4,10 @@ trafilatura tests ids and classes with EXSLT's `re:test`, which lxml answers wit
 for every element an expression visits: on a Zyte page the first six expressions below cost ~5 ms
 of a fast pass's ~10, and the baseline's cleaning union (which libxml2 merges in time growing with
 the square of its matches) up to 64 ms on a page. The same tests in a Python loop over the
-elements take a third to a fifth of that. Each
-selection is written for one expression's shape (`skeleton`: its text with the regexes of its
-`re:test`s left out) and takes those regexes from trafilatura's own expression, in order; an
-expression whose shape is not the one a selection was written for keeps its XPath.
+elements take a third to a fifth of that. Each selection is written for one expression's shape
+(`skeleton`: its text with the regexes of its `re:test`s left out) and takes those regexes from
+trafilatura's own expression, in order; an expression whose shape is not the one a selection was
+written for keeps its XPath.
 
 Two XPath details the selections keep: `re:test(@id|@class, …)` and `starts-with(@id|@class, …)`
 read whichever of the two attributes comes first in the tag (`_first_of`), and `.//*[…][1]` is the
@@ -186,9 +186,8 @@ class Equivalent:
 
     def expression(self) -> Any:
         """What stands there now: trafilatura's XPath, or a Selection while one is in use."""
-        found = vars(import_module(self.module))[
-            self.name
-        ]  # (trafilatura.baseline is also a function's name)
+        # the module's names, not its attribute: `trafilatura.baseline` is also a function's name
+        found = vars(import_module(self.module))[self.name]
         return found if self.index is None else found[self.index]
 
     def put(self, expression: XPath | Selection) -> None:
