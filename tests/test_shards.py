@@ -100,6 +100,49 @@ def test_shard_boundaries_and_workers_change_nothing(tmp_path: Path) -> None:
         assert other_warehouse == warehouse_rows
 
 
+@pytest.mark.parametrize(
+    ("pool", "sizes"),
+    [(1, [4, 4, 4]), (2, [4, 4, 2, 2]), (3, [4, 4, 4]), (5, [4, 4, 4])],
+)
+def test_the_last_shard_is_cut_so_that_the_pools_last_round_keeps_every_worker_busy(
+    tmp_path: Path, pool: int, sizes: list[int]
+) -> None:
+    corpus = tmp_path / "inbox"
+    corpus.mkdir()
+    for n in range(12):
+        (corpus / f"{n:02d}.txt").write_text(f"Article numéro {n} sur l'OTAN.", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", source_dir=corpus, shard_docs=4, workers=pool)
+    shards = [lake.read_table(location(shard)) for shard in tasks.collect(DAY, settings)]
+    assert [shard.num_rows for shard in shards] == sizes
+    paths = [path for shard in shards for path in shard.column("source_path").to_pylist()]
+    assert paths == [f"{n:02d}.txt" for n in range(12)]
+
+
+# Run in a fresh interpreter: a process has one forkserver, started by its first pool.
+WARM_WORKER = """
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from newsflow.day import workers
+from newsflow.settings import Settings
+import psutil
+workers.start_forkserver(Settings(workers=2))
+print(any("forkserver" in " ".join(child.cmdline()) for child in psutil.Process().children()))
+with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    print(pool.submit(eval, PROBE).result())
+"""
+# In a worker that has run nothing yet: is the per-shard pass imported, and langdetect's profiles loaded?
+PROBE = (
+    "'newsflow.day.process' in __import__('sys').modules"
+    " and __import__('langdetect.detector_factory', fromlist=['_factory'])._factory is not None"
+)
+
+
+def test_the_forkserver_starts_before_the_pool_and_its_workers_fork_warm() -> None:
+    script = WARM_WORKER.replace("PROBE", repr(PROBE))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["True", "True"], result.stderr
+
+
 def forkserver_workers() -> list[psutil.Process]:
     """The pool's worker processes: children of this process's forkserver."""
     return [

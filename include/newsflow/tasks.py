@@ -264,6 +264,7 @@ def collect_one(source_name: str, day: date, settings: Settings, offline: bool =
         max_rows=settings.shard_docs,
         max_bytes=settings.shard_bytes,
         size=lambda document: len(document.raw_text),
+        workers=workers.pool_size(settings),
     )
     if archived_log(source, day, settings) is None:  # a web source's log is in its archive already
         lake.write_table_atomic(
@@ -299,6 +300,7 @@ def ingest_day(
             on_step(name)
 
     with locks.day_lock(settings.locks_dir, day):  # a second run of the date fails here, at once
+        workers.start_forkserver(settings)  # the workers' imports, while this process collects
         step("collect")
         collect(day, settings, offline=offline)
         step("process_shards")

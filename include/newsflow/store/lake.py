@@ -69,29 +69,37 @@ def write_shards(
     max_rows: int,
     max_bytes: int,
     size: Callable[[Any], int],
+    workers: int = 1,
 ) -> list[Location]:
     """Replace the shards of `folder` with the records as numbered Parquet shards of at most
     `max_rows` rows and about `max_bytes` (as measured by `size`), streaming: one shard is in
     memory at a time. The shards go to a new generation folder; `folder/_shards.json`, written
-    last, names them, so a failure half way leaves the previous shards the current ones."""
+    last, names them, so a failure half way leaves the previous shards the current ones.
+
+    When there are more shards than the `workers` that will process them, but not a multiple of
+    them, the last is cut into as many pieces as make them one (as far as its rows go): the pool's
+    last round then keeps every worker busy, instead of one working through a whole shard alone."""
     generation = folder / uuid.uuid4().hex[:12]
     names: list[str] = []
     batch: list[Any] = []
     batch_bytes = 0
 
-    def flush() -> None:
+    def flush(rows: list[Any]) -> None:
         names.append(f"shard-{len(names):05d}.parquet")
-        write_table_atomic(to_table(batch, record_type), generation / names[-1])
-        batch.clear()
+        write_table_atomic(to_table(rows, record_type), generation / names[-1])
 
     for record in records:
+        if len(batch) >= max_rows or batch_bytes >= max_bytes:  # full: written once another record comes
+            flush(batch)
+            batch, batch_bytes = [], 0
         batch.append(record)
         batch_bytes += size(record)
-        if len(batch) >= max_rows or batch_bytes >= max_bytes:
-            flush()
-            batch_bytes = 0
     if batch:
-        flush()
+        shards = len(names) + 1
+        pieces = workers - shards % workers + 1 if shards > workers and shards % workers else 1
+        pieces = min(pieces, len(batch))
+        for piece in range(pieces):
+            flush(batch[piece * len(batch) // pieces : (piece + 1) * len(batch) // pieces])
     write_bytes(folder / SHARD_LIST, json.dumps([f"{generation.name}/{n}" for n in names]).encode())
     for old in _children(folder):
         if old.name not in (generation.name, SHARD_LIST):
