@@ -69,13 +69,15 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str | None, 
         if guess is None:
             return None, None
         text, encoding = guess
-    if text and _control_chars(text) / len(text) > MAX_CONTROL_CHAR_SHARE:
+    if text and _control_chars(data if encoding == "utf-8" else text) / len(text) > MAX_CONTROL_CHAR_SHARE:
         return None, None
     return text, encoding
 
 
-def _control_chars(text: str) -> int:
-    encoded = text.encode("utf-8", "surrogatepass")
+def _control_chars(text: str | bytes) -> int:
+    """The control characters in a text, or in UTF-8 bytes (where each is one byte: the bytes a
+    page was decoded from count the same, without encoding its text again)."""
+    encoded = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
     return len(encoded) - len(encoded.translate(None, _CONTROL_BYTES))
 
 
