@@ -63,7 +63,8 @@ class Settings:
     # that start-up costs vanish, small enough that a day streams through in bounded memory.
     shard_docs: int = 200
     shard_bytes: int = 64_000_000  # of decoded page text
-    # Processes for the CLI's per-shard pool; 0 means one per core.
+    # Processes for the CLI's per-shard pool; 0 means one per core. A day's last shard is cut so that
+    # the shards are a multiple of them (`lake.write_shards`), when there are more shards than workers.
     workers: int = 0
 
     def __post_init__(self) -> None:
