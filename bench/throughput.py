@@ -34,6 +34,8 @@ from newsflow.document.page import declared_charset, decode_bytes
 from common import DEFAULT_EVAL_DIR
 
 STEP_LINE = re.compile(r"^(\d+\.\d+) .*step (\w+) for")
+# The last file published, and the warehouse refreshed: where the publish step ends and the refresh does.
+PHASE_LINE = re.compile(r"^(\d+\.\d+) newsflow\.(?:day\.steps (published)|warehouse\.build (warehouse)) ")
 # Base pages: the Zyte benchmark (mostly English), or the French pages.
 CORPORA = {"zyte": ("zyte/html/*.gz",), "fr": ("fr/*.html", "dates/*.html")}
 
@@ -108,6 +110,7 @@ def newsflow_ingest(corpus: Path, data: Path, workers: int) -> tuple[float, int,
         "--no-enrich",
     ]
     env = {**__import__("os").environ, "NEWSFLOW_DATA_DIR": str(data)}
+    started_at = time.time()  # the log's clock
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     root = psutil.Process(process.pid)
@@ -126,15 +129,30 @@ def newsflow_ingest(corpus: Path, data: Path, workers: int) -> tuple[float, int,
         tree_peak, single_peak = max(tree_peak, sum(sizes)), max(single_peak, max(sizes))
         time.sleep(0.2)
     wall = time.perf_counter() - start
+    ended_at = time.time()
     reader.join()
     if process.returncode != 0:
         sys.exit("newsflow ingest failed:\n" + "".join(log_lines[-30:]))
-    marks = [(float(m.group(1)), m.group(2)) for line in log_lines if (m := STEP_LINE.match(line))]
-    end = max(float(line.split()[0]) for line in log_lines if line[:1].isdigit())
-    steps = {
-        name: (marks[i + 1][0] if i + 1 < len(marks) else end) - at for i, (at, name) in enumerate(marks)
+    return wall, tree_peak // 2**20, single_peak // 2**20, phases(log_lines, started_at, ended_at)
+
+
+def phases(log_lines: list[str], started_at: float, ended_at: float) -> dict[str, float]:
+    """Seconds of each phase of a run, from its log's timestamps: start-up (imports, settings: the
+    process's start to its first step), each step, the warehouse refresh (the last file published
+    to the warehouse's line) and the chart with the process's exit (that line to the exit)."""
+    marks = [(float(m.group(1)), f"step {m.group(2)}") for line in log_lines if (m := STEP_LINE.match(line))]
+    stamps = {
+        m.group(2) or m.group(3): float(m.group(1)) for line in log_lines if (m := PHASE_LINE.match(line))
     }
-    return wall, tree_peak // 2**20, single_peak // 2**20, steps
+    ends = [*(at for at, _ in marks), stamps["published"], stamps["warehouse"], ended_at]
+    names = [
+        "start-up (imports, before collect)",
+        *(name for _, name in marks),
+        "warehouse refresh",
+        "chart and exit",
+    ]
+    starts = [started_at, *(at for at, _ in marks), stamps["published"], stamps["warehouse"]]
+    return {name: end - begin for name, begin, end in zip(names, starts, ends, strict=True)}
 
 
 def main() -> None:
@@ -179,8 +197,9 @@ def main() -> None:
     print(f"{'newsflow peak RSS, largest process':<34} {statistics.median(single_rss):8.0f} MB")
     steps = all_steps[0]
     total = sum(steps.values())
+    print("where the first run's time went:")
     for name, seconds in steps.items():
-        print(f"  step {name:<28} {seconds:7.1f} s  {seconds / total:6.1%}")
+        print(f"  {name:<33} {seconds:7.1f} s  {seconds / total:6.1%}")
 
 
 if __name__ == "__main__":
