@@ -8,8 +8,8 @@ so their dates, stay as they are; --no-dates removes every digit, so no date par
 interleaved in each run: raw `trafilatura.extract` on every page in this process (seconds spent
 inside the calls), and a whole `newsflow ingest --source CORPUS` process (wall time, read →
 shards → lake → warehouse refresh → chart; `--no-enrich`: NER is its own step, off the ingest
-path, timed by bench/entities.py), sampling the RSS of its process tree. Prints medians and the
-time newsflow's log gives each step.
+path, timed by bench/entities.py), sampling the RSS of its process tree. Prints medians, and
+where the first run's time went by its log: start-up, each step, warehouse refresh, chart and exit.
 """
 
 from __future__ import annotations
