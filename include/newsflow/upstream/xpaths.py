@@ -55,6 +55,23 @@ def _first_of(element: HtmlElement, first: str, second: str) -> str:
     return one if next(k for k in element.attrib if k in (first, second)) == first else two
 
 
+def _named(
+    tree: HtmlElement,
+    tags: tuple[str, ...],
+    id_: re.Pattern[str],
+    class_: re.Pattern[str],
+    also: Callable[[HtmlElement, str, str], object],
+) -> list[HtmlElement]:
+    """Elements of `tags` whose id matches `id_` or whose class matches `class_`, and for which
+    `also(element, its id, its class)` holds."""
+    found = []
+    for element in tree.iterdescendants(*tags):
+        ids, classes = element.get("id") or "", element.get("class") or ""
+        if (id_.search(ids) or class_.search(classes)) and also(element, ids, classes):
+            found.append(element)
+    return found
+
+
 def _comment_sections(
     tree: HtmlElement,
     id_: re.Pattern[str],
@@ -63,14 +80,15 @@ def _comment_sections(
     list_class: re.Pattern[str],
 ) -> list[HtmlElement]:
     """Boxes whose id or class names reader comments; a list only by the narrower patterns."""
-    found = []
-    for element in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
-        ids, classes = element.get("id") or "", element.get("class") or ""
-        if (id_.search(ids) or class_.search(classes)) and (
+    return _named(
+        tree,
+        ("div", "list", "section", "details", "ol", "ul"),
+        id_,
+        class_,
+        lambda element, ids, classes: (
             element.tag not in ("ol", "ul") or list_id.search(ids) or list_class.search(classes)
-        ):
-            found.append(element)
-    return found
+        ),
+    )
 
 
 def _appended_articles(
@@ -81,16 +99,17 @@ def _appended_articles(
     strict_class: re.Pattern[str],
 ) -> list[HtmlElement]:
     """Infinite-scroll boxes: those without a headline, or named by the stricter patterns."""
-    found = []
-    for element in tree.iterdescendants("div", "section", "aside"):
-        ids, classes = element.get("id") or "", element.get("class") or ""
-        if (id_.search(ids) or class_.search(classes)) and (
+    return _named(
+        tree,
+        ("div", "section", "aside"),
+        id_,
+        class_,
+        lambda element, ids, classes: (
             next(element.iterdescendants("h1"), None) is None
             or strict_id.search(ids)
             or strict_class.search(classes)
-        ):
-            found.append(element)
-    return found
+        ),
+    )
 
 
 def _share_buttons(tree: HtmlElement) -> list[HtmlElement]:
