@@ -55,61 +55,38 @@ def _first_of(element: HtmlElement, first: str, second: str) -> str:
     return one if next(k for k in element.attrib if k in (first, second)) == first else two
 
 
-def _named(
-    tree: HtmlElement,
-    tags: tuple[str, ...],
-    id_: re.Pattern[str],
-    class_: re.Pattern[str],
-    also: Callable[[HtmlElement, str, str], object],
-) -> list[HtmlElement]:
-    """Elements of `tags` whose id matches `id_` or whose class matches `class_`, and for which
-    `also(element, its id, its class)` holds."""
-    found = []
-    for element in tree.iterdescendants(*tags):
-        ids, classes = element.get("id") or "", element.get("class") or ""
-        if (id_.search(ids) or class_.search(classes)) and also(element, ids, classes):
-            found.append(element)
-    return found
+def _named_boxes(tags: tuple[str, ...], unless_strict: Callable[[HtmlElement], bool]) -> Select:
+    """The selection of the elements of `tags` whose id or class the first two regexes match (id,
+    class), kept when `unless_strict(element)` holds or the last two (a stricter id, class) match
+    too: the shape of trafilatura's comment-section and appended-article prunes."""
+
+    def select(
+        tree: HtmlElement,
+        id_: re.Pattern[str],
+        class_: re.Pattern[str],
+        strict_id: re.Pattern[str],
+        strict_class: re.Pattern[str],
+    ) -> list[HtmlElement]:
+        found = []
+        for element in tree.iterdescendants(*tags):
+            ids, classes = element.get("id") or "", element.get("class") or ""
+            if (id_.search(ids) or class_.search(classes)) and (
+                unless_strict(element) or strict_id.search(ids) or strict_class.search(classes)
+            ):
+                found.append(element)
+        return found
+
+    return select
 
 
-def _comment_sections(
-    tree: HtmlElement,
-    id_: re.Pattern[str],
-    class_: re.Pattern[str],
-    list_id: re.Pattern[str],
-    list_class: re.Pattern[str],
-) -> list[HtmlElement]:
-    """Boxes whose id or class names reader comments; a list only by the narrower patterns."""
-    return _named(
-        tree,
-        ("div", "list", "section", "details", "ol", "ul"),
-        id_,
-        class_,
-        lambda element, ids, classes: (
-            element.tag not in ("ol", "ul") or list_id.search(ids) or list_class.search(classes)
-        ),
-    )
+def _not_a_list(element: HtmlElement) -> bool:
+    """Comment sections: a box goes by its name, a list only by the stricter one."""
+    return element.tag not in ("ol", "ul")
 
 
-def _appended_articles(
-    tree: HtmlElement,
-    id_: re.Pattern[str],
-    class_: re.Pattern[str],
-    strict_id: re.Pattern[str],
-    strict_class: re.Pattern[str],
-) -> list[HtmlElement]:
-    """Infinite-scroll boxes: those without a headline, or named by the stricter patterns."""
-    return _named(
-        tree,
-        ("div", "section", "aside"),
-        id_,
-        class_,
-        lambda element, ids, classes: (
-            next(element.iterdescendants("h1"), None) is None
-            or strict_id.search(ids)
-            or strict_class.search(classes)
-        ),
-    )
+def _without_headline(element: HtmlElement) -> bool:
+    """Infinite-scroll boxes: one without a headline goes by its name, one with by the stricter one."""
+    return next(element.iterdescendants("h1"), None) is None
 
 
 def _share_buttons(tree: HtmlElement) -> list[HtmlElement]:
@@ -227,7 +204,7 @@ EQUIVALENTS = (
         ".//*[self::div or self::list or self::section or self::details or self::ol or self::ul][ "
         "re:test(@id, …) or re:test(@class, …)][ not(self::ol or self::ul) or re:test(@id, …) or "
         "re:test(@class, …)]",
-        _comment_sections,
+        _named_boxes(("div", "list", "section", "details", "ol", "ul"), _not_a_list),
     ),
     Equivalent(
         "trafilatura.xpaths",
@@ -235,7 +212,7 @@ EQUIVALENTS = (
         0,
         ".//*[self::div or self::section or self::aside][ re:test(@id, …) or re:test(@class, …)][ "
         "not(.//h1) or re:test(@id, …) or re:test(@class, …)]",
-        _appended_articles,
+        _named_boxes(("div", "section", "aside"), _without_headline),
     ),
     Equivalent(
         "trafilatura.xpaths",
