@@ -129,6 +129,46 @@ def test_suite_quarantines_each_failing_row_with_every_reason(
     ] == []
 
 
+# In a fresh interpreter (one that never imported Great Expectations): the suite in its own process,
+# then that process killed before the next validation.
+SUITE_PROCESS = """
+import logging, sys
+from pathlib import Path
+import pandas as pd, psutil
+from newsflow.day import validate
+from newsflow.settings import Settings
+
+logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
+frame = pd.DataFrame(
+    {"article_id": ["ok", "short"], "text_chars": [500, 5], "language": ["fr", "fr"], "title": ["T", "T"]}
+)
+settings = Settings(data_dir=Path(DATA))
+with validate.suite_process() as imported:
+    imported.result(timeout=120)
+    print(validate.failed_expectations(frame, settings).failures)
+    print("imported here:", "great_expectations" in sys.modules)
+    for child in psutil.Process().children():
+        if "spawn_main" in " ".join(child.cmdline()):
+            child.kill()
+            child.wait(10)
+    print(validate.failed_expectations(frame, settings).failures)
+    print("imported here:", "great_expectations" in sys.modules)
+"""
+
+
+def test_the_suite_runs_in_its_own_process_and_here_when_that_process_died(tmp_path: Path) -> None:
+    script = SUITE_PROCESS.replace("DATA", repr(str(tmp_path)))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    verdicts = "[[], ['expect_column_values_to_be_between(text_chars)']]"
+    assert result.stdout.splitlines() == [
+        verdicts,
+        "imported here: False",
+        "the validation process died: validating in this process",
+        verdicts,
+        "imported here: True",
+    ], result.stderr
+
+
 def test_partition_write_replaces_the_day_whole(tmp_path: Path) -> None:
     first = to_table([article("a"), article("b")], Article)
     path = lake.write_partition(first, tmp_path, "articles", DAY)

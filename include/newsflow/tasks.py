@@ -301,14 +301,14 @@ def ingest_day(
 
     with locks.day_lock(settings.locks_dir, day):  # a second run of the date fails here, at once
         workers.start_forkserver(settings)  # the workers' imports, while this process collects
-        step("collect")
-        collect(day, settings, offline=offline)
-        step("process_shards")
-        validate.import_gx_in_background()  # on the idle main process, while the workers work
-        workers.process_shards(staging.list_shards(day, settings), settings, on_progress)
-        for day_step in steps.DAY_STEPS:
-            step(day_step.__name__)
-            day_step(day, settings)
+        with validate.suite_process():  # Great Expectations' import, on the core collect leaves idle
+            step("collect")
+            collect(day, settings, offline=offline)
+            step("process_shards")
+            workers.process_shards(staging.list_shards(day, settings), settings, on_progress)
+            for day_step in steps.DAY_STEPS:
+                step(day_step.__name__)
+                day_step(day, settings)
     return steps.summarise_day(day, settings)
 
 

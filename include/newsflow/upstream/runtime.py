@@ -7,7 +7,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 
 def kill_pool_workers(pool: ProcessPoolExecutor) -> None:
-    """Kill the worker processes a broken pool has left, before its shutdown waits for them.
+    """Kill a pool's worker processes (those a broken pool has left, or one whose work is no longer
+    wanted), before its shutdown waits for them.
 
     When a worker dies, CPython 3.11 terminates the pool's other workers and then waits for every
     one; a worker it starts at that moment for a new submission escapes the termination, waits for
