@@ -85,12 +85,12 @@ def raw_trafilatura(pages: list[str]) -> float:
 
 
 INGEST = """
-import logging, sys, time
+import logging
 logging.basicConfig(level=logging.INFO, format="%(created).3f %(name)s %(message)s")
 for noisy in ("great_expectations", "trafilatura", "htmldate", "py.warnings"):
     logging.getLogger(noisy).setLevel(logging.ERROR)
-from newsflow.cli import main
-sys.exit(main(sys.argv[1:]))
+from newsflow.cli import run
+run()  # as the `newsflow` command
 """
 
 

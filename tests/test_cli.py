@@ -4,6 +4,7 @@ errors printed as they are."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -84,6 +85,43 @@ def test_cli_errors_are_exit_codes_not_tracebacks(tmp_path: Path, capsys: pytest
     assert "no warehouse" in capsys.readouterr().out
     (tmp_path / "w.duckdb").touch()
     assert main(["sql", "select * from nowhere", "--warehouse", str(tmp_path / "w.duckdb")]) == 1
+
+
+# The console script's entry in a fresh interpreter holding an object whose finalizer tells when the
+# interpreter tears its modules down, and an exit handler.
+CONSOLE_SCRIPT = """
+import atexit, sys
+
+class Freed:
+    def __del__(self):
+        print("torn down", flush=True)
+
+kept = Freed()
+atexit.register(lambda: print("exit handler ran"))
+from newsflow.cli import run
+run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "said"),
+    [(["--help"], 0, "Usage: newsflow"), (["ingest", "--date", "10/07/2024"], 2, "not a date")],
+)
+def test_the_console_script_exits_with_main_s_code_after_exit_handlers_without_teardown(
+    arguments: list[str], code: int, said: str
+) -> None:
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    result = subprocess.run(
+        [sys.executable, "-c", CONSOLE_SCRIPT, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=buffered,  # output held in buffers, as in any pipe
+    )
+    assert result.returncode == code
+    assert said in result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "exit handler ran"  # flushed, after everything main printed
+    assert "torn down" not in result.stdout
 
 
 def test_extract_prints_clean_text_or_json_from_a_file_or_stdin() -> None:

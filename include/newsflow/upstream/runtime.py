@@ -1,7 +1,9 @@
-"""Standard-library internals: a process pool's worker processes and a log formatter's format."""
+"""Standard-library internals: a process pool's worker processes, a log formatter's format and the
+interpreter's exit handlers."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 from concurrent.futures import ProcessPoolExecutor
 
@@ -22,3 +24,9 @@ def kill_pool_workers(pool: ProcessPoolExecutor) -> None:
 def log_format(formatter: logging.Formatter) -> str | None:
     """The format string a formatter was built with (a forkserver child is set up with the same)."""
     return formatter._fmt  # noqa: SLF001
+
+
+def run_exit_handlers() -> None:
+    """Run (and clear) the `atexit` handlers now, as the interpreter's exit would: for a process
+    that then leaves with `os._exit`, skipping the rest of the teardown."""
+    atexit._run_exitfuncs()  # noqa: SLF001
