@@ -49,6 +49,12 @@ _LIKELY_BYLINE_CLASS = re.compile(
 )
 _ANY_BYLINE_ID = re.compile(r"[Aa]uthor")
 _ANY_BYLINE_CLASS = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
+# What one of those tests looks for in a class or an id: an element whose class and id hold none of
+# it, and whose other attributes name no author, is no candidate. One search, not six.
+_MAY_NAME_BYLINE = re.compile(
+    r"uthor|[Bb]yl|BBL|username|writer|screenname|channel-name|zuozhe|bianji|xiaobian"
+    r"|submitted-by|posted-by|journalist-name"
+)
 # The sections trafilatura's byline search does not read a byline from (comments, sidebars,
 # quotes, print-only parts, dates, figures): `trafilatura.xpaths.AUTHOR_DISCARD_XPATHS`, as
 # Python tests of one element, asked only of a byline candidate's ancestors and descendants.
@@ -242,6 +248,15 @@ def byline_candidates(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlEl
     for element in tree.iter(Element):
         tag, class_, id_ = element.tag, element.get("class", ""), element.get("id", "")
         itemprop = element.get("itemprop", "")
+        if not (
+            _MAY_NAME_BYLINE.search(f"{class_} {id_}")
+            or tag == "author"
+            or "uthor" in itemprop
+            or "uthor" in element.get("rel", "")
+            or "uthor" in element.get("data-testid", "")
+            or "Byl" in element.get("data-component", "")
+        ):
+            continue
         if tag == "author" or (
             tag in _BYLINE_TAGS
             and (
