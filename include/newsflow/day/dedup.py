@@ -11,6 +11,7 @@ import hashlib
 import re
 import tempfile
 import unicodedata
+from functools import cache
 
 import duckdb
 import numpy as np
@@ -60,9 +61,19 @@ def minhash_of(shingles: frozenset[int], bands: int) -> tuple[int, ...]:
     """The MinHash signature of a hashed shingle set; empty for an empty set."""
     if not shingles:
         return ()
-    signature = MinHash(num_perm=bands, seed=MINHASH_SEED, hashfunc=int)
+    drawn = _drawn(bands)
+    signature = MinHash(
+        num_perm=bands, seed=MINHASH_SEED, hashfunc=int, permutations=drawn.permutations, scheme=drawn.scheme
+    )
     signature.update_batch(sorted(shingles))
     return tuple(int(v) for v in signature.hashvalues)
+
+
+@cache
+def _drawn(bands: int) -> MinHash:
+    """An empty MinHash of `bands` permutations drawn from MINHASH_SEED: they are drawn once, not
+    once an article (a tenth of an article's fingerprint)."""
+    return MinHash(num_perm=bands, seed=MINHASH_SEED)
 
 
 def story_signature(text: str, bands: int) -> tuple[list[int], list[int]]:
