@@ -154,7 +154,7 @@ def read_page_signals(tree: HtmlElement, url: str | None) -> PageSignals:
     players: set[str] = set()
     types: set[str] = set()
     teasers = 0
-    hidden = sum(_solid_len(element.text_content()) for element in tree.iter(*_HIDDEN_TAGS))
+    hidden = _solid_len("".join(element.text_content() for element in tree.iter(*_HIDDEN_TAGS)))
     visible = _solid_len(tree.text_content()) - hidden
     linked = _solid_len("".join(_LINK_TEXT(tree)))
     for element in tree.iter(*_SIGNAL_TAGS):  # the tags that say something, found in C
