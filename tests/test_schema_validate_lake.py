@@ -169,6 +169,21 @@ def test_the_suite_runs_in_its_own_process_and_here_when_that_process_died(tmp_p
     ], result.stderr
 
 
+def test_a_daemonic_process_validates_in_itself() -> None:
+    # A daemonic process (a Celery task's) may not start children: it starts no validation process.
+    script = SUITE_PROCESS.split("with validate.suite_process()")[0] + (
+        "import multiprocessing\n"
+        "multiprocessing.current_process().daemon = True\n"
+        "with validate.suite_process() as imported:\n"
+        "    print(imported, validate.failed_expectations(frame, settings).failures)\n"
+    )
+    script = script.replace("DATA", repr("/nonexistent"))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.stdout.splitlines() == ["None [[], ['expect_column_values_to_be_between(text_chars)']]"], (
+        result.stderr
+    )
+
+
 def test_partition_write_replaces_the_day_whole(tmp_path: Path) -> None:
     first = to_table([article("a"), article("b")], Article)
     path = lake.write_partition(first, tmp_path, "articles", DAY)

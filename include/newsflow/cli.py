@@ -322,8 +322,8 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> NoReturn:
     """The `newsflow` console script: `main`, then an exit without the interpreter's teardown.
 
-    Freeing a run's heap object by object (pandas, pyarrow, DuckDB, Great Expectations and
-    matplotlib loaded) takes up to a second after the work is done, and nothing depends on it:
+    Freeing a run's heap object by object (pandas, pyarrow, DuckDB and matplotlib loaded) takes up
+    to a second after the work is done, and nothing depends on it:
     the exit handlers still run (the forkserver stops, logs are flushed) and so do the output
     streams' flushes, as at any exit; then the process ends with `main`'s exit code."""
     code = main()

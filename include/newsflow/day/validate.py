@@ -93,14 +93,21 @@ def suite_process() -> Iterator[Future[None] | None]:
 
     A validation asked for before that process has imported Great Expectations runs here (a small
     day does not wait for it), and so does one whose process died (logged): the day goes on.
-    Nothing is started when this process has imported Great Expectations already. The process is
-    stopped on leaving, whatever it is doing. Yields the future of its import (None: not started)."""
+    Nothing is started when this process has imported Great Expectations already, or may not start
+    children (a daemonic process), or could not start it (logged). The process is stopped on
+    leaving, whatever it is doing. Yields the future of its import (None: not started)."""
     global _suite_runner
-    if "great_expectations" in sys.modules:
+    if "great_expectations" in sys.modules or multiprocessing.current_process().daemon:
         yield None
         return
     runner = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    imported = runner.submit(import_gx)
+    try:
+        imported = runner.submit(import_gx)
+    except Exception:  # no process to be had (a limit on processes, memory): validation runs here
+        LOGGER.warning("could not start the validation process: validating in this process", exc_info=True)
+        runner.shutdown()
+        yield None
+        return
     _suite_runner = (runner, imported)
     try:
         yield imported
