@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from newsflow.day import dedup
+from newsflow.document.signatures import minhash_of
 from newsflow.schema import (
     ARTICLE_SCHEMA,
     FETCH_LOG_SCHEMA,
@@ -94,7 +95,7 @@ def signatures(n: int, rng: random.Random, prefix: str) -> pa.Table:
             "article_id": [f"{prefix}{k}" for k in range(n)],
             "story_id": pa.nulls(n, pa.string()),
             "minhash": pa.array(
-                [list(dedup.minhash_of(s, BANDS)) for s in shingle_sets],
+                [list(minhash_of(s, BANDS)) for s in shingle_sets],
                 SIGNATURE_SCHEMA.field("minhash").type,
             ),
             "shingles": pa.array([sorted(s) for s in shingle_sets], SIGNATURE_SCHEMA.field("shingles").type),

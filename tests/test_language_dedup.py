@@ -8,8 +8,8 @@ from pathlib import Path
 from datasketch import MinHash
 
 from newsflow import tasks
-from newsflow.day.dedup import MINHASH_SEED, fingerprint
 from newsflow.document.language import detect_language
+from newsflow.document.signatures import MINHASH_SEED, fingerprint
 from newsflow.settings import Settings
 from newsflow.store import lake
 

@@ -1,5 +1,5 @@
 """A day's work after collection: its staging layout (`staging`), the per-document pass of a shard
-(`process`, with duplicate signatures from `dedup` and a publisher's `templates`), the process pool
+(`process`, with a publisher's `templates`), the process pool
 that runs shards (`workers`), and the whole-day steps on columns (`steps`: duplicates, the Great
 Expectations suite of `validate`, publishing, fetch health).
 

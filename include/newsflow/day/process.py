@@ -19,7 +19,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsflow.day import dedup, templates
+from newsflow.day import templates
+from newsflow.document import signatures
 from newsflow.document.clean import clean_text
 from newsflow.document.extract import TooLargeError, extract_html, extract_plain_text
 from newsflow.document.language import detect_language
@@ -186,7 +187,7 @@ def _processed(
     if article.page_type != ARTICLE and not raw.keep_non_articles:
         reason = f"not_an_article: {article.page_type} ({article.page_type_evidence})"
         return _row(article, raw.position, reject_stage=NOT_AN_ARTICLE_STAGE, reject_reason=reason)
-    digest, minhash, shingles = dedup.fingerprint(article.text, settings.story_lsh_bands)
+    digest, minhash, shingles = signatures.fingerprint(article.text, settings.story_lsh_bands)
     has_text = bool(article.text.strip())  # an empty text has nothing to compare; validation rejects it
     return _row(
         article,

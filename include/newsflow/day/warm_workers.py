@@ -4,7 +4,7 @@ starts with them instead of loading them itself."""
 
 from __future__ import annotations
 
-from newsflow.day import workers  # noqa: F401  # imported for the forkserver's workers
+from newsflow.day import process, workers  # noqa: F401  # imported for the forkserver's workers
 from newsflow.document.language import load_profiles
 
 load_profiles()
