@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from newsflow.day import dedup
 from newsflow.document.page import declared_charset, decode_bytes
+from newsflow.document.signatures import story_shingles, story_signature
 from newsflow.extract import extract_text
 from newsflow.settings import PROJECT_DIR, Settings
 
@@ -103,7 +104,7 @@ def reprints(doc: Doc, rng: random.Random) -> list[Doc]:
 
 def cluster(docs: list[Doc], threshold: float, bands: int) -> list[str]:
     """Story ids from newsflow's clustering, all documents as one day in the given order."""
-    signatures = [dedup.story_signature(doc.text, bands) for doc in docs]
+    signatures = [story_signature(doc.text, bands) for doc in docs]
     new = pa.table(
         {
             "article_id": [doc.doc_id for doc in docs],
@@ -128,7 +129,7 @@ def pairwise_scores(labels: list[str], predicted: list[str]) -> tuple[float, flo
 
 def hardest_pairs(docs: list[Doc]) -> None:
     """The lowest Jaccard of each reprint kind with its original; the highest between different stories."""
-    shingles = {doc.doc_id: np.array(sorted(dedup.story_shingles(doc.text)), dtype=np.uint32) for doc in docs}
+    shingles = {doc.doc_id: np.array(sorted(story_shingles(doc.text)), dtype=np.uint32) for doc in docs}
     by_id = {doc.doc_id: doc for doc in docs}
     lowest: dict[str, list[float]] = {}
     for doc in docs:
