@@ -36,13 +36,8 @@ PROGRESS_SECONDS = 0.5
 
 
 def process_one(shard: str, settings: Settings, on_document: Callable[[], object] | None = None) -> str:
-    """The per-document pass over one raw shard; returns the processed shard's path. The pass (and
-    the extraction stack under it) is imported where it runs: a process that only hands shards to
-    workers never loads it (~0.5 s of a run's start-up), and the forkserver preloads it for them."""
-    from newsflow.day import process
-
-    raw = location(shard)
-    return str(process.process_shard(raw, processed_path(raw), settings, on_document))
+    """The per-document pass over one raw shard; returns the processed shard's path."""
+    return _process_to((shard, str(processed_path(location(shard)))), settings, on_document)
 
 
 def start_forkserver(settings: Settings) -> None:
@@ -96,7 +91,7 @@ def bisect_shard(shard: str, settings: Settings) -> str:
 
 
 def _bisect(rows: pa.Table, scratch: Location, settings: Settings) -> list[pa.Table]:
-    from newsflow.day import process  # where it runs, as in process_one
+    from newsflow.day import process  # where it runs, as in _process_to
 
     if rows.num_rows == 1:
         (row,) = rows.to_pylist()
@@ -116,7 +111,10 @@ def _bisect(rows: pa.Table, scratch: Location, settings: Settings) -> list[pa.Ta
 
 
 def _process_to(paths: tuple[str, str], settings: Settings, on_document: Callable[[], object] | None) -> str:
-    from newsflow.day import process  # where it runs, as in process_one
+    """The per-document pass from the raw shard to the processed one at `paths`. The pass (and the
+    extraction stack under it) is imported where it runs: a process that only hands shards to
+    workers never loads it (~0.5 s of a run's start-up), and the forkserver preloads it for them."""
+    from newsflow.day import process
 
     raw, out = paths
     return str(process.process_shard(location(raw), location(out), settings, on_document))
