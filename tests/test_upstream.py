@@ -6,6 +6,7 @@ holds (then update `upstream.WRITTEN_AGAINST`)."""
 from __future__ import annotations
 
 import gzip
+import json
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -14,6 +15,7 @@ from copy import deepcopy
 from importlib.metadata import version
 
 import pytest
+import trafilatura
 from lxml.etree import tostring
 from lxml.html import HtmlElement
 from test_extract import PARAGRAPH, article_tree, story
@@ -28,6 +30,7 @@ from newsflow.document.extract import extract_html, parse_page
 from newsflow.document.metadata import byline_candidates
 from newsflow.document.page import declared_charset, decode_bytes
 from newsflow.upstream import xpaths
+from newsflow.upstream.extraction import fast_pass_text, pass_options
 from newsflow.upstream.runtime import kill_pool_workers
 
 from conftest import FIXTURES_DIR
@@ -138,6 +141,39 @@ def test_the_fast_pass_leaves_the_recall_retry_to_newsflow() -> None:
     extracted = extract_html(f"<html><body><main>{lead}{teaser}</main></body></html>")
     assert extracted.method == "trafilatura"
     assert "Phrase 19 du récit" in extracted.text
+
+
+_FORUM_POSTS = "".join(
+    f"<div class='comment'><p>Message {i} de Marie : {PARAGRAPH}</p></div>" for i in range(4)
+)
+_FORUM_THREAD = (
+    "<html><head><script type='application/ld+json'>"
+    + json.dumps({"@context": "https://schema.org", "@type": "DiscussionForumPosting", "headline": "Fil"})
+    + f"</script></head><body><h1>Fil</h1><p>Question : {PARAGRAPH}</p>"
+    f"<div class='comments'>{_FORUM_POSTS}</div></body></html>"
+)
+# The fixture pages, and pages for the fast pass's branches: a forum thread (its posts, in comment
+# boxes, are kept) and the same page without the forum's markup (they are pruned), a page whose
+# text is not in paragraphs (the baseline rescues it), and one with no text.
+FAST_PASS_PAGES = {name: page for name, page in PAGES_TO_PARSE.items() if parse_page(page) is not None} | {
+    "forum thread": _FORUM_THREAD,
+    "not a forum thread": _FORUM_THREAD.replace("DiscussionForumPosting", "NewsArticle"),
+    "text outside paragraphs": f"<html><body><div><span>{PARAGRAPH}</span></div><p>Court.</p></body></html>",
+    "no text": "<html><body><article><p> </p><img src='a.jpg'></article></body></html>",
+}
+
+
+@pytest.mark.parametrize("name", FAST_PASS_PAGES)
+def test_the_fast_pass_gives_the_text_of_trafilaturas_own_call_and_leaves_the_tree(name: str) -> None:
+    tree = parse_page(FAST_PASS_PAGES[name])
+    before = tostring(tree)
+    url = "https://www.example.fr/societe/article.html"
+    options = pass_options(url, {"fast": True}, False)
+    # the two checks fast_pass_text leaves out: they cannot change the text with these settings
+    assert (options.max_tree_size, options.min_output_size) == (None, 1)
+    theirs = trafilatura.bare_extraction(deepcopy(tree), url=url, options=options)
+    assert fast_pass_text(tree, url) == (theirs.text if theirs is not None else "")
+    assert tostring(tree) == before
 
 
 def test_kill_pool_workers_leaves_the_pool_no_live_worker_to_wait_for() -> None:

@@ -34,6 +34,7 @@ from newsflow.upstream.extraction import (
     HTML_PARSER,
     INVALID_XML_CHARS,
     PassOptions,
+    fast_pass_text,
     is_dubious_html,
     pass_options,
 )
@@ -237,7 +238,7 @@ def _run_passes(tree: HtmlElement, url: str | None) -> tuple[str, str]:
     covers under MIN_PAGE_SHARE of the page's text; trafilatura's baseline as the last resort."""
     paragraph_chars = sum(len(p.text_content()) for p in tree.iter("p"))
     enough_chars = max(MIN_EXTRACTED_CHARS, MIN_PARAGRAPH_SHARE * paragraph_chars)  # else the next pass
-    method, text = FAST_PASS, _bare_extraction(tree, url, {"fast": True}, recall_retry=False)
+    method, text = FAST_PASS, _fast_pass(tree, url)
     passes = FURTHER_PASSES
     if len(text) >= enough_chars:
         passes = FURTHER_PASSES[-1:] if _covers_little(text, tree.text_content()) else ()
@@ -325,17 +326,24 @@ def account_for_blocks(text: str, blocks: list[str]) -> tuple[str, list[RemovedS
     return text, [RemovedSpan("extract.dropped_block", block) for block in missing]
 
 
-def _bare_extraction(
-    tree: HtmlElement, url: str | None, options: PassOptions, recall_retry: bool = True
-) -> str:
+def _fast_pass(tree: HtmlElement, url: str | None) -> str:
+    """The text of trafilatura's fast pass (`upstream.extraction.fast_pass_text`: its steps with
+    one copy of the tree), without its in-call recall retry: extract_html makes that check once, on
+    its own tree. `tree` stays as it is."""
+    try:
+        return fast_pass_text(tree, url)
+    except Exception:  # trafilatura raises assorted lxml/ValueError types on broken markup
+        LOGGER.warning("trafilatura's fast pass failed on %s", url or "document", exc_info=True)
+        return ""
+
+
+def _bare_extraction(tree: HtmlElement, url: str | None, options: PassOptions) -> str:
     """The text of one trafilatura pass with these `options` (`upstream.extraction.pass_options`):
-    trafilatura works on a copy, `tree` stays as it is; metadata was read before. The fast pass
-    goes without trafilatura's in-call recall retry: extract_html makes that check once, on its own
-    tree."""
-    extractor = pass_options(url, options, recall_retry)
+    trafilatura works on a copy, `tree` stays as it is; metadata was read before."""
+    extractor = pass_options(url, options)
     try:
         document = trafilatura.bare_extraction(tree, url=url, options=extractor)
-    except Exception:  # trafilatura raises assorted lxml/ValueError types on broken markup
+    except Exception:  # same as above
         LOGGER.warning("trafilatura failed on %s (%s)", url or "document", options, exc_info=True)
         return ""
     assert not isinstance(document, dict)  # a dict only when asked for with as_dict=True

@@ -19,8 +19,12 @@ from dateparser.data import language_order as DATEPARSER_LANGUAGES  # the langua
 from htmldate.core import examine_header  # the date of the page's meta tags alone
 from htmldate.extractors import extract_url_date  # a date in the URL alone, to label it `url`
 from htmldate.utils import Extractor as DateOptions  # the options these two steps take
-from trafilatura.htmlprocessing import prune_unwanted_nodes  # the byline's skipped sections
+from lxml.html import HtmlElement
+from trafilatura.baseline import baseline
+from trafilatura.core import _forum_thread_page  # the fast pass's steps, run with one copy
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
 from trafilatura.json_metadata import normalize_authors  # a byline as trafilatura writes it
+from trafilatura.main_extractor import extract_content
 from trafilatura.metadata import (  # the metadata readers, run only for the fields newsflow stores
     META_URL,  # a URL's host, the site name of last resort
     examine_meta,
@@ -38,7 +42,12 @@ from trafilatura.utils import (  # load_html's checks and repairs, on a string
     is_dubious_html,
     trim,
 )
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS  # what the byline search skips
+from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import (
+    AUTHOR_DISCARD_XPATHS,  # what the byline search skips
+    RAW_TREE_PRUNE_XPATH,
+    REMOVE_COMMENTS_AND_LISTS_XPATH,
+)
 
 from newsflow.upstream import require
 
@@ -66,6 +75,7 @@ __all__ = [  # sorted: the names newsflow may take from here
     "extract_title",
     "extract_url",
     "extract_url_date",
+    "fast_pass_text",
     "pass_options",
     "htmldate_parser",
     "is_dubious_html",
@@ -79,7 +89,8 @@ __all__ = [  # sorted: the names newsflow may take from here
 # newsflow makes that check once, on its own tree; the fast pass is asked without it: its `focus`
 # is none of trafilatura's three, which every other test of `focus` in trafilatura 2.3.1 reads as
 # balanced ("precision" and "recall" are tested by name; only the retry tests "balanced").
-# tests/test_upstream.py fails if the retry comes back.
+# fast_pass_text runs the pass's steps without the retry; tests/test_upstream.py compares it with
+# trafilatura's own call with this focus, and fails if extract_html's fast pass retries.
 FAST_PASS_FOCUS = "balanced, without the recall retry"
 
 
@@ -108,6 +119,41 @@ def _pass_template(options: tuple[tuple[str, bool], ...], recall_retry: bool) ->
     if not recall_retry:
         extractor.focus = FAST_PASS_FOCUS
     return extractor
+
+
+def fast_pass_text(tree: HtmlElement, url: str | None) -> str:
+    """The text `trafilatura.bare_extraction(tree, url=url, options=FAST)` returns, where FAST is
+    `pass_options(url, {"fast": True}, recall_retry=False)` ("" where it returns None), with one
+    copy of `tree` where it makes three (~0.5 ms each on a Zyte page): one so that `tree` stays as
+    it is, one for the cleaning, so that the raw tree stays for the baseline rescue, and the
+    cleaned tree's backup, which only the full pass's comparison and reader comments read. Here
+    the raw tree is cleaned in place, and copied and pruned again on the rare page short enough
+    for the rescue. trafilatura_sequence's and bare_extraction's steps for these options, in their
+    order, but two checks that cannot change the text: the options set no MAX_TREE_SIZE, and a
+    MIN_OUTPUT_SIZE of 1 only turns an empty text into None. tests/test_upstream.py compares the
+    two on every fixture page."""
+    options = pass_options(url, {"fast": True}, recall_retry=False)
+    try:
+        body, text = extract_content(
+            convert_tags(tree_cleaning(_raw_tree(tree), options), options, url), options
+        )
+        if len(text) < options.min_extracted_size:  # the rescue: the baseline of the raw tree
+            rescue, rescue_text, rescue_chars = baseline(_raw_tree(tree))
+            if rescue_chars > len(text):
+                body, text = rescue, rescue_text
+    except (TypeError, ValueError):  # what bare_extraction turns into None
+        return ""
+    return xmltotxt(body, options.formatting)
+
+
+def _raw_tree(tree: HtmlElement) -> HtmlElement:
+    """A copy of `tree` as trafilatura_sequence prunes it first for a pass without reader
+    comments: without the raw prune's nodes, and without comment sections and lists unless it is
+    a forum thread."""
+    raw = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
+    if not _forum_thread_page(tree):
+        raw = prune_unwanted_nodes(raw, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    return raw
 
 
 @contextmanager
