@@ -15,6 +15,7 @@ from newsflow.document.page_type import (
     AUDIO,
     HOME,
     SECTION,
+    VIDEO,
     PageType,
     classify_page,
     read_page_signals,
@@ -101,3 +102,25 @@ def test_broken_or_hostile_json_ld_says_nothing_and_costs_only_itself() -> None:
     tree = parse_page(html)
     assert tree is not None
     assert read_page_signals(tree, None).declared_types == frozenset({"NewsArticle"})
+
+
+def test_microdata_declares_the_page_by_its_top_level_items_only() -> None:
+    # A video page says so on its outermost item; an article's embedded video is a property of the
+    # article (itemprop), not what the page is.
+    video_page = (
+        "<html><body><div itemscope itemtype='https://schema.org/VideoObject'>"
+        "<h1>Le débat en vidéo</h1><video src='debat.mp4'></video></div></body></html>"
+    )
+    paragraphs = "".join(
+        f"<p>Le conseil municipal a voté le budget de la ville hier soir, point {i} du compte rendu.</p>"
+        for i in range(10)
+    )
+    article_page = (
+        "<html><body><article itemscope itemtype='http://schema.org/NewsArticle'><h1>Le budget</h1>"
+        f"{paragraphs}<div itemprop='video' itemscope itemtype='https://schema.org/VideoObject'>"
+        "<video src='budget.mp4'></video></div></article></body></html>"
+    )
+    signals = [read_page_signals(parse_page(page), None) for page in (video_page, article_page)]
+    assert [s.declared_types for s in signals] == [frozenset({"VideoObject"}), frozenset({"NewsArticle"})]
+    assert classify_page(signals[0], extract_html(video_page).text, None).kind == VIDEO
+    assert classify_page(signals[1], extract_html(article_page).text, None).kind == ARTICLE
