@@ -76,10 +76,10 @@ __all__ = [  # sorted: the names newsflow may take from here
     "extract_url",
     "extract_url_date",
     "fast_pass_text",
-    "pass_options",
     "htmldate_parser",
     "is_dubious_html",
     "normalize_authors",
+    "pass_options",
     "prune_unwanted_nodes",
     "trim",
 ]
