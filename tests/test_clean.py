@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.document.clean import MAX_TEASER_LINE_CHARS, Rule, clean_text, load_rules
+from newsflow.document.clean import (
+    MAX_CACHED_LINE_CHARS,
+    MAX_TEASER_LINE_CHARS,
+    Rule,
+    clean_text,
+    load_rules,
+    normalise_line,
+)
 
 PROSE = "Le ministre a présenté son plan devant l'Assemblée nationale mardi, sans convaincre l'opposition."
 
@@ -296,3 +303,8 @@ def test_a_sentence_said_again_inside_a_longer_line_goes_once() -> None:
     assert clean_text(f"{listed}\n{listed}, puis une salade verte.").text.count(listed) == 2
     refrain = "Mélangez la pâte jusqu'à ce qu'elle ne colle plus aux doigts."  # said again, alone: kept
     assert clean_text(f"{refrain}\n{PROSE}\n{refrain}").text.count(refrain) == 2
+
+
+@pytest.mark.parametrize("words", [3, MAX_CACHED_LINE_CHARS])  # a line, and a line too long to cache
+def test_a_lines_key_ignores_case_accents_punctuation_and_spacing(words: int) -> None:
+    assert normalise_line("  Élysée,   «SOMMET» ! " * words) == " ".join(["elysee sommet"] * words)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -49,6 +49,10 @@ _LEADING_SENTENCE_END = re.compile(r"[.!?]?")
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 # The rule name of a publisher's template line in `removed` (newsflow.day.templates learns them back from it).
 TEMPLATE_LINE_RULE = "template_line"
+# The teaser, caption and cleaning stages each key every line of a text in turn: the keys of the
+# last KEYED_LINES_CACHED lines up to MAX_CACHED_LINE_CHARS long are kept (a few MB at most).
+KEYED_LINES_CACHED = 1024
+MAX_CACHED_LINE_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +233,15 @@ def _only_headlines_follow(lines: list[str], start: int) -> bool:
 
 def normalise_line(line: str) -> str:
     """Case-, accent-, punctuation- and space-insensitive key for spotting repeated lines."""
+    return _cached_key(line) if len(line) <= MAX_CACHED_LINE_CHARS else _key_of(line)
+
+
+def _key_of(line: str) -> str:
     folded = unicodedata.normalize("NFKD", line.casefold())
     return " ".join(_NOT_WORD.sub("", folded).split())
+
+
+_cached_key = lru_cache(maxsize=KEYED_LINES_CACHED)(_key_of)
 
 
 def _tidy(text: str) -> str:
