@@ -8,6 +8,7 @@ import gzip
 from pathlib import Path
 
 import pytest
+from lxml.html import tostring
 
 from newsflow.document.extract import extract_html, parse_page
 from newsflow.document.page_type import (
@@ -102,6 +103,22 @@ def test_broken_or_hostile_json_ld_says_nothing_and_costs_only_itself() -> None:
     tree = parse_page(html)
     assert tree is not None
     assert read_page_signals(tree, None).declared_types == frozenset({"NewsArticle"})
+
+
+def test_linked_share_is_of_the_text_a_reader_sees_counted_once() -> None:
+    # Code is no text a reader sees, a script inside <noscript> included, but the text after a
+    # script is; reading the signals leaves the page as it was.
+    html = (
+        "<html><body><p><a href='/a'>AAAA BBBB</a> CCCC DDDD</p>"
+        "<noscript><script>var hidden = 1;</script><img src='pixel.gif'></noscript>"
+        "<style>p { color: red }</style><script>var shown = 0;</script>EEEE FFFF</body></html>"
+    )
+    tree = parse_page(html)
+    assert tree is not None
+    before = tostring(tree)
+    # 8 linked characters (spaces apart) of 24 seen: the link, the rest of the paragraph, the tail
+    assert read_page_signals(tree, None).linked_share == pytest.approx(8 / 24)
+    assert tostring(tree) == before
 
 
 def test_microdata_declares_the_page_by_its_top_level_items_only() -> None:

@@ -17,6 +17,7 @@ from lxml.etree import Element
 from lxml.html import HtmlElement
 
 from newsflow.document.dates import date_bounds, quick_search_options, reading_dates
+from newsflow.document.dom import set_aside
 from newsflow.upstream.extraction import (
     AUTHOR_DISCARD_XPATHS,
     META_URL,
@@ -186,20 +187,8 @@ def _meta_in_comments(tree: HtmlElement) -> bool:
 def comments_set_aside(tree: HtmlElement) -> Iterator[None]:
     """While inside, the reader-comment sections of `tree` (`is_comment_section`) are out of it;
     they go back where they were on leaving, the page unchanged (no copy of it is made)."""
-    sections = [
-        e
-        for e in tree.iter(Element)
-        if _may_name_comments(e) and is_comment_section(e) and e.getparent() is not None
-    ]
-    outermost = [e for e in sections if not any(map(is_comment_section, e.iterancestors()))]
-    places = [(e.getparent(), e.getparent().index(e), e) for e in outermost]
-    for parent, _, section in places:
-        parent.remove(section)
-    try:
+    with set_aside([e for e in tree.iter(Element) if _may_name_comments(e) and is_comment_section(e)]):
         yield
-    finally:
-        for parent, index, section in places:  # in page order: each index counts those put back before
-            parent.insert(index, section)
 
 
 def _may_name_comments(element: HtmlElement) -> bool:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from newsflow.document.dom import set_aside
+
 ARTICLE = "article"
 HOME, SECTION, VIDEO, AUDIO, GALLERY, OTHER = "home", "section", "video", "audio", "gallery", "other"
 KINDS = (ARTICLE, HOME, SECTION, VIDEO, AUDIO, GALLERY, OTHER)
@@ -155,8 +157,7 @@ def read_page_signals(tree: HtmlElement, url: str | None) -> PageSignals:
     players: set[str] = set()
     types: set[str] = set()
     teasers = 0
-    hidden = _solid_len("".join(element.text_content() for element in tree.iter(*_HIDDEN_TAGS)))
-    visible = _solid_len(tree.text_content()) - hidden
+    visible = _visible_solid_chars(tree)
     linked = _solid_len("".join(_LINK_TEXT(tree)))
     for element in tree.iter(*_SIGNAL_TAGS):  # the tags that say something, found in C
         tag = element.tag
@@ -294,6 +295,13 @@ def _type_names(value: object) -> Iterator[str]:
     for name in value if isinstance(value, list) else [value]:
         if isinstance(name, str):
             yield name.rsplit("/", 1)[-1]
+
+
+def _visible_solid_chars(tree: HtmlElement) -> int:
+    """The characters, spaces apart, of the text a reader sees: with the hidden elements (scripts,
+    styles…) set aside while the tree's text is read, since they hold most of a page's characters."""
+    with set_aside(list(tree.iter(*_HIDDEN_TAGS))) as hidden:
+        return _solid_len(tree.text_content()) + sum(_solid_len(element.tail or "") for element in hidden)
 
 
 def _solid_len(text: str) -> int:
