@@ -169,6 +169,22 @@ def test_the_suite_runs_in_its_own_process_and_here_when_that_process_died(tmp_p
     ], result.stderr
 
 
+def test_the_suites_process_stopped_leaves_nothing_behind(tmp_path: Path) -> None:
+    # Stopping the process when the run is done must not leave a resource of it to the interpreter's
+    # exit (the resource tracker would warn of it on every ingest).
+    script = SUITE_PROCESS.split("with validate.suite_process()")[0] + (
+        "with validate.suite_process() as imported:\n"
+        "    imported.result(timeout=120)\n"
+        "    print(validate.failed_expectations(frame, settings).failures)\n"
+    )
+    script = script.replace("DATA", repr(str(tmp_path)))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.stdout.splitlines() == ["[[], ['expect_column_values_to_be_between(text_chars)']]"], (
+        result.stderr
+    )
+    assert "resource_tracker" not in result.stderr
+
+
 def test_a_daemonic_process_validates_in_itself() -> None:
     # A daemonic process (a Celery task's) may not start children: it starts no validation process.
     script = SUITE_PROCESS.split("with validate.suite_process()")[0] + (

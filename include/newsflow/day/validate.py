@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -79,9 +80,15 @@ def failed_expectations(
 
 
 def import_gx() -> None:
-    """Import Great Expectations (~2.8 s of CPU, the largest fixed cost of a run), without its analytics."""
+    """Import Great Expectations (~2.8 s of CPU, the largest fixed cost of a run), without its
+    analytics, and give tqdm a thread lock: GX's progress bars take tqdm's lock even when they are
+    off, and tqdm's own makes a multiprocessing semaphore, which `suite_process`, stopping its
+    process, would leave behind (the resource tracker warns of it at exit). GX runs in one thread."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations  # noqa: F401
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
 
 
 @contextmanager
