@@ -50,7 +50,7 @@ _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 # The rule name of a publisher's template line in `removed` (newsflow.day.templates learns them back from it).
 TEMPLATE_LINE_RULE = "template_line"
 # The teaser, caption and cleaning stages each key every line of a text in turn: the keys of the
-# last KEYED_LINES_CACHED lines up to MAX_CACHED_LINE_CHARS long are kept (a few MB at most).
+# last KEYED_LINES_CACHED lines up to MAX_CACHED_LINE_CHARS long are kept (16 MB at most, whatever the text).
 KEYED_LINES_CACHED = 1024
 MAX_CACHED_LINE_CHARS = 2000
 
