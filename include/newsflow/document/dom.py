@@ -4,8 +4,6 @@ and listing the article's prose blocks so that what the extractor dropped can be
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 
 from lxml.etree import strip_elements
 from lxml.html import HtmlElement
@@ -98,25 +96,6 @@ def drop_code(tree: HtmlElement) -> None:
     strip_elements(tree, *CODE_TAGS, with_tail=False)
     for script in [s for s in tree.iter("script") if "json" not in (s.get("type") or "")]:
         script.drop_tree()  # its tail, the text after it, stays
-
-
-@contextmanager
-def set_aside(elements: Sequence[HtmlElement]) -> Iterator[list[HtmlElement]]:
-    """While inside, `elements` are out of their tree, each with its tail; they go back where they
-    were on leaving, the tree unchanged (no copy of it is made). Yields those taken out: the
-    outermost, since an element inside another goes with it (the tree's root cannot go)."""
-    chosen = set(elements)
-    outermost = [
-        e for e in elements if e.getparent() is not None and not any(a in chosen for a in e.iterancestors())
-    ]
-    places = [(e.getparent(), e.getparent().index(e), e) for e in outermost]
-    for parent, _, element in places:
-        parent.remove(element)
-    try:
-        yield outermost
-    finally:
-        for parent, index, element in places:  # in page order: each index counts those put back before
-            parent.insert(index, element)
 
 
 def unwrap_embedded_posts(tree: HtmlElement) -> None:

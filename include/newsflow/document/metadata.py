@@ -17,7 +17,7 @@ from lxml.etree import Element
 from lxml.html import HtmlElement
 
 from newsflow.document.dates import date_bounds, quick_search_options, reading_dates
-from newsflow.document.dom import set_aside
+from newsflow.document.tree import set_aside
 from newsflow.upstream.extraction import (
     AUTHOR_DISCARD_XPATHS,
     META_URL,

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from newsflow.document.dom import set_aside
+from newsflow.document.tree import set_aside
 
 ARTICLE = "article"
 HOME, SECTION, VIDEO, AUDIO, GALLERY, OTHER = "home", "section", "video", "audio", "gallery", "other"
