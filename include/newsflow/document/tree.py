@@ -18,11 +18,16 @@ def set_aside(elements: Sequence[HtmlElement]) -> Iterator[list[HtmlElement]]:
     outermost = [
         e for e in elements if e.getparent() is not None and not any(a in chosen for a in e.iterancestors())
     ]
-    places = [(e.getparent(), e.getparent().index(e), e) for e in outermost]
+    # Each goes back after the node before it (or first in its parent), in page order, so that one
+    # set aside before it is back first: no child is counted, however many a parent holds.
+    places = [(e.getparent(), e.getprevious(), e) for e in outermost]
     for parent, _, element in places:
         parent.remove(element)
     try:
         yield outermost
     finally:
-        for parent, index, element in places:  # in page order: each index counts those put back before
-            parent.insert(index, element)
+        for parent, before, element in places:
+            if before is None:
+                parent.insert(0, element)
+            else:
+                before.addnext(element)
